@@ -6,7 +6,7 @@ Built lazily on first use, once per process (Dramatiq forks worker processes aft
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
 from ml.descriptors import DescriptorExtractor
 from ml.pca import PCAWhitening
+from ml.printed import PrintNormalization
 from ml.segment.base import Segmenter
 from ml.segment.registry import get_segmenter
 from ml.vectors import VectorStore
@@ -116,12 +117,21 @@ class Runtime:
 
     @property
     def crop_limits(self) -> CropLimits:
+        """Crops as the settings prepare them: what a new descriptor model is fitted on."""
+        model = self.settings.model
         return CropLimits(
-            size=self.backbone_choice.backbone.image_size,
+            prepare=PrintNormalization(
+                size=self.backbone_choice.backbone.image_size,
+                descreen_radius=model.descreen_radius,
+                grayscale=model.grayscale,
+            ),
             max_bytes=self.settings.http.max_image_bytes,
             max_pixels=self.settings.http.max_image_pixels,
-            descreen_radius=self.settings.model.descreen_radius,
         )
+
+    def crop_limits_for(self, pca: PCAWhitening) -> CropLimits:
+        """Crops as `pca`'s model was fitted on, whatever the settings say now."""
+        return replace(self.crop_limits, prepare=pca.preprocessing)
 
     def embedder(self) -> tuple[PCAWhitening, DescriptorModelRecord]:
         """The active descriptor model, reloaded when another one becomes active."""

@@ -93,8 +93,11 @@ class ModelSettings(BaseModel):
     # (api/pipeline/index.py: SAMPLES_PER_DIM).
     dim: Literal[768, 384, 256, 128, 64] = 384
     whitening_power: float = 0.5
-    # Gaussian blur in pixels at the backbone's input size: removes halftone screens.
-    descreen_radius: float = 2.0
+    # How crops are prepared before the backbone (ml/printed.py), measured in bench/quality.py:
+    # a Gaussian blur in pixels at the backbone's input size removes halftone screens and
+    # paper grain; grey removes the ink (colour, grey, sepia printings of one picture).
+    descreen_radius: float = 4.0
+    grayscale: bool = True
     batch_size: int = 32
     device: str = "auto"
     compile: bool = False
@@ -109,7 +112,9 @@ class SegmenterSettings(BaseModel):
 class SimilaritySettings(BaseModel):
     k: int = 32
     min_score: float = 0.5
-    cluster_threshold: float = 0.6
+    # None: the threshold the descriptor model's backbone is calibrated at
+    # (ml.backbones.CLUSTER_THRESHOLDS).
+    cluster_threshold: float | None = None
     giant_size: int = 500
     giant_fraction: float = 0.05
     threshold_step: float = 0.05

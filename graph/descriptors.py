@@ -22,6 +22,7 @@ class DescriptorModelRecord:
     sample_size: int
     artifact: str
     collection: str
+    preprocessing: str = ""  # ml.printed.PrintNormalization.key
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def record_model(driver: Driver, model: DescriptorModelRecord, database: str = "
         sample_size=model.sample_size,
         artifact=model.artifact,
         collection=model.collection,
+        preprocessing=model.preprocessing,
         database_=database,
     )
 
@@ -59,6 +61,15 @@ def record_model(driver: Driver, model: DescriptorModelRecord, database: str = "
 def active_model(driver: Driver, database: str = "neo4j") -> DescriptorModelRecord | None:
     records, _, _ = driver.execute_query(
         q.ACTIVE_MODEL, database_=database, routing_=RoutingControl.READ
+    )
+    return DescriptorModelRecord(**records[0].data()) if records else None
+
+
+def model_by_id(
+    driver: Driver, model_id: str, database: str = "neo4j"
+) -> DescriptorModelRecord | None:
+    records, _, _ = driver.execute_query(
+        q.MODEL_BY_ID, id=model_id, database_=database, routing_=RoutingControl.READ
     )
     return DescriptorModelRecord(**records[0].data()) if records else None
 

@@ -60,6 +60,20 @@ class ClusterStats:
 # Below this size the corpus-fraction rule never makes a giant (5 % of 40 images is 2).
 MIN_FRACTION_GIANT = 50
 
+# The threshold (cosine between whitened vectors) each backbone's descriptors are calibrated at.
+# dino_vits16: the seed article (384-d DINO+PCA: an image and its grey version score 0.5-0.7,
+# very close images 0.75, only copies above 0.85). efficientnet_lite0: bench/quality.py, the
+# middle of the range where pairwise precision and recall both reach 0.95 on the sample press.
+CALIBRATED_THRESHOLDS = {"dino_vits16": 0.6, "efficientnet_lite0": 0.7}
+DEFAULT_THRESHOLD = 0.6
+
+
+def calibrated_threshold(configured: float | None, backbone: str) -> float:
+    """The configured threshold, else the one the backbone is calibrated at."""
+    if configured is not None:
+        return configured
+    return CALIBRATED_THRESHOLDS.get(backbone, DEFAULT_THRESHOLD)
+
 
 def connected_components(
     n: int, i: np.ndarray, j: np.ndarray, score: np.ndarray, threshold: float

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from ml.printed import PrintNormalization
+
 __all__ = ["ARTIFACT_VERSION", "PCAArtifactError", "PCAWhitening", "l2_normalize"]
 
-ARTIFACT_VERSION = 1
+ARTIFACT_VERSION = 2  # 2: the print normalization is part of the model
 EIGENVALUE_FLOOR = 1e-5
 
 
@@ -44,6 +46,8 @@ class PCAWhitening:
     sample_size: int
     energy_kept: float
     created: str
+    # How crops were prepared before the backbone; vectors only compare under one recipe.
+    preprocessing: PrintNormalization = field(default_factory=PrintNormalization)
 
     @property
     def input_dim(self) -> int:
@@ -55,9 +59,10 @@ class PCAWhitening:
 
     @property
     def model_id(self) -> str:
-        """12 hex digits identifying this descriptor model (backbone + weights + PCA)."""
+        """12 hex digits identifying this descriptor model (recipe + backbone + weights + PCA)."""
         digest = hashlib.sha256()
         digest.update(f"{self.backbone}:{self.weights_sha256}:{self.power}".encode())
+        digest.update(self.preprocessing.key.encode())
         for array in (self.mean, self.projection):
             digest.update(np.ascontiguousarray(array, dtype="<f8").tobytes())
         return digest.hexdigest()[:12]
@@ -70,6 +75,7 @@ class PCAWhitening:
         power: float = 0.5,
         backbone: str = "",
         weights_sha256: str = "",
+        preprocessing: PrintNormalization | None = None,
     ) -> PCAWhitening:
         """Learn the whitening from descriptors ``x`` [N, D_in] (raw, not yet normalized)."""
         x = l2_normalize(np.asarray(x, dtype=np.float64))
@@ -95,6 +101,7 @@ class PCAWhitening:
             sample_size=n,
             energy_kept=float(kept.sum() / eigenvalues.sum()),
             created=datetime.now(UTC).isoformat(timespec="seconds"),
+            preprocessing=preprocessing or PrintNormalization(),
         )
 
     def transform(self, x: np.ndarray) -> np.ndarray:
@@ -142,6 +149,7 @@ class PCAWhitening:
                 sample_size=int(fields["sample_size"]),
                 energy_kept=float(fields["energy_kept"]),
                 created=fields["created"],
+                preprocessing=PrintNormalization(**fields["preprocessing"]),
             )
         if model.model_id != fields["model_id"]:
             raise PCAArtifactError(

@@ -43,7 +43,7 @@ def embed_batch(illustration_ids: list[str]) -> None:
         pca,
         runtime.vector_store,
         illustration_ids,
-        runtime.crop_limits,
+        runtime.crop_limits_for(pca),
         runtime.database,
     )
     if outcome.failed:

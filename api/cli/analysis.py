@@ -105,7 +105,8 @@ def index_command(corpus: str | None, reindex: bool, in_process: bool, batch: in
         for start in range(0, len(ids), batch):
             outcome = index_illustrations(
                 runtime.driver, runtime.fetcher, runtime.image_cache, runtime.extractor,
-                pca_model, runtime.vector_store, ids[start : start + batch], runtime.crop_limits,
+                pca_model, runtime.vector_store, ids[start : start + batch],
+                runtime.crop_limits_for(pca_model),
             )  # fmt: skip
             failed += len(outcome.failed)
             bar.update(len(ids[start : start + batch]))
@@ -146,14 +147,19 @@ def similarity_command(
 
 
 @click.command("cluster")
-@click.option("--threshold", type=float, help="Similarity threshold (default: settings).")
+@click.option(
+    "--threshold", type=float,
+    help="Similarity threshold (default: settings, else the backbone's calibrated one).",
+)  # fmt: skip
 @click.option("--corpus")
 @click.option("--edge-set", help="Default: the latest edge set (of the corpus).")
 def cluster_command(threshold: float | None, corpus: str | None, edge_set: str | None) -> None:
     """Connected components of the similarity graph at a threshold, curated, with flows."""
     from api.pipeline.clustering import ClusterParams, run_clustering
+    from graph.descriptors import model_by_id
     from graph.errors import ValidationError
     from graph.similarity import latest_edge_set
+    from ml.clustering import calibrated_threshold
 
     settings = load_settings()
     runtime = _runtime()
@@ -163,8 +169,12 @@ def cluster_command(threshold: float | None, corpus: str | None, edge_set: str |
     if chosen is None:
         fail("no similarity edges yet: run `contagions similarity` first")
     similarity = settings.similarity
+    model = model_by_id(runtime.driver, chosen.model_id)
     params = ClusterParams(
-        threshold=threshold if threshold is not None else similarity.cluster_threshold,
+        threshold=calibrated_threshold(
+            threshold if threshold is not None else similarity.cluster_threshold,
+            model.backbone if model else "",
+        ),
         giant_size=similarity.giant_size,
         giant_fraction=similarity.giant_fraction,
         threshold_step=similarity.threshold_step,

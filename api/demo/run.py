@@ -32,6 +32,7 @@ class DemoResult:
     run_id: str
     model_id: str
     backbone: str
+    threshold: float
     seconds: float
 
 
@@ -91,6 +92,7 @@ def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
     from api.pipeline.ingest import start_ingest
     from api.pipeline.similarity import build_edges
     from graph.descriptors import illustrations_to_index, sample_illustrations
+    from ml.clustering import calibrated_threshold
 
     started = time.monotonic()
     settings = runtime.settings
@@ -144,14 +146,14 @@ def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
         )  # fmt: skip
     similarity = settings.similarity
     params = ClusterParams(
-        threshold=similarity.cluster_threshold,
+        threshold=calibrated_threshold(similarity.cluster_threshold, record.backbone),
         giant_size=similarity.giant_size,
         giant_fraction=similarity.giant_fraction,
         threshold_step=similarity.threshold_step,
     )
     with console.status("clustering…"):
         result = run_clustering(driver, edges.edge_set, params)
-    return DemoResult(job_id, result.run_id, record.id, record.backbone,
+    return DemoResult(job_id, result.run_id, record.id, record.backbone, params.threshold,
                       time.monotonic() - started)  # fmt: skip
 
 
@@ -165,7 +167,7 @@ def print_summary(runtime: Runtime, result: DemoResult) -> None:
         f"{counts['periodicals']} periodicals, {counts['issues']} issues, {counts['pages']} pages, "
         f"{counts['illustrations']} illustrations; descriptors: {result.backbone} "
         f"(model {result.model_id}); clustering run {result.run_id} at "
-        f"{settings.similarity.cluster_threshold}; {result.seconds:.0f}s in all"
+        f"{result.threshold:g}; {result.seconds:.0f}s in all"
     )
     console.print("\n[bold]Clusters that travelled furthest[/bold] (by number of countries)")
     for cluster in top_clusters(runtime.driver, result.run_id, limit=5):

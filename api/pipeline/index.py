@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 from neo4j import Driver
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from graph import descriptors as repo
 from graph.descriptors import DescriptorModelRecord, IllustrationSource
@@ -29,6 +29,7 @@ from ml.backbones import Backbone, WeightsUnavailableError, load_backbone
 from ml.descriptors import DescriptorExtractor
 from ml.images import ImageDecodeError, decode_image
 from ml.pca import PCAWhitening
+from ml.printed import PrintNormalization
 from ml.vectors import VectorStore, collection_name, illustration_payload
 
 log = logging.getLogger(__name__)
@@ -48,23 +49,15 @@ MIN_PCA_DIM = 16
 
 @dataclass(frozen=True)
 class CropLimits:
-    size: int = 320
+    """How crops are fetched (size and safety limits) and prepared for the backbone."""
+
+    prepare: PrintNormalization = field(default_factory=PrintNormalization)
     max_bytes: int = 80_000_000
     max_pixels: int = 180_000_000
-    # Gaussian blur (pixels at `size`) before the backbone: descreening. Halftone dots and
-    # paper grain otherwise dominate the descriptor of a printed picture.
-    descreen_radius: float = 0.0
 
-
-def descreen(image: Image.Image, limits: CropLimits) -> Image.Image:
-    """Scale to the crop size and blur away the halftone screen."""
-    if limits.descreen_radius <= 0:
-        return image
-    scale = limits.size / max(image.size)
-    if scale < 1:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-    return image.filter(ImageFilter.GaussianBlur(limits.descreen_radius))
+    @property
+    def size(self) -> int:
+        return self.prepare.size
 
 
 def pca_dim(wanted: int, input_dim: int, samples: int) -> int:
@@ -112,7 +105,7 @@ def crop_image(
     fetched = fetch_image(page, fetcher, limits.size, limits.max_bytes, cache, region=source.box)
     image = decode_image(fetched.content, fetched.content_type, limits.max_pixels)
     if not fetched.needs_crop:
-        return descreen(image, limits)
+        return limits.prepare.apply(image)
     # The server sent the whole page: cut the region out at the page image's scale.
     scale_x = image.width / (page.width or image.width)
     scale_y = image.height / (page.height or image.height)
@@ -122,7 +115,7 @@ def crop_image(
         round((x + w) * scale_x),
         round((y + h) * scale_y),
     )
-    return descreen(image.crop(box), limits)
+    return limits.prepare.apply(image.crop(box))
 
 
 def _crop_or_reason(
@@ -224,7 +217,7 @@ def fit_pca(
 ) -> tuple[PCAWhitening, DescriptorModelRecord]:
     """Fit the whitening on a corpus sample (plus extra images), save it, make it active."""
     _, images, failed = crops(driver, sample_ids, fetcher, cache, limits, database=database)
-    images = [*images, *(descreen(image, limits) for image in extra)]
+    images = [*images, *(limits.prepare.apply(image) for image in extra)]
     if len(images) < 2:
         raise NoDescriptorModelError(
             f"only {len(images)} usable images to fit the PCA ({len(failed)} failed)"
@@ -235,7 +228,7 @@ def fit_pca(
     backbone = extractor.backbone
     pca = PCAWhitening.fit(
         raw, dim=pca_dim(dim, raw.shape[1], len(images)), power=power, backbone=backbone.name,
-        weights_sha256=backbone.weights_sha256,
+        weights_sha256=backbone.weights_sha256, preprocessing=limits.prepare,
     )  # fmt: skip
     path = artifact_dir / pca.model_id / "pca"
     pca.save(path)
@@ -248,6 +241,7 @@ def fit_pca(
         sample_size=len(images),
         artifact=str(path),
         collection=collection_name(pca.model_id),
+        preprocessing=pca.preprocessing.key,
     )
     repo.record_model(driver, record, database)
     return pca, record

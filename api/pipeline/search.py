@@ -13,12 +13,7 @@ from pathlib import Path
 import numpy as np
 from neo4j import Driver
 
-from api.pipeline.index import (
-    CropLimits,
-    NoDescriptorModelError,
-    descreen,
-    load_configured_backbone,
-)
+from api.pipeline.index import NoDescriptorModelError, load_configured_backbone
 from api.settings import Settings
 from graph.descriptors import DescriptorModelRecord, active_model
 from ml.descriptors import DescriptorExtractor
@@ -86,13 +81,8 @@ class ActiveModelSimilarity:
                        search_filter: SearchFilter | None) -> list[Hit]:  # fmt: skip
         record, pca = self._active()
         extractor = self._extractor_for(record)
-        # The same decoding and descreening as the indexed crops, so scores compare.
-        limits = CropLimits(
-            size=extractor.backbone.image_size,
-            max_bytes=self.settings.api.max_upload_bytes,
-            max_pixels=self.settings.http.max_image_pixels,
-            descreen_radius=self.settings.model.descreen_radius,
-        )
-        image = descreen(decode_image(data, None, limits.max_pixels), limits)
+        # Prepared as the indexed crops were (the model's recipe), so that scores compare.
+        image = decode_image(data, None, self.settings.http.max_image_pixels)
+        image = pca.preprocessing.apply(image)
         vector = pca.transform(extractor.extract([image]))[0]
         return similar_to_vector(self.store, vector, k, min_score, search_filter)

@@ -5,7 +5,7 @@ MERGE (m:DescriptorModel {id: $id})
   ON CREATE SET m.created = datetime()
 SET m.backbone = $backbone, m.weights_sha256 = $weights_sha256, m.dim = $dim,
     m.whitening_power = $power, m.sample_size = $sample_size, m.artifact = $artifact,
-    m.collection = $collection
+    m.collection = $collection, m.preprocessing = $preprocessing
 WITH m
 OPTIONAL MATCH (other:DescriptorModel) WHERE other.id <> m.id
 SET other.active = false
@@ -18,8 +18,15 @@ ACTIVE_MODEL = """
 MATCH (m:DescriptorModel {active: true})
 RETURN m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
        m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
-       m.collection AS collection
+       m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
 LIMIT 1
+"""
+
+MODEL_BY_ID = """
+MATCH (m:DescriptorModel {id: $id})
+RETURN m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
+       m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
+       m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
 """
 
 # Where an illustration's pixels are and what to file its vector under.

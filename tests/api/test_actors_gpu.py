@@ -22,6 +22,7 @@ from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
 from ml.backbones import load_backbone
 from ml.descriptors import DescriptorExtractor
+from ml.printed import PrintNormalization
 from ml.segment import get_segmenter
 
 CTX = "http://iiif.io/api/presentation/3/context.json"
@@ -67,7 +68,7 @@ def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, 
     extractor = DescriptorExtractor(load_backbone("efficientnet_lite0"))
     _, record = fit_pca(
         clean_graph, fetcher, None, extractor, ids, extra, dim=8, power=0.5,
-        artifact_dir=tmp_path / "models", limits=CropLimits(size=224),
+        artifact_dir=tmp_path / "models", limits=CropLimits(PrintNormalization(224)),
     )  # fmt: skip
     fetcher.close()
     return ids, record

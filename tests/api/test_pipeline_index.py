@@ -18,12 +18,13 @@ from api.pipeline.index import CropLimits, fit_pca, index_illustrations, load_ac
 from api.pipeline.ingest import process_task, start_ingest
 from api.pipeline.pages import PageLimits, segment_pages
 from api.pipeline.similarity import build_edges
-from graph.descriptors import active_model, illustrations_to_index
+from graph.descriptors import active_model, illustrations_to_index, model_by_id
 from graph.illustrations import page_ids_of_corpus
 from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
 from ml.backbones import load_backbone
 from ml.descriptors import DescriptorExtractor
+from ml.printed import PrintNormalization
 from ml.segment import get_segmenter
 from ml.vectors import QdrantClientStore, SearchFilter
 
@@ -126,11 +127,14 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
     assert len(ids) == 2 * len(SOURCES)
 
     extra = extra_sample()
+    recipe = PrintNormalization(224, descreen_radius=4.0, grayscale=True)
     pca, record = fit_pca(
         clean_graph, fetcher, None, extractor, ids, extra, dim=16, power=0.5,
-        artifact_dir=tmp_path / "models", limits=CropLimits(size=224),
+        artifact_dir=tmp_path / "models", limits=CropLimits(recipe),
     )  # fmt: skip
-    assert active_model(clean_graph).id == record.id == pca.model_id
+    assert active_model(clean_graph) == model_by_id(clean_graph, record.id) == record
+    assert record.id == pca.model_id
+    assert pca.preprocessing == recipe and record.preprocessing == recipe.key
     assert (record.backbone, record.dim) == ("efficientnet_lite0", 16)
     assert record.sample_size == len(ids) + len(extra)
     assert load_active(clean_graph)[0].model_id == pca.model_id
@@ -138,7 +142,7 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
     store = QdrantClientStore.local(":memory:")
     store.ensure_collection(record.collection, record.dim)
     outcome = index_illustrations(
-        clean_graph, fetcher, None, extractor, pca, store, ids, CropLimits(size=224)
+        clean_graph, fetcher, None, extractor, pca, store, ids, CropLimits(pca.preprocessing)
     )
     assert (len(outcome.indexed), outcome.failed) == (len(ids), {})
     assert store.count() == len(ids)

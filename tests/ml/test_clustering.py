@@ -6,7 +6,16 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components as scipy_components
 
 from ml.circulation import Appearance
-from ml.clustering import ClusterStats, cluster, cluster_key, cluster_stats, connected_components
+from ml.clustering import (
+    CALIBRATED_THRESHOLDS,
+    DEFAULT_THRESHOLD,
+    ClusterStats,
+    calibrated_threshold,
+    cluster,
+    cluster_key,
+    cluster_stats,
+    connected_components,
+)
 
 
 def edges(*triples):
@@ -148,3 +157,13 @@ def test_cluster_stats_counts_known_values_and_ignores_unknowns():
         span_days=367,
     )
     assert cluster_stats(["d"], meta).span_days is None
+
+
+def test_threshold_is_configured_else_calibrated_per_backbone():
+    assert calibrated_threshold(0.42, "efficientnet_lite0") == 0.42
+    assert (
+        calibrated_threshold(None, "efficientnet_lite0")
+        == CALIBRATED_THRESHOLDS["efficientnet_lite0"]
+    )
+    assert calibrated_threshold(None, "dino_vits16") == 0.6  # the seed article's scale
+    assert calibrated_threshold(None, "unknown") == DEFAULT_THRESHOLD

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.pca import PCAArtifactError, PCAWhitening
+from ml.pca import ARTIFACT_VERSION, PCAArtifactError, PCAWhitening
+from ml.printed import PrintNormalization
 
 
 def test_fit_matches_hand_computed_case():
@@ -65,19 +66,23 @@ def test_configurable_dimensions(dim: int):
 
 def test_artifact_round_trip(tmp_path: Path):
     rng = np.random.default_rng(2)
+    recipe = PrintNormalization(size=320, descreen_radius=4.0, grayscale=True)
     pca = PCAWhitening.fit(
-        rng.normal(size=(300, 32)), dim=16, backbone="dino_vits16", weights_sha256="ab" * 32
-    )
+        rng.normal(size=(300, 32)), dim=16, backbone="dino_vits16", weights_sha256="ab" * 32,
+        preprocessing=recipe,
+    )  # fmt: skip
     arrays, meta = pca.save(tmp_path / "pca" / "model")
     assert (arrays.name, meta.name) == ("model.npz", "model.json")
     fields = json.loads(meta.read_text())
-    assert fields["version"] == 1
+    assert fields["version"] == ARTIFACT_VERSION == 2
     assert fields["model_id"] == pca.model_id
     assert len(pca.model_id) == 12
     assert (fields["input_dim"], fields["dim"], fields["sample_size"]) == (32, 16, 300)
     assert fields["backbone"] == "dino_vits16"
+    assert fields["preprocessing"] == {"size": 320, "descreen_radius": 4.0, "grayscale": True}
     loaded = PCAWhitening.load(tmp_path / "pca" / "model")
     assert loaded.model_id == pca.model_id
+    assert loaded.preprocessing == recipe
     probe = rng.normal(size=(3, 32))
     np.testing.assert_array_equal(loaded.transform(probe), pca.transform(probe))
 
@@ -87,6 +92,10 @@ def test_model_id_changes_with_weights_and_tampering(tmp_path: Path):
     a = PCAWhitening.fit(x, dim=4, backbone="dino_vits16", weights_sha256="00")
     b = PCAWhitening.fit(x, dim=4, backbone="dino_vits16", weights_sha256="11")
     assert a.model_id != b.model_id
+    # Same arrays, crops prepared otherwise: vectors would not compare, so another model.
+    grey = PrintNormalization(grayscale=True)
+    c = PCAWhitening.fit(x, dim=4, backbone="dino_vits16", weights_sha256="00", preprocessing=grey)
+    assert c.model_id != a.model_id
     a.save(tmp_path / "m")
     np.savez(
         tmp_path / "m.npz", mean=a.mean + 1, projection=a.projection, eigenvalues=a.eigenvalues
