@@ -10,8 +10,9 @@ the demo's default size) is drawn once into var/bench/quality-press and reused; 
    raw descriptors and PCA at several dims, whitening powers (0 = plain PCA) and fitting sets
    (the corpus crops alone, or with 400 crops of other images as the demo run does).
    Separation of pair scores: 5th percentile of true pairs minus 99th of non-pairs, ROC AUC.
-   Why pairs fail: halftoned vs plain queries, quadrant siblings among the false pairs, and
-   the same crops descreened (Gaussian blur before the backbone).
+   Crops are prepared as the pipeline prepares them (ml/printed.py: descreening blur, grey);
+   "plain" crops (colour, no blur) are the peer. Why pairs fail: halftoned vs other queries,
+   quadrant siblings among the false pairs.
 3. Clusters: pairwise precision / recall of connected components made as the pipeline makes
    them (kNN k=32, giant components split) over a sweep of thresholds; the recommended
    settings, checked on the held-out corpus, and end to end (layout boxes → crops → vectors →
@@ -41,15 +42,16 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from api.demo.corpus import DemoSize, build, load_truth, page_file
 from api.demo.printing import print_picture, random_style
 from api.demo.sources import load_sources, pca_extra_images
 from api.pipeline.clustering import ClusterParams
+from api.pipeline.index import pca_dim
 from api.settings import ModelSettings, SimilaritySettings
 from ml.backbones import load_backbone
-from ml.clustering import cluster
+from ml.clustering import calibrated_threshold, cluster
 from ml.descriptors import DescriptorExtractor
 from ml.evaluation import (
     PairScores,
@@ -62,6 +64,7 @@ from ml.evaluation import (
 )
 from ml.knn import exact_knn, unique_pairs
 from ml.pca import PCAWhitening, l2_normalize
+from ml.printed import PrintNormalization
 from ml.segment import get_segmenter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,19 +78,20 @@ SMALL = DemoSize(issues=4, pages=4, reprinted_sources=8, single_sources=6)
 CROP_SIZE = 320  # what the pipeline asks the IIIF server for (longest side)
 EXTRA_IMAGES = 400  # as `contagions demo run`
 DIMS = (768, 384, 256, 128, 64, 32, 16)
-PIPELINE_DIMS = (768, 384, 256)  # what settings.model.dim accepts today
+PIPELINE_DIMS = (768, 384, 256, 128, 64)  # what settings.model.dim accepts
 POWERS = (0.0, 0.25, 0.5)
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.20, 0.99, 0.01))
-DESCREEN_RADIUS = 2.0
 GOAL = 0.95  # recall and precision, issue 8
 SIMILARITY = SimilaritySettings()
-CLUSTERING = ClusterParams(
-    threshold=SIMILARITY.cluster_threshold,
+CLUSTERING = ClusterParams(  # the giant rules of the pipeline; thresholds are swept
+    threshold=THRESHOLDS[0],
     giant_size=SIMILARITY.giant_size,
     giant_fraction=SIMILARITY.giant_fraction,
     threshold_step=SIMILARITY.threshold_step,
 )
 MODEL = ModelSettings()
+# What the pipeline does to a crop before the backbone (ml/printed.py); "plain" crops skip it.
+PREPARE = PrintNormalization(CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
 
 
 # --- the sample press ------------------------------------------------------------------------
@@ -160,10 +164,6 @@ def cut(page: Image.Image, box: Sequence[float], size: int = CROP_SIZE) -> Image
         target = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
         crop = crop.resize(target, Image.Resampling.BICUBIC)
     return crop
-
-
-def descreen(image: Image.Image) -> Image.Image:
-    return image.filter(ImageFilter.GaussianBlur(DESCREEN_RADIUS))
 
 
 # --- descriptors, cached ---------------------------------------------------------------------
@@ -285,10 +285,11 @@ class Variant:
     def name(self) -> str:
         return f"pca {self.fit} d={self.dim} p={self.power:g}" if self.fit else "raw"
 
-    @property
-    def in_pipeline(self) -> bool:
-        """Whether today's settings can express it (the demo run always adds extra images)."""
-        return not self.fit or (self.fit == "corpus+extra" and self.dim in PIPELINE_DIMS)
+    def in_pipeline(self, n_corpus: int, n_extra: int, feature_dim: int) -> bool:
+        """Whether the settings can express it (the demo run always adds extra images)."""
+        n = n_corpus + n_extra
+        dims = {pca_dim(d, feature_dim, n) for d in PIPELINE_DIMS}
+        return not self.fit or (self.fit == "corpus+extra" and self.dim in dims)
 
     def feasible(self, n_corpus: int, n_extra: int, feature_dim: int) -> bool:
         # Past the sample's rank a PCA keeps only floored, noise-amplifying components.
@@ -303,7 +304,12 @@ class Variant:
 
 
 RAW = Variant("")
-PIPELINE = Variant("corpus+extra", MODEL.whitening_power, MODEL.dim)
+
+
+def pipeline_variant(n_corpus: int, n_extra: int, feature_dim: int) -> Variant:
+    """What `contagions pca fit` makes of this sample (the dimension capped by its size)."""
+    dim = pca_dim(MODEL.dim, feature_dim, n_corpus + n_extra)
+    return Variant("corpus+extra", MODEL.whitening_power, dim)
 
 
 def variants(n_corpus: int, n_extra: int, feature_dim: int) -> list[Variant]:
@@ -313,7 +319,8 @@ def variants(n_corpus: int, n_extra: int, feature_dim: int) -> list[Variant]:
         for power in POWERS
         for dim in DIMS
     ]
-    return [v for v in every if v.feasible(n_corpus, n_extra, feature_dim)]
+    every.append(pipeline_variant(n_corpus, n_extra, feature_dim))
+    return list(dict.fromkeys(v for v in every if v.feasible(n_corpus, n_extra, feature_dim)))
 
 
 # --- 3. clusters -----------------------------------------------------------------------------
@@ -561,14 +568,27 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         figures.add("segmentation precision (sample press, layout, IoU>=0.5)", found.precision)
 
     # Descriptors, once.
+    # Crops are prepared as the pipeline prepares them; "plain" ones are the peer.
     labels = press.labels
-    x = embed("truth", printing_keys(press), press.crops)
-    x_descreened = embed("truth-descreen", printing_keys(press), lambda: press.crops(descreen))
-    extra = embed("extra", [f"extra-{SEED}-{n}" for n in range(EXTRA_IMAGES)],
-                  lambda: pca_extra_images(EXTRA_IMAGES, SEED))  # fmt: skip
-    x_held = embed("holdout", printing_keys(held), held.crops)
-    x_detected = embed("detected", [f"{p}{b}" for p, b in found.detected],
-                       lambda: detected_crops(press, found))  # fmt: skip
+    recipe = PREPARE.key
+    x = embed(f"truth-{recipe}", printing_keys(press), lambda: press.crops(PREPARE.apply))
+    x_plain = embed("truth", printing_keys(press), press.crops)
+    extra_keys = [f"extra-{SEED}-{n}" for n in range(EXTRA_IMAGES)]
+    extra = embed(
+        f"extra-{recipe}",
+        extra_keys,
+        lambda: [PREPARE.apply(im) for im in pca_extra_images(EXTRA_IMAGES, SEED)],
+    )
+    extra_plain = embed("extra", extra_keys, lambda: pca_extra_images(EXTRA_IMAGES, SEED))
+    x_held = embed(f"holdout-{recipe}", printing_keys(held), lambda: held.crops(PREPARE.apply))
+    x_detected = embed(
+        f"detected-{recipe}",
+        [f"{p}{b}" for p, b in found.detected],
+        lambda: [PREPARE.apply(im) for im in detected_crops(press, found)],
+    )
+    pipeline_v = pipeline_variant(len(x), len(extra), backbone.feature_dim)
+    print(f"\n   crops prepared as the pipeline does: {recipe} (plain: none of it); the "
+          f"pipeline's PCA for this sample: {pipeline_v.name}")  # fmt: skip
 
     # 2. Retrieval on the ground-truth crops
     n_pairs = pair_scores(np.zeros((len(labels),) * 2), labels).positive.size
@@ -577,12 +597,15 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
           f"crops or on them and {EXTRA_IMAGES} extra crops")  # fmt: skip
     evaluations = [evaluate(v, x, extra, labels)
                    for v in variants(len(x), len(extra), backbone.feature_dim)]  # fmt: skip
-    default = CLUSTERING.threshold
+    default = calibrated_threshold(SIMILARITY.cluster_threshold, name)
     print_table(evaluations, default)
     by_variant = {e.variant: e for e in evaluations}
-    raw, pipeline = by_variant[RAW], by_variant.get(PIPELINE)
+    raw, pipeline = by_variant[RAW], by_variant.get(pipeline_v)
     chosen = recommend(evaluations)
-    chosen_pipeline = recommend([e for e in evaluations if e.variant.in_pipeline])
+    chosen_pipeline = recommend([
+        e for e in evaluations
+        if e.variant.in_pipeline(len(x), len(extra), backbone.feature_dim)
+    ])  # fmt: skip
     threshold = chosen.sweep.best()
     print("\n   score distributions (cosine):")
     for e in dict.fromkeys(e for e in (raw, pipeline, chosen) if e is not None):
@@ -597,18 +620,18 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     wrong, same_photo = false_pairs(labels, chosen.sweep.clusters[chosen.sweep.index(threshold)])
     print(f"     at {threshold:.2f}: {wrong} false pairs, {same_photo} of them quadrants of one "
           f"photograph")  # fmt: skip
-    descreened = {v: evaluate(v, x_descreened, extra, labels) for v in (RAW, chosen.variant)}
-    for v, e in descreened.items():
-        print(f"     descreened (blur r={DESCREEN_RADIUS:g}) {v.name}: R@1 {e.recall_at_1:.3f} "
+    plain_crops = {v: evaluate(v, x_plain, extra_plain, labels) for v in (RAW, chosen.variant)}
+    for v, e in plain_crops.items():
+        print(f"     plain crops (no descreening, colour) {v.name}: R@1 {e.recall_at_1:.3f} "
               f"mAP {e.mean_ap:.3f} AUC {e.pairs.roc_auc():.4f} best F1 {e.best_f1:.3f} "
-              f"(not descreened: {by_variant[v].recall_at_1:.3f} / {by_variant[v].mean_ap:.3f}"
+              f"(prepared: {by_variant[v].recall_at_1:.3f} / {by_variant[v].mean_ap:.3f}"
               f" / {by_variant[v].pairs.roc_auc():.4f} / {by_variant[v].best_f1:.3f})")  # fmt: skip
 
     # 3. Clusters
     print(f"\n3. clusters (kNN k={SIMILARITY.k}, connected components, giants split)")
     if pipeline is not None:
         at = pipeline.sweep.at(default)
-        print(f"   today's defaults ({PIPELINE.name} at {default}): "
+        print(f"   the pipeline's defaults ({pipeline_v.name} at {default}): "
               f"P={at.precision:.3f} R={at.recall:.3f}")  # fmt: skip
     for what, e in (("recommended", chosen), ("recommended within today's settings",
                                                chosen_pipeline)):  # fmt: skip
@@ -624,7 +647,7 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     held_labels = held.labels
     held_scores = {
         v: sweep(held_labels, v.vectors(x_held, extra)).at(t)
-        for v, t in ((RAW, raw.sweep.best()), (chosen.variant, threshold), (PIPELINE, default))
+        for v, t in ((RAW, raw.sweep.best()), (chosen.variant, threshold), (pipeline_v, default))
         if v.feasible(len(x_held), len(extra), backbone.feature_dim)
     }
     print(f"   held out (seed {HOLDOUT_SEED}, {len(held_labels)} printings), same thresholds:")
@@ -634,7 +657,7 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     # End to end: the PCA is fitted on what was detected, as in the real run.
     end_to_end = {
         v: (t, sweep(found.labels, v.vectors(x_detected, extra), found.missed))
-        for v, t in ((RAW, raw.sweep.best()), (chosen.variant, threshold), (PIPELINE, default))
+        for v, t in ((RAW, raw.sweep.best()), (chosen.variant, threshold), (pipeline_v, default))
         if v.feasible(len(x_detected), len(extra), backbone.feature_dim)
     }
     print(f"   end to end ({len(found.detected)} boxes, {len(found.detected) - found.matched} "
@@ -647,9 +670,11 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
 
     # 4. Real data
     print("\n4. real data")
-    real, descreened_real = {}, {}
+    real, plain_real = {}, {}
     for real_set in (gallica_set(SEED), manuscript_set()):
-        xs = embed(real_set.name.split()[0], real_set.keys, real_set.load)
+        load = real_set.load
+        xs = embed(f"{real_set.name.split()[0]}-{recipe}", real_set.keys,
+                   lambda load=load: [PREPARE.apply(image) for image in load()])  # fmt: skip
         real[real_set.name] = {
             v: recall_at_1_and_5(v.vectors(xs, extra), real_set)
             for v in (RAW, chosen.variant)
@@ -657,13 +682,9 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         }
         for v, (r1, r5) in real[real_set.name].items():
             print(f"   {real_set.name:<26} {v.name:<30} recall@1 {r1:.3f}  recall@5 {r5:.3f}")
-        load = real_set.load
-        xs = embed(real_set.name.split()[0] + "-descreen", real_set.keys,
-                   lambda load=load: [descreen(image) for image in load()])  # fmt: skip
-        descreened_real[real_set.name] = r1, r5 = recall_at_1_and_5(
-            RAW.vectors(xs, extra), real_set
-        )
-        print(f"   {real_set.name:<26} {'raw, descreened':<30} recall@1 {r1:.3f}  "
+        xs = embed(real_set.name.split()[0], real_set.keys, load)
+        plain_real[real_set.name] = r1, r5 = recall_at_1_and_5(RAW.vectors(xs, extra), real_set)
+        print(f"   {real_set.name:<26} {'raw, plain crops':<30} recall@1 {r1:.3f}  "
               f"recall@5 {r5:.3f}")  # fmt: skip
 
     # Figures
@@ -688,10 +709,10 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
                         plain.pairs.separation())  # fmt: skip
     if pipeline is not None:
         at = pipeline.sweep.at(default)
-        figures.add(f"pairwise recall, today's defaults ({PIPELINE.name} @ {default}){tag}",
+        figures.add(f"pairwise recall, pipeline defaults ({pipeline_v.name} @ {default}){tag}",
                     at.recall)  # fmt: skip
-        figures.add(f"pairwise precision, today's defaults ({PIPELINE.name} @ {default}){tag}",
-                    at.precision)  # fmt: skip
+        figures.add(f"pairwise precision, pipeline defaults ({pipeline_v.name} @ {default})"
+                    f"{tag}", at.precision)  # fmt: skip
     raw_t = raw.sweep.best()
     for what, get in (("recall", lambda s: s.recall), ("precision", lambda s: s.precision)):
         figures.add(f"pairwise {what}, recommended ({chosen_name} @ {threshold:.2f}){tag}",
@@ -715,15 +736,15 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         for n, k in enumerate((1, 5)):
             figures.add(f"{set_name} recall@{k} ({chosen_name}){tag}", mine[n], peer="raw",
                         peer_value=rows[RAW][n])  # fmt: skip
-    for set_name, (r1, _) in descreened_real.items():
-        figures.add(f"{set_name} recall@1 (raw, descreened r={DESCREEN_RADIUS:g}){tag}", r1,
-                    peer="raw", peer_value=real[set_name][RAW][0])  # fmt: skip
-    for v, e in descreened.items():
+    for set_name, (r1, _) in plain_real.items():
+        figures.add(f"{set_name} recall@1 (raw, {recipe}){tag}", real[set_name][RAW][0],
+                    peer="raw, plain crops", peer_value=r1)  # fmt: skip
+    for v, e in plain_crops.items():
         figures.add(
-            f"reprint mAP, sample press GT crops ({v.name}, descreened){tag}",
-            e.mean_ap,
-            peer=f"{v.name}, not descreened",
-            peer_value=by_variant[v].mean_ap,
+            f"reprint mAP, sample press GT crops ({v.name}, {recipe}){tag}",
+            by_variant[v].mean_ap,
+            peer=f"{v.name}, plain crops",
+            peer_value=e.mean_ap,
         )
     print(f"\n{embed.images} images embedded in {embed.seconds:.0f}s; "
           f"{time.monotonic() - started:.0f}s in all for {name}")  # fmt: skip
