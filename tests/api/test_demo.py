@@ -92,7 +92,8 @@ def test_planted_reprints_cluster_together(demo_runtime, clean_graph):
     score = pairwise_precision_recall(
         [source_of[p] for p in ids], [cluster_of[p] or f"alone:{p}" for p in ids]
     )
-    # The bar the packaged fallback CNN clears on this reduced press (bench/quality.py has the
-    # full-size figures): no false merge, most reprint pairs found.
-    assert score.precision >= 0.9, score
-    assert score.recall >= 0.6, score
+    # The packaged fallback CNN at its calibrated threshold (bench/quality.py, full-size press:
+    # P 0.98 / R 0.96 on the planted crops, 0.93 / 0.87 end to end through `layout`; this
+    # reduced press measured P 1.00 / R 0.86): no false merge, most reprint pairs found.
+    assert score.precision >= 0.95, score
+    assert score.recall >= 0.8, score
