@@ -15,6 +15,7 @@ from pathlib import Path
 
 from api.demo.corpus import PERIODICALS, format_date, page_file
 from api.services.background import BackgroundProcess
+from api.services.manager import DEMO_IIIF, DEMO_SITE
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 
@@ -103,7 +104,7 @@ def write_site(out: Path, truth: dict, site: str, images: str) -> Path:
 def site_process(out: Path, port: int, run_dir: Path) -> BackgroundProcess:
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                "--directory", str(out / "site")]  # fmt: skip
-    return BackgroundProcess("demo-site", command, run_dir)
+    return BackgroundProcess(DEMO_SITE, command, run_dir)
 
 
 def image_server_process(out: Path, port: int, run_dir: Path) -> BackgroundProcess:
@@ -114,4 +115,4 @@ def image_server_process(out: Path, port: int, run_dir: Path) -> BackgroundProce
     command = [sys.executable, script, "--host", "127.0.0.1", "--port", str(port),
                "--image-dir", str(out / "images"), "--api-versions", "2.1,3.0",
                "--manipulators", "pil", "-q"]  # fmt: skip
-    return BackgroundProcess("demo-iiif", command, run_dir, cwd=out)
+    return BackgroundProcess(DEMO_IIIF, command, run_dir, cwd=out)

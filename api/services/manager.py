@@ -113,7 +113,17 @@ def system_up(settings: Settings) -> None:
     worker_process(settings).start()
 
 
+# Started by `contagions demo run` and left serving the sample press while it is explored.
+DEMO_SITE, DEMO_IIIF = "demo-site", "demo-iiif"
+
+
+def demo_servers_down(settings: Settings) -> None:
+    for name in (DEMO_SITE, DEMO_IIIF):
+        BackgroundProcess(name, (), settings.run_dir).stop()
+
+
 def system_down(settings: Settings) -> None:
+    demo_servers_down(settings)
     worker_process(settings).stop()
     api_process(settings).stop()
     services_down(settings)

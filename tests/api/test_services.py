@@ -33,3 +33,23 @@ def test_neo4j_browser_is_served(services, settings):
     discovery = httpx.get(f"http://127.0.0.1:{settings.neo4j.http_port}/", timeout=10).json()
     assert discovery["neo4j_edition"] == "community"
     assert discovery["neo4j_version"] == settings.neo4j.version
+
+
+def test_down_stops_the_demo_servers_left_running(settings, tmp_path):
+    import socket
+
+    from api.demo.site import site_process
+    from api.services.manager import demo_servers_down
+    from api.services.process import port_open
+
+    local = settings.model_copy(update={"data_dir": tmp_path})
+    (tmp_path / "site").mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = site_process(tmp_path, port, local.run_dir)
+    server.start(ready=lambda: port_open("127.0.0.1", port))
+    assert server.is_running()
+    demo_servers_down(local)
+    assert not server.is_running()
+    demo_servers_down(local)  # nothing left to stop: still fine
