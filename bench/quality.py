@@ -35,16 +35,17 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from api.demo.corpus import DemoSize, build, load_truth, page_file
+from api.demo.corpus import DemoSize, build, is_built, load_truth, page_file
 from api.demo.printing import print_picture, random_style
 from api.demo.sources import load_sources, pca_extra_images
 from api.pipeline.clustering import ClusterParams
@@ -145,13 +146,14 @@ class Press:
 
 def drawn_press(out: Path, size: DemoSize, seed: int) -> Press:
     """The press in `out`, drawing its pages first unless this seed and size already are."""
-    wanted = json.loads(json.dumps(asdict(size)))  # tuples as JSON lists
-    truth = load_truth(out) if (out / "truth.json").exists() else None
-    if truth is None or truth["seed"] != seed or truth["size"] != wanted:
+    if not is_built(out, size, seed):
+        # Detections and descriptors cached beside older pages describe other pixels.
+        (out / "detections-layout.json").unlink(missing_ok=True)
+        shutil.rmtree(out / "descriptors", ignore_errors=True)
         started = time.monotonic()
         build(out, size, seed)
         print(f"drew the sample press (seed {seed}) in {time.monotonic() - started:.0f}s: {out}")
-        truth = load_truth(out)
+    truth = load_truth(out)
     return Press(out, truth, [p for issue in truth["issues"] for p in issue["printings"]])
 
 

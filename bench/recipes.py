@@ -37,6 +37,7 @@ from quality import (
     sweep,
 )
 
+from api.demo.corpus import GENERATOR_VERSION
 from api.demo.sources import pca_extra_images
 from api.pipeline.index import pca_dim
 from ml.backbones import load_backbone
@@ -128,7 +129,8 @@ def main() -> None:
     args = parser.parse_args()
     presses = [drawn_press(ROOT / "var" / "bench" / f"recipes-press-{s}", FULL, s) for s in SEEDS]
     backbone = load_backbone(args.backbone, args.checkpoint)
-    embed = Embedder(DescriptorExtractor(backbone), ROOT / "var" / "bench" / "recipes-descriptors")
+    cache = ROOT / "var" / "bench" / f"recipes-descriptors-g{GENERATOR_VERSION}"
+    embed = Embedder(DescriptorExtractor(backbone), cache)
     calibrated = calibrated_threshold(None, backbone.name)
     true_pairs = sum(sweep_pairs(p) for p in presses)
     print(f"{backbone.name}: {len(presses)} presses (seeds {SEEDS}), {true_pairs} true pairs; "

@@ -123,5 +123,12 @@ def compose_page(
                 _text(draw, (x, cursor, column, start - cursor - 15), rng, size=15)
             cursor = max(cursor, stop + 15)
     for x in columns[1:]:
-        draw.line((x - gutter // 2, top, x - gutter // 2, bottom), fill=(90, 90, 90), width=1)
+        rule_x = x - gutter // 2
+        # A column rule stops where a picture spans the gutter (no press ruled across one).
+        crossing = sorted((ty, ty + th) for tx, ty, tw, th in taken if tx < rule_x < tx + tw)
+        cursor = top
+        for start, stop in [*crossing, (bottom, bottom)]:
+            if start - 10 > cursor:
+                draw.line((rule_x, cursor, rule_x, start - 10), fill=(90, 90, 90), width=1)
+            cursor = max(cursor, stop + 10)
     return ComposedPage(page, tuple(boxes))

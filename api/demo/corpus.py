@@ -169,6 +169,23 @@ def page_file(periodical: str, number: int, page: int) -> str:
     return f"{periodical}-{number:02d}-p{page}"
 
 
+# Raised whenever the drawing changes, so that pages drawn by an older generator are redrawn.
+GENERATOR_VERSION = 2  # 2: column rules stop at pictures that span the gutter
+
+
+def is_built(out: Path, size: DemoSize, seed: int) -> bool:
+    """Whether `out` holds this press, drawn by this generator."""
+    if not (out / "truth.json").exists():
+        return False
+    truth = load_truth(out)
+    wanted = json.loads(json.dumps(asdict(size)))  # tuples as JSON lists
+    return (truth.get("generator"), truth["seed"], truth["size"]) == (
+        GENERATOR_VERSION,
+        seed,
+        wanted,
+    )
+
+
 def build(out: Path, size: DemoSize = DemoSize(), seed: int = 7) -> list[Issue]:
     """Render every page to `out/images/` and write `out/truth.json`. Idempotent by seed."""
     sources = load_sources()
@@ -208,6 +225,7 @@ def build(out: Path, size: DemoSize = DemoSize(), seed: int = 7) -> list[Issue]:
             name = page_file(issue.periodical, issue.number, page)
             composed.image.save(images / f"{name}.jpg", quality=88)
     truth = {
+        "generator": GENERATOR_VERSION,
         "seed": seed,
         "size": asdict(size),
         "periodicals": [asdict(spec) | {"first_issue": spec.first_issue.isoformat()}

@@ -6,16 +6,15 @@ functions as the CLI), followed with progress bars, ending with a printed summar
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.demo.corpus import DemoSize, build, load_truth
+from api.demo.corpus import DemoSize, build, is_built, load_truth
 from api.demo.site import image_server_process, site_process, write_site
 from api.demo.sources import pca_extra_images
 from api.runtime import Runtime
@@ -41,12 +40,8 @@ def corpus_dir(runtime: Runtime) -> Path:
 
 
 def ensure_built(out: Path, size: DemoSize, seed: int) -> None:
-    truth = out / "truth.json"
-    if truth.exists():
-        existing = load_truth(out)
-        wanted = json.loads(json.dumps(asdict(size)))  # tuples as JSON lists
-        if existing["seed"] == seed and existing["size"] == wanted:
-            return
+    if is_built(out, size, seed):
+        return
     with console.status("drawing the sample press (pages, pictures, reprints)…"):
         build(out, size, seed)
 
