@@ -28,7 +28,7 @@ from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
 from ml.descriptors import DescriptorExtractor
 from ml.pca import PCAWhitening
-from ml.printed import PrintNormalization
+from ml.printed import calibrated_recipe
 from ml.segment.base import Segmenter
 from ml.segment.registry import get_segmenter
 from ml.vectors import VectorStore
@@ -118,12 +118,10 @@ class Runtime:
     @property
     def crop_limits(self) -> CropLimits:
         """Crops as the settings prepare them: what a new descriptor model is fitted on."""
-        model = self.settings.model
+        model, backbone = self.settings.model, self.backbone_choice.backbone
         return CropLimits(
-            prepare=PrintNormalization(
-                size=self.backbone_choice.backbone.image_size,
-                descreen_radius=model.descreen_radius,
-                grayscale=model.grayscale,
+            prepare=calibrated_recipe(
+                backbone.name, backbone.image_size, model.descreen_radius, model.grayscale
             ),
             max_bytes=self.settings.http.max_image_bytes,
             max_pixels=self.settings.http.max_image_pixels,

@@ -93,11 +93,12 @@ class ModelSettings(BaseModel):
     # (api/pipeline/index.py: SAMPLES_PER_DIM).
     dim: Literal[768, 384, 256, 128, 64] = 384
     whitening_power: float = 0.5
-    # How crops are prepared before the backbone (ml/printed.py), measured in bench/quality.py:
-    # a Gaussian blur in pixels at the backbone's input size removes halftone screens and
-    # paper grain; grey removes the ink (colour, grey, sepia printings of one picture).
-    descreen_radius: float = 4.0
-    grayscale: bool = True
+    # How crops are prepared before the backbone (ml/printed.py): a Gaussian blur in pixels at
+    # the backbone's input size removes halftone screens and paper grain; grey removes the ink
+    # (colour, grey, sepia printings of one picture). None: the backbone's calibrated choice
+    # (ml.printed.CALIBRATED_RECIPES, measured in bench/recipes.py).
+    descreen_radius: float | None = None
+    grayscale: bool | None = None
     batch_size: int = 32
     device: str = "auto"
     compile: bool = False

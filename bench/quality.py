@@ -65,7 +65,7 @@ from ml.evaluation import (
 )
 from ml.knn import exact_knn, unique_pairs
 from ml.pca import PCAWhitening, l2_normalize
-from ml.printed import PrintNormalization
+from ml.printed import calibrated_recipe
 from ml.segment import get_segmenter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +91,6 @@ CLUSTERING = ClusterParams(  # the giant rules of the pipeline; thresholds are s
     threshold_step=SIMILARITY.threshold_step,
 )
 MODEL = ModelSettings()
-# What the pipeline does to a crop before the backbone (ml/printed.py); "plain" crops skip it.
-PREPARE = PrintNormalization(CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
 
 
 # --- the sample press ------------------------------------------------------------------------
@@ -572,21 +570,23 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     # Descriptors, once.
     # Crops are prepared as the pipeline prepares them; "plain" ones are the peer.
     labels = press.labels
-    recipe = PREPARE.key
-    x = embed(f"truth-{recipe}", printing_keys(press), lambda: press.crops(PREPARE.apply))
+    # What the pipeline does to a crop before this backbone (ml/printed.py).
+    prepare = calibrated_recipe(name, CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
+    recipe = prepare.key
+    x = embed(f"truth-{recipe}", printing_keys(press), lambda: press.crops(prepare.apply))
     x_plain = embed("truth", printing_keys(press), press.crops)
     extra_keys = [f"extra-{SEED}-{n}" for n in range(EXTRA_IMAGES)]
     extra = embed(
         f"extra-{recipe}",
         extra_keys,
-        lambda: [PREPARE.apply(im) for im in pca_extra_images(EXTRA_IMAGES, SEED)],
+        lambda: [prepare.apply(im) for im in pca_extra_images(EXTRA_IMAGES, SEED)],
     )
     extra_plain = embed("extra", extra_keys, lambda: pca_extra_images(EXTRA_IMAGES, SEED))
-    x_held = embed(f"holdout-{recipe}", printing_keys(held), lambda: held.crops(PREPARE.apply))
+    x_held = embed(f"holdout-{recipe}", printing_keys(held), lambda: held.crops(prepare.apply))
     x_detected = embed(
         f"detected-{recipe}",
         [f"{p}{b}" for p, b in found.detected],
-        lambda: [PREPARE.apply(im) for im in detected_crops(press, found)],
+        lambda: [prepare.apply(im) for im in detected_crops(press, found)],
     )
     pipeline_v = pipeline_variant(len(x), len(extra), backbone.feature_dim)
     print(f"\n   crops prepared as the pipeline does: {recipe} (plain: none of it); the "
@@ -676,7 +676,7 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     for real_set in (gallica_set(SEED), manuscript_set()):
         load = real_set.load
         xs = embed(f"{real_set.name.split()[0]}-{recipe}", real_set.keys,
-                   lambda load=load: [PREPARE.apply(image) for image in load()])  # fmt: skip
+                   lambda load=load: [prepare.apply(image) for image in load()])  # fmt: skip
         real[real_set.name] = {
             v: recall_at_1_and_5(v.vectors(xs, extra), real_set)
             for v in (RAW, chosen.variant)

@@ -45,11 +45,10 @@ from ml.clustering import calibrated_threshold
 from ml.descriptors import DescriptorExtractor
 from ml.evaluation import mean_average_precision, recall_at_k
 from ml.pca import PCAWhitening
-from ml.printed import PrintNormalization
+from ml.printed import PrintNormalization, calibrated_recipe
 
 SEEDS = (7, 8, 9, 10)
 PLAIN = PrintNormalization(CROP_SIZE)
-DEFAULT = PrintNormalization(CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
 RECIPES = (
     PLAIN,
     PrintNormalization(CROP_SIZE, 2.0),
@@ -132,6 +131,7 @@ def main() -> None:
     cache = ROOT / "var" / "bench" / f"recipes-descriptors-g{GENERATOR_VERSION}"
     embed = Embedder(DescriptorExtractor(backbone), cache)
     calibrated = calibrated_threshold(None, backbone.name)
+    default = calibrated_recipe(backbone.name, CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
     true_pairs = sum(sweep_pairs(p) for p in presses)
     print(f"{backbone.name}: {len(presses)} presses (seeds {SEEDS}), {true_pairs} true pairs; "
           f"PCA as `pca fit` ({MODEL.dim} capped by sample size, power "
@@ -145,7 +145,7 @@ def main() -> None:
         best, at = s.recall_at_precision(), s.at(calibrated)
         found = s.goal_range()
         goal = f"{found[0]:.2f}–{found[1]:.2f}" if found else "—"
-        mark = " (default)" if recipe == DEFAULT else ""
+        mark = " (default)" if recipe == default else ""
         print(f"{recipe.key + mark:<34} {s.recall_at_1:5.3f} {s.mean_ap:5.3f}  "
               f"{best.recall:5.3f} (t={best.threshold:.2f})  {goal:>11}  "
               f"{at.precision:5.3f}/{at.recall:5.3f}  {s.gallica_recall_at_1:.3f}",

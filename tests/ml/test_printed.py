@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from skimage import data
 
-from ml.printed import PrintNormalization
+from ml.printed import PrintNormalization, calibrated_recipe
 
 
 def halftone(grey: Image.Image, pitch: int = 4) -> Image.Image:
@@ -70,3 +70,10 @@ def test_key_names_every_choice():
     }
     assert len(keys) == 4
     assert PrintNormalization(320, 4.0, True).key == "size=320;descreen=4;grey=1"
+
+
+def test_recipe_is_configured_else_calibrated_per_backbone():
+    assert calibrated_recipe("efficientnet_lite0", 320) == PrintNormalization(320, 4.0, True)
+    assert calibrated_recipe("dino_vits16", 320) == PrintNormalization(320)  # the seed's recipe
+    assert calibrated_recipe("efficientnet_lite0", 320, 0.0, False) == PrintNormalization(320)
+    assert calibrated_recipe("dino_vits16", 224, 2.0) == PrintNormalization(224, 2.0, False)
