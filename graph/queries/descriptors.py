@@ -14,19 +14,22 @@ SET m.active = true
 RETURN m.id AS id
 """
 
-ACTIVE_MODEL = """
-MATCH (m:DescriptorModel {active: true})
-RETURN m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
-       m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
-       m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
+# The columns of a graph.descriptors.DescriptorModelRecord.
+_MODEL_COLUMNS = """
+m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
+m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
+m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
+"""
+
+ACTIVE_MODEL = f"""
+MATCH (m:DescriptorModel {{active: true}})
+RETURN {_MODEL_COLUMNS}
 LIMIT 1
 """
 
-MODEL_BY_ID = """
-MATCH (m:DescriptorModel {id: $id})
-RETURN m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
-       m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
-       m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
+MODEL_BY_ID = f"""
+MATCH (m:DescriptorModel {{id: $id}})
+RETURN {_MODEL_COLUMNS}
 """
 
 # Where an illustration's pixels are and what to file its vector under.
