@@ -6,6 +6,7 @@ Importing this module sets the global broker, so actor modules import it first.
 from __future__ import annotations
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.results import Results
 from dramatiq.results.backends.redis import RedisBackend
@@ -28,7 +29,10 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
         heartbeat_timeout=settings.heartbeat_timeout_ms,
         maintenance_chance=settings.maintenance_chance,
     )
-    broker.add_middleware(Results(backend=RedisBackend(url=url), store_results=False))
+    # Waiting for a result is a blocking read on the result's key: redis-py >= 8 gives every
+    # socket a 5 s read timeout by default, which would cut any wait longer than that.
+    results = redis.Redis.from_url(url, socket_timeout=None)
+    broker.add_middleware(Results(backend=RedisBackend(client=results), store_results=False))
     return broker
 
 
