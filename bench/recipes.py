@@ -43,8 +43,8 @@ from api.pipeline.index import pca_dim
 from ml.backbones import load_backbone
 from ml.clustering import calibrated_threshold
 from ml.descriptors import DescriptorExtractor
-from ml.evaluation import mean_average_precision, recall_at_k
-from ml.pca import PCAWhitening
+from ml.evaluation import mean_average_precision, pairwise_precision_recall, recall_at_k
+from ml.pca import PCAWhitening, l2_normalize
 from ml.printed import PrintNormalization, calibrated_recipe
 
 SEEDS = (7, 8, 9, 10)
@@ -116,7 +116,7 @@ def score_recipe(recipe: PrintNormalization, presses: list[Press], embed: Embedd
     gallica = gallica_set(7)
     load = gallica.load
     g = embed(f"gallica-{key}", gallica.keys, lambda: [recipe.apply(im) for im in load()])
-    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    g = l2_normalize(g)
     return RecipeScore(recipe, float(np.mean(r1)), float(np.mean(maps)), pool(sweeps),
                        recall_at_1_and_5(g, gallica)[0])  # fmt: skip
 
@@ -132,7 +132,7 @@ def main() -> None:
     embed = Embedder(DescriptorExtractor(backbone), cache)
     calibrated = calibrated_threshold(None, backbone.name)
     default = calibrated_recipe(backbone.name, CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
-    true_pairs = sum(sweep_pairs(p) for p in presses)
+    true_pairs = sum(pairwise_precision_recall(p.labels, p.labels).true_pairs for p in presses)
     print(f"{backbone.name}: {len(presses)} presses (seeds {SEEDS}), {true_pairs} true pairs; "
           f"PCA as `pca fit` ({MODEL.dim} capped by sample size, power "
           f"{MODEL.whitening_power}); calibrated threshold {calibrated}")  # fmt: skip
@@ -159,13 +159,6 @@ def main() -> None:
             "peer": f"plain crops ({plain.recipe.key})",
             "peer_value": round(plain.recall_at_precision().recall, 4),
         }))  # fmt: skip
-
-
-def sweep_pairs(press: Press) -> int:
-    counts: dict[str, int] = {}
-    for label in press.labels:
-        counts[label] = counts.get(label, 0) + 1
-    return sum(n * (n - 1) // 2 for n in counts.values())
 
 
 if __name__ == "__main__":
