@@ -17,9 +17,9 @@ N_MANIFESTS = 24
 PAGES_EACH = 5
 
 
-def start_worker():
+def start_worker(endpoint: str):
     env = os.environ | {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps([endpoint]),
         # A killed worker's unacknowledged messages come back after 3 s, not a minute.
         "CONTAGIONS_BROKER__HEARTBEAT_TIMEOUT_MS": "3000",
         "CONTAGIONS_BROKER__MAINTENANCE_CHANCE": "200000",
@@ -61,8 +61,10 @@ def corpus_uris(static_server, shared_dir):
     return uris
 
 
-def test_sigkill_mid_corpus_loses_and_duplicates_nothing(clean_graph, clean_broker, corpus_uris):
-    worker = start_worker()
+def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
+    clean_graph, clean_broker, corpus_uris, static_server
+):
+    worker = start_worker(static_server.endpoint)
     try:
         job_id = start_ingest(clean_graph, "killed", corpus_uris, enqueue_tasks)
         wait_for(clean_graph, job_id, lambda p: p.done >= 4, 120)
@@ -70,7 +72,7 @@ def test_sigkill_mid_corpus_loses_and_duplicates_nothing(clean_graph, clean_brok
         halfway = job_progress(clean_graph, job_id)
         assert halfway.done < N_MANIFESTS
 
-        worker = start_worker()
+        worker = start_worker(static_server.endpoint)
         final = wait_for(clean_graph, job_id, lambda p: p.finished, 180)
     finally:
         stop(worker)
