@@ -191,21 +191,28 @@ def iiif_image_server(tmp_path_factory):
     server.close()
 
 
-def solid_png(width: int, height: int) -> bytes:
-    """An RGB PNG of one colour, streamed row by row: a 13000x13000 page is ~0.5 MB of file and
-    never held as pixels here (a decompression bomb in everything but intent)."""
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
     import struct
     import zlib
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def solid_png(width: int, height: int, rows: int | None = None) -> bytes:
+    """An RGB PNG of one colour, streamed row by row: a 13000x13000 page is ~0.5 MB of file and
+    never held as pixels here. With `rows`, only that many rows follow the header: a bomb whose
+    header declares far more pixels than the file carries."""
+    import struct
+    import zlib
 
     row = b"\x00" + b"\xf0" * (3 * width)
     packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    count = height if rows is None else rows
+    idat = b"".join(packer.compress(row) for _ in range(count)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
+            + _png_chunk(b"IEND", b""))  # fmt: skip
 
 
 class HostileServer:

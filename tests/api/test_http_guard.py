@@ -220,3 +220,61 @@ def test_public_image_search_never_reaches_loopback(services, settings, listener
     assert {a["message"] for a in answers} == {"could not fetch the image"}
     assert {a["extensions"]["code"] for a in answers} == {"IMAGE_FETCH_FAILED"}
     assert listener.accepted == 0 and hostile_server.connections == 0
+
+
+def _peak_kib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status").read().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def _upload(url: str, data: bytes) -> dict:
+    query = ("query($f: Upload!) { searchSimilar(upload: $f) { __typename "
+             "... on InvalidInput { message field } } }")  # fmt: skip
+    response = httpx.post(
+        f"{url}/graphql",
+        files={"operations": (None, json.dumps({"query": query, "variables": {"f": None}})),
+               "map": (None, '{"0": ["variables.f"]}'), "0": ("page.png", data, "image/png")},
+        headers={"Apollo-Require-Preflight": "true"}, timeout=120,
+    )  # fmt: skip
+    return response.json()["data"]["searchSimilar"]
+
+
+def test_bombs_and_oversized_pngs_are_refused_before_decoding(settings, tmp_path):
+    """In a server process of its own, so that its peak memory is the upload's doing."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT, solid_png
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=os.environ | {"PYTHONPATH": str(REPO_ROOT)}, cwd=tmp_path,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{url}/graphql", params={"query": "{ __typename }"}, timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the API did not start"
+                time.sleep(0.3)
+        before = _peak_kib(server.pid)
+        oversized = _upload(url, solid_png(13000, 13000))
+        bomb = _upload(url, solid_png(100_000, 100_000, rows=1))  # the header says 10^10 pixels
+        after = _peak_kib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert oversized["field"] == "upload" and "13000x13000" in oversized["message"]
+    assert bomb["field"] == "upload" and "10000000000 pixels" in bomb["message"]
+    # Decoding the 13000x13000 page took 1.3 GB before the budget was checked on the header.
+    assert after - before < 100 * 1024, f"peak grew by {(after - before) / 1024:.0f} MiB"
