@@ -10,6 +10,7 @@ nothing), and reads the server's peak resident memory (VmHWM) after each.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
@@ -26,7 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import Figure, print_figures  # noqa: E402
 
-QUERY = "query($f: Upload!){ searchSimilar(upload: $f){ __typename ... on InvalidInput { message } } }"
+QUERY = (
+    "query($f: Upload!){ searchSimilar(upload: $f){ __typename ... on InvalidInput { message } } }"
+)
 
 
 def solid_png(width: int, height: int) -> bytes:
@@ -40,7 +43,9 @@ def solid_png(width: int, height: int) -> bytes:
     packer = zlib.compressobj(9)
     idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 def peak_kib(pid: int) -> int:
@@ -51,7 +56,7 @@ def peak_kib(pid: int) -> int:
 
 
 def upload(url: str, data: bytes) -> str:
-    operations = '{"query": "%s", "variables": {"f": null}}' % QUERY.replace('"', '\\"')
+    operations = json.dumps({"query": QUERY, "variables": {"f": None}})
     response = httpx.post(
         url,
         files={
@@ -99,9 +104,14 @@ def main() -> None:
         server.wait(timeout=30)
     print_figures(
         [
-            Figure("api_peak_rss_13000x13000_png_upload", round(after_big / 1024, 1), "MiB",
-                   "api_peak_rss_1000x1000_png_upload", round(after_small / 1024, 1)),
-        ]  # fmt: skip
+            Figure(
+                "api_peak_rss_13000x13000_png_upload",
+                round(after_big / 1024, 1),
+                "MiB",
+                "api_peak_rss_1000x1000_png_upload",
+                round(after_small / 1024, 1),
+            ),
+        ]
     )
 
 

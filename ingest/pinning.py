@@ -65,7 +65,7 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # noqa: ANN001
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         return _DeadlineStream(
             self._stream.start_tls(ssl_context, server_hostname, _time_left(timeout))
         )
@@ -103,7 +103,7 @@ class PinnedBackend(httpcore.NetworkBackend):
             return _DeadlineStream(stream)
         raise failure
 
-    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ANN001
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
         raise httpcore.ConnectError("unix sockets are not fetched")
 
     def sleep(self, seconds: float) -> None:

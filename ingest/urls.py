@@ -127,6 +127,6 @@ class UrlPolicy:
                 if not is_public_address(address):
                     raise BlockedUrlError(
                         f"{host} resolves to non-public address {address}; allow the exact "
-                        f"endpoint with CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS=[\"{host}:{port}\"]"
+                        f'endpoint with CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS=["{host}:{port}"]'
                     )
         return Target(host=host, port=port, addresses=addresses)

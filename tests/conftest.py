@@ -228,6 +228,7 @@ class HostileServer:
     """
 
     def __init__(self) -> None:
+        import contextlib
         import http.server
         import io
         import threading
@@ -256,10 +257,8 @@ class HostileServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server_self.hits[parts.path] += 1
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._answer(parts, parse_qs(parts.query))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def _answer(self, parts, query) -> None:
                 if parts.path == "/redirect":
@@ -318,10 +317,6 @@ class HostileServer:
             self._huge = solid_png(13000, 13000)
         return self._huge
 
-    @property
-    def reached(self) -> int:
-        return self.connections
-
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -361,13 +356,12 @@ class Listener:
             conn.close()
 
     def close(self) -> None:
+        import contextlib
         import socket
 
         self._closed = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 

@@ -19,9 +19,8 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.graphql.access import require_read
-from api.graphql.errors import InvalidInput, NotFound
+from api.graphql.errors import CodedError, InvalidInput, NotFound
 from api.graphql.types import Illustration
-from api.graphql.errors import CodedError
 from api.runtime import public_image_fetcher
 from graph import explore
 from ingest.errors import FetchError

@@ -22,7 +22,6 @@ from ml.pca import PCAWhitening
 from ml.vectors import Hit, SearchFilter, VectorStore
 from ml.vectors.similar import similar_to_id, similar_to_vector
 
-
 # Searched images are decoded at no more than about this size (the backbones see 224 px): a
 # large JPEG is decoded at a fraction of its scale, other formats reduced right after decoding.
 SEARCH_IMAGE_SIDE = 1024

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,8 +113,10 @@ def test_allowed_origin_same_origin_and_scripts_may_mutate(api_url, clean_graph)
     assert allowed.status_code == 200, allowed.text
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
     assert allowed.headers["access-control-allow-credentials"] == "true"
-    same = httpx.post(f"{api_url}/graphql", files=multipart(CREATE.replace("csrf", "same")),
-                      headers={"Origin": api_url, "X-Requested-With": "XMLHttpRequest"})  # fmt: skip
+    same_origin = {"Origin": api_url, "X-Requested-With": "XMLHttpRequest"}
+    same = httpx.post(
+        f"{api_url}/graphql", files=multipart(CREATE.replace("csrf", "same")), headers=same_origin
+    )
     assert same.status_code == 200, same.text
     script = httpx.post(f"{api_url}/graphql", json={"query": CREATE.replace("csrf", "curl")})
     assert script.json()["data"]["createCorpus"]["__typename"] == "Corpus"
@@ -213,8 +216,8 @@ def test_public_image_search_never_reaches_loopback(services, settings, listener
         for target in (f"http://127.0.0.1:{listener.port}/db/neo4j/tx/commit",
                        f"http://localhost:{listener.port}/", f"{hostile_server.url}/small.png",
                        "http://" + "a" * 64 + ".example/x.jpg"):  # fmt: skip
-            response = httpx.post(f"{url}/graphql",
-                                  json={"query": SEARCH_URL, "variables": {"u": target}})  # fmt: skip
+            body = {"query": SEARCH_URL, "variables": {"u": target}}
+            response = httpx.post(f"{url}/graphql", json=body)
             answers.append(response.json()["errors"][0])
     # One answer for a refused address and for a name that does not resolve: no port scanner.
     assert {a["message"] for a in answers} == {"could not fetch the image"}
@@ -223,7 +226,7 @@ def test_public_image_search_never_reaches_loopback(services, settings, listener
 
 
 def _peak_kib(pid: int) -> int:
-    for line in open(f"/proc/{pid}/status").read().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise AssertionError("no VmHWM")
