@@ -172,7 +172,7 @@ class Fetcher:
             target = self.policy.check(url)
             seen.add(url)
             with self._slot(url), pinned(Pin(target, deadline)):
-                result = self._get_once(url, headers, limit)
+                result = self._get_once(url, headers, limit, deadline)
             if isinstance(result, Fetched):
                 return result
             url = urljoin(url, result)
@@ -187,7 +187,9 @@ class Fetcher:
                 f"{self.config.min_bytes_per_s:g}"
             )
 
-    def _get_once(self, url: str, headers: dict[str, str], limit: int) -> Fetched | str:
+    def _get_once(
+        self, url: str, headers: dict[str, str], limit: int, deadline: float
+    ) -> Fetched | str:
         """A response, or the Location to follow."""
         try:
             with self._client.stream("GET", url, headers=headers) as response:
@@ -216,6 +218,10 @@ class Fetcher:
                     last_modified=response.headers.get("last-modified"),
                 )
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline:
+                raise DeadlineExceededError(
+                    f"{url}: deadline of {self.config.deadline_s:g} s passed"
+                ) from exc
             raise NetworkError(f"timeout fetching {url}: {exc}") from exc
         except httpx.TransportError as exc:
             raise NetworkError(f"network error fetching {url}: {exc}") from exc
