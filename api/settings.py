@@ -116,6 +116,7 @@ class SegmenterSettings(BaseModel):
         if value not in SEGMENTER_NAMES:
             raise ValueError(f"unknown segmenter {value!r}; known: {', '.join(SEGMENTER_NAMES)}")
         return value
+
     docextractor_weights: Path | None = None
     working_size: int = 1280
 
