@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 Id = Hashable
 Members = frozenset
@@ -144,7 +144,23 @@ def reapply(
     return clusters, outcomes
 
 
-def curated_key(members: Iterable[Id]) -> str:
+Origin = TypeVar("Origin")
+
+
+def majority_origin(
+    members: Iterable[Any], owner: Mapping[Any, Origin], key: Callable[[Origin], str]
+) -> Origin:
+    """The cluster that held most of `members` before curation (ties: the greatest key).
+
+    A curated cluster that matches no previous cluster inherits its place in the tree (parent,
+    level, threshold) from this one.
+    """
+    counts = Counter(key(owner[m]) for m in members if m in owner)
+    best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    return next(cluster for cluster in owner.values() if key(cluster) == best)
+
+
+def curated_key(members: Iterable[Any]) -> str:
     """Key of a cluster whose membership a curator edited."""
     text = "curated\n" + "\n".join(repr(m) for m in sorted(members))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -9,8 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver
-
+from graph.db import GraphDB
 from graph.illustrations import mark_page_failed, pages_by_ids, replace_illustrations
 from graph.records import IllustrationRecord, PageRecord
 from ingest.cache import ImageCache
@@ -48,6 +47,9 @@ def illustration_id(page_id: str, segmenter: str, region: Region) -> str:
 def illustration_records(
     page: PageRecord, segmenter: Segmenter, regions: Sequence[Region], thumbnail_size: int
 ) -> list[IllustrationRecord]:
+    if not page.width or not page.height:
+        raise SegmentationError(f"canvas {page.canvas_id} has no usable size")
+    width, height = page.width, page.height
     records = []
     for region in regions:
         full, thumb = region_urls(page, (region.x, region.y, region.w, region.h), thumbnail_size)
@@ -59,7 +61,7 @@ def illustration_records(
                 y=region.y,
                 w=region.w,
                 h=region.h,
-                area_ratio=round(region.area_ratio(page.width, page.height), 6),
+                area_ratio=round(region.area_ratio(width, height), 6),
                 confidence=round(float(region.confidence), 4),
                 segmenter=segmenter.name,
                 segmenter_version=segmenter.version,
@@ -85,7 +87,7 @@ def segment_page(
         fragments = [f"#xywh={region}" for region in page.regions]
         regions = segmenter.segment(None, page.width, page.height, annotations=fragments)
         return illustration_records(page, segmenter, regions, limits.thumbnail_size)
-    if segmenter.name == "whole":
+    if not segmenter.needs_pixels:
         regions = segmenter.segment(None, page.width, page.height)
         return illustration_records(page, segmenter, regions, limits.thumbnail_size)
     fetched = fetch_image(page, fetcher, limits.working_size, limits.max_bytes, cache)
@@ -95,16 +97,16 @@ def segment_page(
 
 
 def segment_pages(
-    driver: Driver,
+    db: GraphDB,
+    page_ids: Sequence[str],
+    *,
     fetcher: Fetcher,
     segmenter: Segmenter,
-    page_ids: Sequence[str],
     limits: PageLimits,
     cache: ImageCache | None = None,
-    database: str = "neo4j",
 ) -> list[PageOutcome]:
     outcomes = []
-    for page_id, page in zip(page_ids, pages_by_ids(driver, page_ids, database), strict=True):
+    for page_id, page in zip(page_ids, pages_by_ids(db, page_ids), strict=True):
         if page is None:
             outcomes.append(PageOutcome(page_id, False, reason="unknown page"))
             continue
@@ -112,9 +114,9 @@ def segment_pages(
             records = segment_page(page, fetcher, segmenter, limits, cache)
         except (FetchError, ImageDecodeError, SegmentationError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            mark_page_failed(driver, page_id, reason, database)
+            mark_page_failed(db, page_id, reason)
             outcomes.append(PageOutcome(page_id, False, reason=reason))
             continue
-        removed = replace_illustrations(driver, page_id, segmenter.name, records, database)
+        removed = replace_illustrations(db, page_id, segmenter.name, records)
         outcomes.append(PageOutcome(page_id, True, tuple(r.id for r in records), tuple(removed)))
     return outcomes
