@@ -83,13 +83,15 @@ def main() -> None:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}/graphql"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # start-up waits for Neo4j (down here) ~60 s
         while time.monotonic() < deadline:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/graphql", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        else:
+            raise RuntimeError("the API did not start")
         start = peak_kib(server.pid)
         small, big = solid_png(1000, 1000), solid_png(13000, 13000)
         print(f"server started: peak {start / 1024:.0f} MiB")

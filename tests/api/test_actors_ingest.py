@@ -15,7 +15,6 @@ PAGES_EACH = 5
 
 
 WORKER_ENV = {
-    "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
     # A killed worker's unacknowledged messages come back after 3 s, not a minute.
     "CONTAGIONS_BROKER__HEARTBEAT_TIMEOUT_MS": "3000",
     "CONTAGIONS_BROKER__MAINTENANCE_CHANCE": "200000",
@@ -45,16 +44,18 @@ def corpus_uris(static_server, shared_dir):
 
 
 def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
-    clean_graph, clean_broker, corpus_uris, start_worker
+    clean_graph, clean_broker, corpus_uris, start_worker, static_server
 ):
-    worker = start_worker("ingest", env=WORKER_ENV, threads=2)
+    allowed = json.dumps([static_server.endpoint])
+    env = WORKER_ENV | {"CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": allowed}
+    worker = start_worker("ingest", env=env, threads=2)
     job_id = start_ingest(clean_graph, corpus="killed", uris=corpus_uris, enqueue=enqueue_tasks)
     wait_for(clean_graph, job_id, lambda p: p.done >= 4, 120)
     worker.stop(signal.SIGKILL)
     halfway = job_progress(clean_graph, job_id)
     assert halfway.done < N_MANIFESTS
 
-    start_worker("ingest", env=WORKER_ENV, threads=2)
+    start_worker("ingest", env=env, threads=2)
     final = wait_for(clean_graph, job_id, lambda p: p.finished, 180)
     assert (final.done, final.failed, final.manifests) == (N_MANIFESTS, 0, N_MANIFESTS)
     assert final.pages == N_MANIFESTS * PAGES_EACH

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.resources import Resources
 from api.settings import Settings
+from graph.db import GraphDB
 
 ALLOWED = "http://localhost:5173"
 EVIL = "http://evil.example"
@@ -196,7 +197,7 @@ def test_a_store_outage_is_service_unavailable_with_503(settings, listener):
     # No transaction retries: the answer comes at once instead of after the driver's 30 s.
     driver = GraphDatabase.driver(f"bolt://127.0.0.1:{listener.port}", auth=("neo4j", "x" * 8),
                                   connection_timeout=2, max_transaction_retry_time=0)  # fmt: skip
-    with serve(settings, Resources(settings, driver)) as url:
+    with serve(settings, Resources(settings, GraphDB(driver, settings.neo4j.database))) as url:
         response = httpx.post(f"{url}/graphql", json={"query": CORPORA})
     assert response.status_code == 503, response.text
     error = response.json()["errors"][0]
