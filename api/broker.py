@@ -11,6 +11,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.results import Results
 from dramatiq.results.backends.redis import RedisBackend
 
+from api.heartbeat import WorkerHeartbeat
 from api.settings import BrokerSettings, get_settings
 
 QUEUES = ("default", "ingest", "pages", "gpu")
@@ -33,6 +34,7 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
     # socket a 5 s read timeout by default, which would cut any wait longer than that.
     results = redis.Redis.from_url(url, socket_timeout=None)
     broker.add_middleware(Results(backend=RedisBackend(client=results), store_results=False))
+    broker.add_middleware(WorkerHeartbeat(settings.heartbeat_interval_s))
     return broker
 
 

@@ -57,9 +57,12 @@ class BrokerSettings(BaseModel):
     url: str | None = None
     redis_port: int = 6379
     # A worker silent this long is dead: its unacknowledged messages go back to the queue.
-    heartbeat_timeout_ms: int = 60_000
-    # Out of a million broker commands, how many also run that clean-up.
-    maintenance_chance: int = 1_000
+    # Workers beat every `heartbeat_interval_s` even while busy (api/heartbeat.py), so this can
+    # be short without long messages being taken for orphans.
+    heartbeat_timeout_ms: int = 15_000
+    heartbeat_interval_s: float = 1.0
+    # Out of a million broker commands, how many also run that clean-up (heartbeats included).
+    maintenance_chance: int = 100_000
 
     @property
     def is_local(self) -> bool:
