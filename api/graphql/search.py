@@ -7,6 +7,7 @@ the vector store, and for images the descriptor extractor and whitening of the i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Protocol
@@ -18,9 +19,9 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.graphql.access import require_read
-from api.graphql.errors import InvalidInput, NotFound
+from api.graphql.errors import CodedError, InvalidInput, NotFound
 from api.graphql.types import Illustration
-from api.runtime import fetcher_from
+from api.runtime import public_image_fetcher
 from graph import explore
 from ingest.errors import FetchError
 from ml import images
@@ -35,6 +36,9 @@ from ml.vectors.similar import (
 from ml.vectors.store import Hit, SearchFilter, VectorStore
 
 MAX_K = 200
+IMAGE_FETCH_FAILED = "IMAGE_FETCH_FAILED"
+
+log = logging.getLogger(__name__)
 
 
 class SimilaritySearch(Protocol):
@@ -147,19 +151,22 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
             raise _Refused(InvalidInput(message="imageUrl must be http(s)", field="imageUrl"))
 
         def fetch():
-            with fetcher_from(settings, max_bytes=limit) as fetcher:
+            with public_image_fetcher(settings) as fetcher:
                 return fetcher.get(image_url, accept="image/*")
 
         try:
             fetched = await run_in_threadpool(fetch)
         except FetchError as exc:
-            raise _Refused(InvalidInput(message=f"cannot fetch the image: {exc}",
-                                        field="imageUrl")) from exc  # fmt: skip
+            # The reason (refused address, connection refused, HTTP status) stays in the log:
+            # told to an anonymous caller it would map the server's network.
+            log.info("searchSimilar could not fetch %r: %s: %s", image_url,
+                     type(exc).__name__, exc)  # fmt: skip
+            raise CodedError("could not fetch the image", IMAGE_FETCH_FAILED) from None
         data, content_type = fetched.content, fetched.content_type
     try:
-        # Checks the pixel limit from the header before any pixel is decoded.
-        await run_in_threadpool(images.decode_image, data, content_type,
-                                settings.http.max_image_pixels)  # fmt: skip
+        # The header alone: the public pixel budget is refused before any pixel is decoded.
+        await run_in_threadpool(images.image_size, data, content_type,
+                                settings.api.max_image_pixels)  # fmt: skip
     except images.ImageDecodeError as exc:
         field = "upload" if upload is not None else "imageUrl"
         raise _Refused(InvalidInput(message=str(exc), field=field)) from exc

@@ -19,14 +19,14 @@ SIZE = DemoSize(issues=3, pages=3, reprinted_sources=5, single_sources=4)
 @pytest.fixture
 def demo_runtime(settings, services, clean_graph, clean_broker, start_worker):
     env = {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1:18190","127.0.0.1:18191"]',
         "CONTAGIONS_MODEL__ALLOW_DOWNLOAD": "false",
         "CONTAGIONS_DEMO__SITE_PORT": "18190",
         "CONTAGIONS_DEMO__IIIF_PORT": "18191",
     }
     worker = start_worker(env=env, threads=2)
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = ["127.0.0.1"]
+    local.http.allowed_private_hosts = ["127.0.0.1:18190", "127.0.0.1:18191"]
     local.model.allow_download = False
     local.demo.site_port, local.demo.iiif_port = 18190, 18191
     runtime = Runtime(local)

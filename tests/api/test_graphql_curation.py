@@ -202,6 +202,8 @@ def _upload(client, data: bytes, content_type: str):
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
         files={"0": ("image", data, content_type)},
+        # Uploads are multipart, a "simple" request: the CSRF guard wants this header.
+        headers={"Apollo-Require-Preflight": "true"},
     )
     assert response.status_code == 200, response.text
     return response.json()["data"]["searchSimilar"]
