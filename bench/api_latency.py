@@ -49,7 +49,7 @@ LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { totalCount pageInfo { e
 DETAIL = """query($id: ID!) { cluster(id: $id) { id size name
   members(first: 20) { nodes { illustration { id date thumbnailUrl place { name }
     periodical { title } } } }
-  appearances { date place { name } country { code } }
+  appearances(first: 100) { nodes { date place { name } country { code } } }
   hops { origin { name } destination { name } lagDays }
   timeSeries { year count } } }"""
 SEARCH = """query($id: ID!) { searchSimilar(illustrationId: $id, k: 20) {

@@ -145,6 +145,7 @@ class HopDetail:
     from_date: str
     to_date: str
     lag_days: int
+    lag_from_first_days: int | None
     precision: str | None
     from_illustration: str | None
     to_illustration: str | None
@@ -339,6 +340,37 @@ def appearances_of(
     for row in _read(driver, q.APPEARANCES_OF, database, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(AppearanceDetail, row))
     return found
+
+
+def appearance_pages(
+    driver: Driver,
+    requests: Sequence[tuple[str, tuple[Any, str] | None, int]],
+    database: str = "neo4j",
+) -> list[KeysetPage]:
+    """For each (cluster, after (sort value, illustration id), first): one page of printings.
+
+    Printings come in time order (undated last, sorting as 9999-12-31), ties by illustration.
+    """
+    wanted = [
+        {"n": n, "cluster": c, "limit": first + 1,
+         "after_value": after[0] if after else None, "after_id": after[1] if after else None}
+        for n, (c, after, first) in enumerate(requests)
+    ]  # fmt: skip
+    got: dict[int, list[tuple[Any, AppearanceDetail]]] = {n: [] for n in range(len(requests))}
+    for row in _read(driver, q.APPEARANCE_PAGES, database, requests=wanted):
+        got[row.pop("n")].append((row.pop("sort_value"), _build(AppearanceDetail, row)))
+    return [
+        KeysetPage(tuple(got[n][:first]), len(got[n]) > first)
+        for n, (_, _, first) in enumerate(requests)
+    ]
+
+
+def first_appearances_of(
+    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
+) -> dict[str, AppearanceDetail]:
+    """Each cluster's earliest dated printing (ties by illustration id); absent if none."""
+    rows = _read(driver, q.FIRST_APPEARANCES, database, ids=list(cluster_ids))
+    return {row["cluster_id"]: _build(AppearanceDetail, row) for row in rows}
 
 
 def hops_of(

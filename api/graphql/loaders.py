@@ -39,6 +39,10 @@ class Loaders:
             lambda ids: _pick(explore.illustrations_by_ids(d, ids, db), ids)
         )
         self.appearances = _loader(lambda ids: _pick(explore.appearances_of(d, ids, db), ids, []))
+        self.appearance_page = _loader(lambda keys: explore.appearance_pages(d, keys, db))
+        self.first_appearance = _loader(
+            lambda ids: _pick(explore.first_appearances_of(d, ids, db), ids)
+        )
         self.hops = _loader(lambda ids: _pick(explore.hops_of(d, ids, db), ids, []))
         self.neighbours = _loader(self._neighbours)
         self.leaf_cluster = _loader(self._leaf_clusters)

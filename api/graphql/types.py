@@ -238,7 +238,10 @@ class Hop:
     destination: Place
     from_date: str
     to_date: str
-    lag_days: int
+    lag_days: int = strawberry.field(description="Days since the origin's first printing.")
+    lag_from_first_days: int | None = strawberry.field(
+        description="Days since the cluster's first dated printing (its firstAppearance)."
+    )
     date_precision: str | None
     from_illustration_id: strawberry.ID | None
     to_illustration_id: strawberry.ID | None
@@ -255,6 +258,7 @@ class Hop:
             from_date=h.from_date,
             to_date=h.to_date,
             lag_days=h.lag_days,
+            lag_from_first_days=h.lag_from_first_days,
             date_precision=h.precision,
             from_illustration_id=strawberry.ID(h.from_illustration)
             if h.from_illustration
@@ -378,10 +382,34 @@ class Cluster:
         summaries = await info.context.loaders.cluster.load_many(ids)
         return [Cluster(summary=s) for s in summaries if s]
 
-    @strawberry.field(description="Every printing, dated ones first in date order.")
-    async def appearances(self, info: Info) -> list[Appearance]:
-        rows = await info.context.loaders.appearances.load(self.summary.id)
-        return [Appearance.from_detail(a) for a in rows]
+    @strawberry.field(
+        description="The earliest dated printing (ties by illustration id): where and when the"
+        " image was first seen. Null when no printing is dated."
+    )
+    async def first_appearance(self, info: Info) -> Appearance | None:
+        found = await info.context.loaders.first_appearance.load(self.summary.id)
+        return Appearance.from_detail(found) if found else None
+
+    @strawberry.field(
+        description="Printings in time order: dated ones by date, undated ones last, ties by"
+        " illustration id."
+    )
+    async def appearances(
+        self, info: Info, first: int = 100, after: str | None = None
+    ) -> Connection[Appearance]:
+        first = page_size(first)
+        start = decode_cursor(after)
+        page = await info.context.loaders.appearance_page.load((self.summary.id, start, first))
+        size = self.summary.size
+
+        async def count() -> int:
+            return size
+
+        rows = [
+            (encode_cursor(value, a.illustration_id), Appearance.from_detail(a))
+            for value, a in page.rows
+        ]
+        return connection(rows, page.has_next, count)
 
     @strawberry.field(description="Hops between places (first appearance to first appearance).")
     async def hops(self, info: Info) -> list[Hop]:

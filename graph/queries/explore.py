@@ -157,31 +157,83 @@ WITH wanted, collect([id, score]) AS hits
 RETURN wanted AS id, hits[0..$limit] AS hits
 """
 
-APPEARANCES_OF = """
-UNWIND $ids AS wanted
-MATCH (:Cluster {id: wanted})<-[:IN_CLUSTER]-(i:Illustration)
-      <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+_APPEARANCE_CONTEXT = """
 OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
 OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-RETURN wanted AS cluster_id, i.id AS illustration_id, iss.date AS date,
-       iss.date_precision AS date_precision, pl.id AS place_id, pl.name AS place_name,
-       pl.latitude AS latitude, pl.longitude AS longitude, co.code AS country_code,
-       co.name AS country_name, per.id AS periodical_id, per.title AS periodical_title,
-       iss.id AS issue_id, iss.label AS issue_label
+"""
+
+_APPEARANCE_FIELDS = """
+i.id AS illustration_id, iss.date AS date,
+iss.date_precision AS date_precision, pl.id AS place_id, pl.name AS place_name,
+pl.latitude AS latitude, pl.longitude AS longitude, co.code AS country_code,
+co.name AS country_name, per.id AS periodical_id, per.title AS periodical_title,
+iss.id AS issue_id, iss.label AS issue_label
+"""
+
+# Printings in time order: dated ones by date, undated last, ties by illustration id. The
+# sort value of a cursor is the date, undated printings sorting as 9999-12-31.
+_APPEARANCE_ORDER = "coalesce(iss.date, '9999-12-31')"
+
+APPEARANCES_OF = f"""
+UNWIND $ids AS wanted
+MATCH (:Cluster {{id: wanted}})<-[:IN_CLUSTER]-(i:Illustration)
+      <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+{_APPEARANCE_CONTEXT}
+RETURN wanted AS cluster_id, {_APPEARANCE_FIELDS}
 ORDER BY cluster_id, date IS NULL, date, illustration_id
+"""
+
+# One page per request: the printings after (after_value, after_id), one more than shown.
+APPEARANCE_PAGES = f"""
+UNWIND $requests AS req
+CALL (req) {{
+  MATCH (:Cluster {{id: req.cluster}})<-[:IN_CLUSTER]-(i:Illustration)
+        <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WITH i, iss, {_APPEARANCE_ORDER} AS sort_value
+  WHERE req.after_id IS NULL OR sort_value > req.after_value
+        OR (sort_value = req.after_value AND i.id > req.after_id)
+  WITH i, iss, sort_value ORDER BY sort_value, i.id
+  WITH req, collect([i, iss, sort_value]) AS ordered
+  UNWIND ordered[0..req.limit] AS row
+  WITH row[0] AS i, row[1] AS iss, row[2] AS sort_value
+  {_APPEARANCE_CONTEXT}
+  RETURN sort_value, {_APPEARANCE_FIELDS}
+}}
+RETURN req.n AS n, req.cluster AS cluster_id, sort_value, illustration_id, date,
+       date_precision, place_id, place_name, latitude, longitude, country_code, country_name,
+       periodical_id, periodical_title, issue_id, issue_label
+ORDER BY n, sort_value, illustration_id
+"""
+
+# The earliest dated printing of each cluster (ties by illustration id): where it started.
+FIRST_APPEARANCES = f"""
+UNWIND $ids AS wanted
+CALL (wanted) {{
+  MATCH (:Cluster {{id: wanted}})<-[:IN_CLUSTER]-(i:Illustration)
+        <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WHERE iss.date IS NOT NULL
+  WITH i, iss ORDER BY iss.date, i.id LIMIT 1
+  {_APPEARANCE_CONTEXT}
+  RETURN {_APPEARANCE_FIELDS}
+}}
+RETURN wanted AS cluster_id, illustration_id, date, date_precision, place_id, place_name,
+       latitude, longitude, country_code, country_name, periodical_id, periodical_title,
+       issue_id, issue_label
 """
 
 # FLOWs start at places where the cluster appeared: anchored there rather than scanning FLOWs.
 HOPS_OF = """
 UNWIND $ids AS wanted
-MATCH (:Cluster {id: wanted})<-[:IN_CLUSTER]-(:Illustration)
+MATCH (c:Cluster {id: wanted})<-[:IN_CLUSTER]-(:Illustration)
       <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(:Issue)-[:PUBLISHED_IN]->(a:Place)
-WITH DISTINCT wanted, a
+WITH DISTINCT wanted, c, a
 MATCH (a)-[f:FLOW {cluster: wanted}]->(b:Place)
 RETURN wanted AS cluster_id, a.id AS origin_id, a.name AS origin_name, b.id AS destination_id,
        b.name AS destination_name, f.from_date AS from_date, f.to_date AS to_date,
-       f.lag_days AS lag_days, f.precision AS precision,
+       f.lag_days AS lag_days,
+       duration.inDays(date(c.first_date), date(f.to_date)).days AS lag_from_first_days,
+       f.precision AS precision,
        f.from_illustration AS from_illustration, f.to_illustration AS to_illustration
 ORDER BY cluster_id, to_date, destination_id, origin_id
 """

@@ -102,8 +102,12 @@ query($id: ID!) {
     size name parent { id } children { id }
     members(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id flagged
       illustration { place { name } } } } }
-    appearances { illustrationId date place { name } country { code } periodical { title } }
-    hops { origin { name } destination { name } lagDays fromDate toDate }
+    firstAppearance { illustrationId date datePrecision place { name } country { code }
+      periodical { title } illustration { id } }
+    appearances { totalCount nodes { illustrationId date place { name } country { code }
+      periodical { title } } }
+    page: appearances(first: 2) { pageInfo { hasNextPage endCursor } nodes { illustrationId } }
+    hops { origin { name } destination { name } lagDays lagFromFirstDays fromDate toDate }
     timeSeries { year count }
     geojson
   }
@@ -122,15 +126,41 @@ def test_cluster_detail(explored):
             {"node": {"id": "a2", "flagged": False, "illustration": {"place": {"name": "Berlin"}}}},
         ],
     }  # fmt: skip
-    assert [(x["illustrationId"], x["date"], x["country"]["code"]) for x in got["appearances"]] == [
+    printings = got["appearances"]["nodes"]
+    assert [(x["illustrationId"], x["date"], x["country"]["code"]) for x in printings] == [
         ("a1", "1900-01-01", "FR"), ("a2", "1900-06-01", "DE"), ("a4", "1900-06-01", "FR"),
         ("a3", "1902-01-01", "AR"),
     ]  # fmt: skip
-    assert got["appearances"][0]["periodical"] == {"title": "Journal de Paris"}
+    assert got["appearances"]["totalCount"] == 4
+    assert printings[0]["periodical"] == {"title": "Journal de Paris"}
+    assert got["firstAppearance"] == {
+        "illustrationId": "a1", "date": "1900-01-01", "datePrecision": "day",
+        "place": {"name": "Paris"}, "country": {"code": "FR"},
+        "periodical": {"title": "Journal de Paris"}, "illustration": {"id": "a1"},
+    }  # fmt: skip
+    page = got["page"]
+    assert [x["illustrationId"] for x in page["nodes"]] == ["a1", "a2"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = gql(
+        client,
+        """query($id: ID!, $after: String) { cluster(id: $id) {
+        appearances(first: 2, after: $after) { pageInfo { hasNextPage }
+        nodes { illustrationId } } } }""",
+        id=a.id,
+        after=page["pageInfo"]["endCursor"],
+    )
+    assert rest["cluster"]["appearances"] == {
+        "pageInfo": {"hasNextPage": False}, "nodes": [{"illustrationId": "a4"},
+                                                      {"illustrationId": "a3"}],
+    }  # fmt: skip
     assert got["hops"][0] == {
         "origin": {"name": "Paris"}, "destination": {"name": "Berlin"}, "lagDays": 151,
-        "fromDate": "1900-01-01", "toDate": "1900-06-01",
+        "lagFromFirstDays": 151, "fromDate": "1900-01-01", "toDate": "1900-06-01",
     }  # fmt: skip
+    # Berlin -> Buenos Aires: 579 days after Berlin, 730 after the first printing in Paris.
+    assert [(h["lagDays"], h["lagFromFirstDays"]) for h in got["hops"][2:]] == [
+        (579, 730), (579, 730),
+    ]  # fmt: skip
     assert got["timeSeries"] == [{"year": 1900, "count": 3}, {"year": 1902, "count": 1}]
     assert got["geojson"]["features"][0] == {
         "type": "Feature",
@@ -182,11 +212,12 @@ def test_illustration_in_context(explored):
 def test_a_list_of_clusters_costs_a_constant_number_of_queries(explored):
     client, _, _, counting = explored
     query = """{ clusters(first: 20) { nodes { id members(first: 5) { nodes { illustration {
-        periodical { title } place { name } } } } appearances { date } hops { lagDays } } } }"""
+        periodical { title } place { name } } } } appearances { nodes { date } }
+        firstAppearance { date } hops { lagDays } } } }"""
     counting.queries.clear()
     gql(client, query)
-    # latest run, the page, member pages, illustrations, appearances, hops.
-    assert len(counting.queries) == 6, counting.queries
+    # latest run, the page, member pages, illustrations, appearances, first appearances, hops.
+    assert len(counting.queries) == 7, counting.queries
 
 
 def test_flows_and_reached_within(explored):

@@ -142,10 +142,37 @@ def test_members_appearances_hops(graph_run):
         ("a4", "1900-06-01", "Lyon"), ("a3", "1902-01-01", "Buenos Aires"),
     ]  # fmt: skip
     hops = explore.hops_of(driver, [a.id])[a.id]
-    assert [(h.origin_name, h.destination_name, h.lag_days) for h in hops] == [
-        ("Paris", "Berlin", 151), ("Paris", "Lyon", 151),
-        ("Berlin", "Buenos Aires", 579), ("Lyon", "Buenos Aires", 579),
+    assert [(h.origin_name, h.destination_name, h.lag_days, h.lag_from_first_days)
+            for h in hops] == [
+        ("Paris", "Berlin", 151, 151), ("Paris", "Lyon", 151, 151),
+        ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
     ]  # fmt: skip
+
+
+def test_first_appearance_and_appearance_pages(graph_run):
+    driver, run_id = graph_run
+    clusters = by_first_member(driver, run_id)
+    a, b = clusters["a1"], clusters["b1"]
+    firsts = explore.first_appearances_of(driver, [a.id, b.id, "nope"])
+    assert set(firsts) == {a.id, b.id}
+    assert (firsts[a.id].illustration_id, firsts[a.id].date, firsts[a.id].place_name,
+            firsts[a.id].country_code, firsts[a.id].periodical_title) == (
+        "a1", "1900-01-01", "Paris", "FR", "Journal de Paris",
+    )  # fmt: skip
+    assert (firsts[b.id].illustration_id, firsts[b.id].place_name) == ("b1", "Berlin")
+
+    first_pages = explore.appearance_pages(driver, [(a.id, None, 2), (b.id, None, 5)])
+    assert [x.illustration_id for _, x in first_pages[0].rows] == ["a1", "a2"]
+    assert first_pages[0].has_next is True
+    assert [x.illustration_id for _, x in first_pages[1].rows] == ["b1", "b2", "b3"]
+    assert first_pages[1].has_next is False
+    end_value, end = first_pages[0].rows[-1]
+    (rest,) = explore.appearance_pages(driver, [(a.id, (end_value, end.illustration_id), 2)])
+    # a2 and a4 share 1900-06-01: the page boundary falls between them, by illustration id.
+    assert [(v, x.illustration_id) for v, x in rest.rows] == [
+        ("1900-06-01", "a4"), ("1902-01-01", "a3"),
+    ]  # fmt: skip
+    assert rest.has_next is False
 
 
 def test_illustrations_in_context_and_neighbours(graph_run):
