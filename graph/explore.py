@@ -19,6 +19,8 @@ ClusterSortKey = Literal[
     "size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"
 ]
 Level = Literal["place", "country"]
+FlowGroup = Literal["place", "country"]
+FlowPeriod = Literal["year", "decade"]
 
 
 def _build(cls, data: dict[str, Any]):
@@ -153,6 +155,9 @@ class HopDetail:
 
 @dataclass(frozen=True)
 class FlowFilter:
+    """Conditions on FLOW hops; dates are the hop's arrival. `international`: only hops between
+    two countries (true) or within one (false)."""
+
     date_from: str | None = None
     date_to: str | None = None
     from_place: str | None = None
@@ -160,23 +165,39 @@ class FlowFilter:
     from_country: str | None = None
     to_country: str | None = None
     max_lag_days: int | None = None
+    international: bool | None = None
 
 
 @dataclass(frozen=True)
 class FlowAggregate:
-    origin_id: str
+    """Hops from one origin to one destination (places, or countries with no place fields)."""
+
+    origin_id: str | None
     origin_name: str | None
     origin_country: str | None
+    origin_country_name: str | None
     origin_latitude: float | None
     origin_longitude: float | None
-    destination_id: str
+    destination_id: str | None
     destination_name: str | None
     destination_country: str | None
+    destination_country_name: str | None
     destination_latitude: float | None
     destination_longitude: float | None
     hops: int
     mean_lag_days: float
+    median_lag_days: float
     clusters: int
+    period: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """One end of a circulation question: a place id, a country code, or (destination only)
+    any country other than the origin's (`level="other_country"`, no value)."""
+
+    level: Literal["place", "country", "other_country"]
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +206,14 @@ class Reach:
     origin_date: str
     arrival_date: str
     lag_days: int
+    origin_place: str | None = None
+    origin_place_name: str | None = None
+    origin_country: str | None = None
+    origin_illustration: str | None = None
+    destination_place: str | None = None
+    destination_place_name: str | None = None
+    destination_country: str | None = None
+    arrival_illustration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -439,30 +468,62 @@ def flag_illustration(
 
 
 def flows(
-    driver: Driver, run_id: str, where: FlowFilter, limit: int = 1000, database: str = "neo4j"
+    driver: Driver,
+    run_id: str,
+    where: FlowFilter,
+    limit: int = 1000,
+    database: str = "neo4j",
+    *,
+    group_by: FlowGroup = "place",
+    period: FlowPeriod | None = None,
 ) -> list[FlowAggregate]:
-    """FLOW hops of a run aggregated per origin → destination, most travelled first."""
+    """FLOW hops of a run aggregated per origin → destination (places or countries), per
+    arrival period if asked; busiest first (within each period)."""
     params = {f.name: getattr(where, f.name) for f in fields(where)}
-    rows = _read(driver, q.FLOWS, database, run_id=run_id, limit=limit, **params)
+    query = q.flows_query(group_by, period)
+    rows = _read(driver, query, database, run_id=run_id, limit=limit, **params)
     return [_build(FlowAggregate, row) for row in rows]
 
 
 def reached_within(
     driver: Driver,
     run_id: str,
-    origin: str,
-    destination: str,
+    origin: Location,
+    destination: Location,
     years: int,
-    level: Level = "place",
     limit: int = 1000,
     database: str = "neo4j",
 ) -> list[Reach]:
     """Leaf clusters first printed in `origin` that reached `destination` within `years`."""
+    if origin.level == "other_country":
+        raise ValueError("the origin must be a place or a country")
+    needs_country = "place" not in (origin.level, destination.level) or (
+        destination.level == "other_country"
+    )
     rows = _read(
-        driver, q.REACHED_WITHIN, database, run_id=run_id, origin=origin,
-        destination=destination, years=years, level=level, limit=limit,
+        driver, q.REACHED_WITHIN, database, run_id=run_id, origin=origin.value,
+        origin_level=origin.level, destination=destination.value,
+        destination_level=destination.level, needs_country=needs_country, years=years,
+        limit=limit,
     )  # fmt: skip
     return [_build(Reach, row) for row in rows]
+
+
+def missing_references(
+    driver: Driver,
+    places: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    periodicals: Sequence[str] = (),
+    database: str = "neo4j",
+) -> tuple[set[str], set[str], set[str]]:
+    """The place ids, country codes and periodical ids among those given that name nothing."""
+    if not (places or countries or periodicals):
+        return set(), set(), set()
+    row = _read(
+        driver, q.MISSING_REFERENCES, database, places=list(places), countries=list(countries),
+        periodicals=list(periodicals),
+    )[0]  # fmt: skip
+    return set(row["places"]), set(row["countries"]), set(row["periodicals"])
 
 
 # -- catalogue ----------------------------------------------------------------------------

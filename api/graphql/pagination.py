@@ -30,15 +30,15 @@ def decode_cursor(cursor: str | None) -> tuple[Any, str] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise QueryInputError("invalid cursor") from exc
+        raise QueryInputError("invalid cursor", "after") from exc
     if not isinstance(id, str) or not isinstance(value, str | int | float | None):
-        raise QueryInputError("invalid cursor")
+        raise QueryInputError("invalid cursor", "after")
     return value, id
 
 
 def page_size(first: int) -> int:
     if not 0 < first <= MAX_PAGE:
-        raise QueryInputError(f"first must be between 1 and {MAX_PAGE}")
+        raise QueryInputError(f"first must be between 1 and {MAX_PAGE}", "first")
     return first
 
 

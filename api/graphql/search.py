@@ -207,7 +207,7 @@ class SearchQuery:
         except _Refused as refused:
             return refused.result
         except UnknownIllustrationError:
-            return NotFound(message="no vector for that illustration", id=str(illustration_id))
+            return NotFound(message="no vector for that illustration", value=str(illustration_id))
         except images.ImageDecodeError as exc:
             return InvalidInput(message=str(exc))
         except SearchUnavailableError as exc:

@@ -238,7 +238,8 @@ RETURN wanted AS cluster_id, a.id AS origin_id, a.name AS origin_name, b.id AS d
 ORDER BY cluster_id, to_date, destination_id, origin_id
 """
 
-FLOWS = """
+# FLOW hops of a run that pass the filters, with both ends' countries.
+_FLOW_MATCH = """
 MATCH (a:Place)-[f:FLOW {run: $run_id}]->(b:Place)
 WHERE ($date_from IS NULL OR f.to_date >= $date_from)
   AND ($date_to IS NULL OR f.to_date <= $date_to)
@@ -250,36 +251,100 @@ OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
 WITH a, b, ca, cb, f
 WHERE ($from_country IS NULL OR ca.code = $from_country)
   AND ($to_country IS NULL OR cb.code = $to_country)
-WITH a, b, ca, cb, count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
-     count(DISTINCT f.cluster) AS clusters
-RETURN a.id AS origin_id, a.name AS origin_name, ca.code AS origin_country,
-       a.latitude AS origin_latitude, a.longitude AS origin_longitude,
-       b.id AS destination_id, b.name AS destination_name, cb.code AS destination_country,
-       b.latitude AS destination_latitude, b.longitude AS destination_longitude,
-       hops, mean_lag_days, clusters
-ORDER BY hops DESC, origin_id, destination_id
-LIMIT $limit
+  AND ($international IS NULL
+       OR (ca IS NOT NULL AND cb IS NOT NULL AND (ca <> cb) = $international))
 """
 
-# Same rule as ml.circulation.reached_within: the origin holds the cluster's earliest located
-# printing, the destination's first printing is later and no later than `years` after it.
+# Lags aggregated over hops, so a country pair's mean is weighted by each place pair's count.
+_FLOW_STATS = """
+count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
+percentileCont(f.lag_days, 0.5) AS median_lag_days, count(DISTINCT f.cluster) AS clusters
+"""
+
+_FLOW_GROUPS = {
+    "place": f"""
+WITH {{period}} AS period, a, b, ca, cb, {_FLOW_STATS}
+RETURN period, a.id AS origin_id, a.name AS origin_name, ca.code AS origin_country,
+       ca.name AS origin_country_name, a.latitude AS origin_latitude,
+       a.longitude AS origin_longitude, b.id AS destination_id, b.name AS destination_name,
+       cb.code AS destination_country, cb.name AS destination_country_name,
+       b.latitude AS destination_latitude, b.longitude AS destination_longitude,
+       hops, mean_lag_days, median_lag_days, clusters
+ORDER BY period, hops DESC, origin_id, destination_id
+""",
+    "country": f"""
+WITH f, ca, cb WHERE ca IS NOT NULL AND cb IS NOT NULL
+WITH {{period}} AS period, ca, cb, {_FLOW_STATS}
+RETURN period, null AS origin_id, null AS origin_name, ca.code AS origin_country,
+       ca.name AS origin_country_name, null AS origin_latitude, null AS origin_longitude,
+       null AS destination_id, null AS destination_name, cb.code AS destination_country,
+       cb.name AS destination_country_name, null AS destination_latitude,
+       null AS destination_longitude, hops, mean_lag_days, median_lag_days, clusters
+ORDER BY period, hops DESC, origin_country, destination_country
+""",
+}
+
+# Period of a hop: the year (or decade) of its arrival.
+FLOW_PERIODS = {
+    None: "null",
+    "year": "toInteger(substring(f.to_date, 0, 4))",
+    "decade": "toInteger(substring(f.to_date, 0, 4)) / 10 * 10",
+}
+
+
+def flows_query(group_by: str, period: str | None) -> str:
+    """Hops aggregated per origin -> destination (places or countries), per period if given."""
+    grouped = _FLOW_GROUPS[group_by].format(period=FLOW_PERIODS[period])
+    return _FLOW_MATCH + grouped + "LIMIT $limit\n"
+
+
+# Same rule as ml.circulation.reached_within, with ends at any level: the origin holds the
+# cluster's earliest located printing; the destination's first printing (for "another country":
+# the first printing after the start in a country other than the origin's) is later and no later
+# than `years` after it. Printings with no place are left out, and those with no country too
+# when no end is a place or the destination is "another country" ($needs_country).
 REACHED_WITHIN = """
 MATCH (:ClusteringRun {id: $run_id})-[:HAS_CLUSTER]->(c:Cluster {leaf: true})
-MATCH (c)<-[:IN_CLUSTER]-(:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
       -[:PUBLISHED_IN]->(pl:Place)
 WHERE iss.date IS NOT NULL
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, iss.date AS day, CASE $level WHEN 'place' THEN pl.id ELSE co.code END AS loc
-WHERE loc IS NOT NULL
-WITH c, min(day) AS start,
-     min(CASE WHEN loc = $origin THEN day END) AS origin_first,
-     min(CASE WHEN loc = $destination THEN day END) AS arrival
-WHERE origin_first = start AND arrival > start
-  AND date(arrival) <= date(start) + duration({years: $years})
-RETURN c.id AS cluster_id, start AS origin_date, arrival AS arrival_date,
-       duration.inDays(date(start), date(arrival)).days AS lag_days
+WITH c, i, iss, pl, co
+WHERE NOT $needs_country OR co IS NOT NULL
+WITH c, iss.date AS day, i.id AS illustration, pl, co
+ORDER BY day, illustration
+WITH c, collect({day: day, illustration: illustration, place: pl.id, place_name: pl.name,
+                 country: co.code}) AS printings
+WITH c, printings, printings[0].day AS start
+WITH c, printings, start,
+     [p IN printings WHERE p.day = start
+      AND CASE $origin_level WHEN 'place' THEN p.place = $origin
+                             ELSE p.country = $origin END] AS at_origin
+WHERE size(at_origin) > 0
+WITH c, printings, start, at_origin[0] AS origin
+WITH c, start, origin,
+     [p IN printings WHERE CASE $destination_level
+        WHEN 'place' THEN p.place = $destination
+        WHEN 'country' THEN p.country = $destination
+        ELSE p.day > start AND p.country IS NOT NULL AND p.country <> origin.country
+      END][0] AS arrival
+WHERE arrival IS NOT NULL AND arrival.day > start
+  AND date(arrival.day) <= date(start) + duration({years: $years})
+RETURN c.id AS cluster_id, start AS origin_date, arrival.day AS arrival_date,
+       duration.inDays(date(start), date(arrival.day)).days AS lag_days,
+       origin.place AS origin_place, origin.place_name AS origin_place_name,
+       origin.country AS origin_country, origin.illustration AS origin_illustration,
+       arrival.place AS destination_place, arrival.place_name AS destination_place_name,
+       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
 ORDER BY lag_days, cluster_id
 LIMIT $limit
+"""
+
+# Which of the named places, countries and periodicals the graph does not hold.
+MISSING_REFERENCES = """
+RETURN [x IN $places WHERE NOT EXISTS { MATCH (:Place {id: x}) }] AS places,
+       [x IN $countries WHERE NOT EXISTS { MATCH (:Country {code: x}) }] AS countries,
+       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals
 """
 
 RUNS = """

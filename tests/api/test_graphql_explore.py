@@ -224,10 +224,10 @@ def test_flows_and_reached_within(explored):
     client, _, _, _ = explored
     flows = gql(
         client,
-        """{ flows(where: {fromCountry: "fr", maxLagDays: 2000}) {
-        origin { name } destination { name countryCode } count clusters meanLagDays } }""",
+        """{ flows(where: {fromCountry: "fr", maxLagDays: 2000}) { ... on Flows { flows {
+        origin { name } destination { name countryCode } count clusters meanLagDays } } } }""",
     )
-    assert flows["flows"] == [
+    assert flows["flows"]["flows"] == [
         {"origin": {"name": "Paris"}, "destination": {"name": "Buenos Aires", "countryCode": "AR"},
          "count": 2, "clusters": 2, "meanLagDays": (1036 + 1826) / 2},
         {"origin": {"name": "Paris"}, "destination": {"name": "Berlin", "countryCode": "DE"},
@@ -238,22 +238,94 @@ def test_flows_and_reached_within(explored):
          "count": 1, "clusters": 1, "meanLagDays": 579.0},
     ]  # fmt: skip
     query = """query($from: Location!, $to: Location!, $years: Int!) {
-        reachedWithin(from: $from, to: $to, years: $years) {
-          originDate arrivalDate lagDays cluster { size } } }"""
-    reach = gql(client, query, years=5, **{"from": {"place": G.PARIS}, "to": {"place": G.BA}})
-    assert reach["reachedWithin"] == [
-        {"originDate": "1900-01-01", "arrivalDate": "1902-01-01", "lagDays": 730,
-         "cluster": {"size": 4}},
-        {"originDate": "1904-02-29", "arrivalDate": "1909-02-28", "lagDays": 1826,
-         "cluster": {"size": 2}},
-    ]  # fmt: skip
-    by_country = gql(
-        client, query, years=10, **{"from": {"country": "FR"}, "to": {"country": "AR"}}
+        reachedWithin(from: $from, to: $to, years: $years) { __typename
+          ... on Reaches { reaches { originDate arrivalDate lagDays cluster { size }
+            origin { place { name } country { code } illustration { id } }
+            destination { date place { name } country { code } } } }
+          ... on InvalidInput { message field } ... on NotFound { message value } } }"""
+
+    def reach(years, origin, destination):
+        return gql(client, query, years=years, **{"from": origin, "to": destination})[
+            "reachedWithin"
+        ]
+
+    got = reach(5, {"place": G.PARIS}, {"place": G.BA})["reaches"]
+    assert [(r["originDate"], r["arrivalDate"], r["lagDays"], r["cluster"]["size"])
+            for r in got] == [("1900-01-01", "1902-01-01", 730, 4),
+                              ("1904-02-29", "1909-02-28", 1826, 2)]  # fmt: skip
+    assert got[0]["origin"] == {"place": {"name": "Paris"}, "country": {"code": "FR"},
+                                "illustration": {"id": "a1"}}  # fmt: skip
+    by_country = reach(10, {"country": "FR"}, {"country": "AR"})["reaches"]
+    assert [r["lagDays"] for r in by_country] == [730, 1826, 2708]
+    mixed = reach(5, {"place": G.PARIS}, {"country": "AR"})["reaches"]
+    assert [r["destination"]["place"]["name"] for r in mixed] == ["Buenos Aires"] * 2
+    abroad = reach(1, {"place": G.PARIS}, {"otherCountry": True})["reaches"]
+    assert [(r["lagDays"], r["destination"]) for r in abroad] == [
+        (151, {"date": "1900-06-01", "place": {"name": "Berlin"}, "country": {"code": "DE"}})
+    ]
+
+
+def test_country_flows_and_flow_matrix(explored):
+    client, _, _, _ = explored
+    got = gql(
+        client,
+        """{ flows(groupBy: COUNTRY, where: {international: true}) { ... on Flows { groupBy
+          flows { origin { id } originCountry { code name } destinationCountry { code }
+                  count meanLagDays medianLagDays } } }
+        flowMatrix(groupBy: COUNTRY, period: DECADE) { ... on FlowMatrix { periods
+          cells { period originCountry { code } destinationCountry { code } count } } } }""",
     )
-    assert [r["lagDays"] for r in by_country["reachedWithin"]] == [730, 1826, 2708]
-    mixed = client.post("/graphql", json={"query": query, "variables": {
-        "years": 5, "from": {"place": G.PARIS}, "to": {"country": "AR"}}}).json()  # fmt: skip
-    assert mixed["errors"][0]["message"] == "from and to must both be places or both be countries"
+    flows = got["flows"]
+    assert flows["groupBy"] == "COUNTRY"
+    assert flows["flows"][0] == {
+        "origin": None, "originCountry": {"code": "FR", "name": "France"},
+        "destinationCountry": {"code": "AR"}, "count": 4,
+        "meanLagDays": (1036 + 2708 + 1826 + 579) / 4, "medianLagDays": (1036 + 1826) / 2,
+    }  # fmt: skip
+    assert len(flows["flows"]) == 4
+    matrix = got["flowMatrix"]
+    assert matrix["periods"] == [1900, 1910]
+    assert [(c["period"], c["originCountry"]["code"], c["destinationCountry"]["code"],
+             c["count"]) for c in matrix["cells"]] == [
+        (1900, "FR", "AR", 3), (1900, "DE", "AR", 1), (1900, "DE", "FR", 1),
+        (1900, "FR", "DE", 1), (1900, "FR", "FR", 1), (1910, "FR", "AR", 1),
+    ]  # fmt: skip
+
+
+ERRORS = """query($from: Location!, $to: Location!, $where: FlowWhere) {
+  reachedWithin(from: $from, to: $to) { __typename
+    ... on InvalidInput { message field } ... on NotFound { message value } }
+  flows(where: $where) { __typename
+    ... on InvalidInput { message field } ... on NotFound { message value } } }"""
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "where", "reach", "flows"),
+    [
+        ({"place": "Paris"}, {"country": "XX"}, {"fromCountry": "XX"},
+         {"__typename": "NotFound", "message": "no place 'Paris'", "value": "Paris"},
+         {"__typename": "NotFound", "message": "no country 'XX'", "value": "XX"}),
+        ({"country": "France"}, {"place": G.BA}, {"dateFrom": "June 1900"},
+         {"__typename": "InvalidInput", "field": "from.country",
+          "message": "from.country must be an ISO 3166-1 alpha-2 country code such as FR"},
+         {"__typename": "InvalidInput", "field": "dateFrom",
+          "message": "dateFrom must be an ISO date (YYYY-MM-DD)"}),
+        ({"otherCountry": True}, {"place": G.BA}, {"toPlace": "nope"},
+         {"__typename": "InvalidInput", "field": "from",
+          "message": "otherCountry is for the destination only"},
+         {"__typename": "NotFound", "message": "no place 'nope'", "value": "nope"}),
+        ({"place": G.PARIS, "country": "FR"}, {"country": "de"},
+         {"dateFrom": "1910-01-01", "dateTo": "1900-01-01"},
+         {"__typename": "InvalidInput", "field": "from",
+          "message": "from takes exactly one of place, country, otherCountry"},
+         {"__typename": "InvalidInput", "field": "dateFrom",
+          "message": "dateFrom must not be after dateTo"}),
+    ],
+)  # fmt: skip
+def test_circulation_refusals_are_typed(explored, origin, destination, where, reach, flows):
+    client, _, _, _ = explored
+    got = gql(client, ERRORS, where=where, **{"from": origin, "to": destination})
+    assert (got["reachedWithin"], got["flows"]) == (reach, flows)
 
 
 def test_catalogue(explored):

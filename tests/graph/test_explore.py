@@ -212,6 +212,48 @@ def test_flows_aggregate(graph_run):
     assert [(f.origin_name, f.destination_name) for f in french] == [
         ("Paris", "Berlin"), ("Paris", "Lyon"),
     ]  # fmt: skip
+    assert rows[0].median_lag_days == pytest.approx(1826)
+
+
+def test_country_flows_weight_lags_by_hops(graph_run):
+    driver, run_id = graph_run
+    rows = explore.flows(driver, run_id, explore.FlowFilter(), group_by="country")
+    assert [(f.origin_country, f.destination_country, f.hops, f.clusters) for f in rows] == [
+        ("FR", "AR", 4, 4), ("DE", "AR", 1, 1), ("DE", "FR", 1, 1), ("FR", "DE", 1, 1),
+        ("FR", "FR", 1, 1),
+    ]  # fmt: skip
+    # Paris -> BA (1036, 2708, 1826) and Lyon -> BA (579), each hop counting once.
+    assert rows[0].mean_lag_days == pytest.approx((1036 + 2708 + 1826 + 579) / 4)
+    assert rows[0].median_lag_days == pytest.approx((1036 + 1826) / 2)
+    assert (rows[0].origin_id, rows[0].origin_country_name) == (None, "France")
+    abroad = explore.flows(driver, run_id, explore.FlowFilter(international=True),
+                           group_by="country")  # fmt: skip
+    assert ("FR", "FR") not in {(f.origin_country, f.destination_country) for f in abroad}
+    assert len(abroad) == 4
+
+
+def test_flow_matrix_by_decade_and_year(graph_run):
+    driver, run_id = graph_run
+    rows = explore.flows(driver, run_id, explore.FlowFilter(), group_by="country",
+                         period="decade")  # fmt: skip
+    assert [(f.period, f.origin_country, f.destination_country, f.hops) for f in rows] == [
+        (1900, "FR", "AR", 3), (1900, "DE", "AR", 1), (1900, "DE", "FR", 1),
+        (1900, "FR", "DE", 1), (1900, "FR", "FR", 1), (1910, "FR", "AR", 1),
+    ]  # fmt: skip
+    yearly = explore.flows(driver, run_id, explore.FlowFilter(to_country="AR"),
+                           group_by="place", period="year")  # fmt: skip
+    assert [(f.period, f.origin_name, f.hops) for f in yearly] == [
+        (1902, "Berlin", 1), (1902, "Lyon", 1), (1908, "Paris", 1), (1909, "Paris", 1),
+        (1910, "Paris", 1),
+    ]  # fmt: skip
+
+
+def test_missing_references(graph_run):
+    driver, _ = graph_run
+    assert explore.missing_references(
+        driver, places=[PARIS, "Paris"], countries=["FR", "XX"], periodicals=["per_paris", "x"]
+    ) == ({"Paris"}, {"XX"}, {"x"})
+    assert explore.missing_references(driver) == (set(), set(), set())
 
 
 def _reference_clusters(driver, run_id):
@@ -238,7 +280,8 @@ def test_reached_within_matches_the_reference(graph_run, origin, destination, ye
     reference = reference_reached_within(
         _reference_clusters(driver, run_id), origin, destination, years, level
     )
-    got = explore.reached_within(driver, run_id, origin, destination, years, level)
+    ends = explore.Location(level, origin), explore.Location(level, destination)
+    got = explore.reached_within(driver, run_id, *ends, years)
     expected = sorted(
         (r.cluster_key, r.origin_date.isoformat(), r.arrival_date.isoformat(), r.lag_days)
         for r in reference
@@ -251,11 +294,40 @@ def test_reached_within_matches_the_reference(graph_run, origin, destination, ye
 def test_reached_within_known_answer(graph_run):
     driver, run_id = graph_run
     clusters = by_first_member(driver, run_id)
-    got = explore.reached_within(driver, run_id, PARIS, BA, 5)
+    paris, ba = explore.Location("place", PARIS), explore.Location("place", BA)
+    got = explore.reached_within(driver, run_id, paris, ba, 5)
     # c1 -> c2 takes more than five years; e1 (29 February 1904) -> e2 (28 February 1909) does not.
     assert [(r.cluster_id, r.lag_days) for r in got] == [
         (clusters["a1"].id, 730), (clusters["e1"].id, 1826),
     ]  # fmt: skip
+
+
+def test_reached_within_mixes_levels_and_names_both_ends(graph_run):
+    driver, run_id = graph_run
+    clusters = by_first_member(driver, run_id)
+    paris = explore.Location("place", PARIS)
+    to_argentina = explore.reached_within(
+        driver, run_id, paris, explore.Location("country", "AR"), 5
+    )
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name, r.arrival_illustration)
+            for r in to_argentina] == [
+        (clusters["a1"].id, 730, "Buenos Aires", "a3"),
+        (clusters["e1"].id, 1826, "Buenos Aires", "e2"),
+    ]  # fmt: skip
+    assert (to_argentina[0].origin_place_name, to_argentina[0].origin_country,
+            to_argentina[0].origin_illustration) == ("Paris", "FR", "a1")  # fmt: skip
+    abroad = explore.Location("other_country")
+    within_a_year = explore.reached_within(driver, run_id, paris, abroad, 1)
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name, r.destination_country)
+            for r in within_a_year] == [(clusters["a1"].id, 151, "Berlin", "DE")]  # fmt: skip
+    from_germany = explore.reached_within(driver, run_id, explore.Location("country", "DE"),
+                                          abroad, 5)  # fmt: skip
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name) for r in from_germany] == [
+        (clusters["b1"].id, 1461, "Paris"),
+    ]  # fmt: skip
+    from_argentina = explore.reached_within(driver, run_id, explore.Location("country", "AR"),
+                                            abroad, 50)  # fmt: skip
+    assert from_argentina == []
 
 
 def test_catalogue(graph_run):
