@@ -77,8 +77,10 @@ class References:
     periodicals: Mapping[str, str] = field(default_factory=dict)
 
     def all_values(self) -> tuple[list[str], list[str], list[str]]:
-        return list(self.places.values()), list(self.countries.values()), list(
-            self.periodicals.values()
+        return (
+            list(self.places.values()),
+            list(self.countries.values()),
+            list(self.periodicals.values()),
         )
 
 
