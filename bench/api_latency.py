@@ -44,8 +44,8 @@ DIM = 384
 COLLECTION = "bench_api"
 PLACES = [(f"geonames:{9000 + n}", f"City {n}", f"C{n % 12:01d}") for n in range(60)]
 
-LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { totalCount pageInfo { endCursor }
-  nodes { id name size placeCount countryCount firstDate lastDate } } }"""
+LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { ... on ClusterConnection { totalCount
+  pageInfo { endCursor } nodes { id name size placeCount countryCount firstDate lastDate } } } }"""
 DETAIL = """query($id: ID!) { cluster(id: $id) { id size name
   members(first: 20) { nodes { illustration { id date thumbnailUrl place { name }
     periodical { title } } } }

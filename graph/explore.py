@@ -63,6 +63,14 @@ class ClusterFilter:
     place: str | None = None
     country: str | None = None
     periodical: str | None = None
+    # "present_in": the dates select clusters with a printing in them (with the conditions
+    # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
+    # on the printings inside [date_from, date_to] only.
+    window: Literal["present_in", "within"] = "present_in"
+
+    @property
+    def within_window(self) -> bool:
+        return self.window == "within"
 
     @property
     def on_appearances(self) -> bool:
@@ -72,7 +80,10 @@ class ClusterFilter:
         )
 
     def params(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        params = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "window"}
+        params["window_from"] = self.date_from or "0000-01-01"
+        params["window_to"] = self.date_to or "9999-12-31"
+        return params
 
 
 @dataclass(frozen=True)
@@ -309,7 +320,10 @@ def cluster_page(
     database: str = "neo4j",
 ) -> KeysetPage:
     """One page of a run's clusters, after the (sort value, id) of the previous page's end."""
-    query = q.cluster_page_query(sort, descending, where.on_appearances)
+    if where.within_window:
+        query = q.window_page_query(sort, descending)
+    else:
+        query = q.cluster_page_query(sort, descending, where.on_appearances)
     rows = _read(
         driver, query, database, run_id=run_id, limit=first + 1,
         after_value=after[0] if after else None, after_id=after[1] if after else None,
@@ -322,7 +336,8 @@ def cluster_page(
 def cluster_count(
     driver: Driver, run_id: str, where: ClusterFilter, database: str = "neo4j"
 ) -> int:
-    query = q.cluster_count_query(where.on_appearances)
+    within = where.within_window
+    query = q.WINDOW_COUNT if within else q.cluster_count_query(where.on_appearances)
     return _read(driver, query, database, run_id=run_id, **where.params())[0]["total"]
 
 

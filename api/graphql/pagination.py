@@ -71,10 +71,14 @@ class Connection(Generic[Node]):
 
 
 def connection(
-    rows: list[tuple[str, Node]], has_next: bool, count: Callable[[], Awaitable[int]]
+    rows: list[tuple[str, Node]],
+    has_next: bool,
+    count: Callable[[], Awaitable[int]],
+    kind: type[Connection] = Connection,
 ) -> Connection[Node]:
-    """A connection from (cursor, node) pairs."""
+    """A connection from (cursor, node) pairs; `kind` is a concrete subclass when the
+    connection is a member of a result union (GraphQL must tell union members apart)."""
     edges = [Edge(cursor=cursor, node=node) for cursor, node in rows]
     end = edges[-1].cursor if edges else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-                      count=count)  # fmt: skip
+    return kind(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
+                count=count)  # fmt: skip

@@ -83,6 +83,69 @@ def cluster_count_query(appearance_filter: bool) -> str:
     return _CLUSTER_COUNT.format(where=_where(appearance_filter))
 
 
+# "within" a date window: a cluster is listed when it has a printing in the window that meets
+# the place/country/periodical conditions, and its statistics (hence sorts) are computed on its
+# printings inside the window only. Anchored on the window's issues (Issue.date is indexed).
+_WINDOW_STATS = """
+MATCH (iss:Issue) WHERE iss.date >= $window_from AND iss.date <= $window_to
+MATCH (iss)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id})
+WHERE __PROPERTIES__
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+WITH c, count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
+     count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
+     min(iss.date) AS first_date, max(iss.date) AS last_date,
+     sum(CASE WHEN ($place IS NULL OR pl.id = $place)
+                   AND ($country IS NULL OR co.code = $country)
+                   AND ($periodical IS NULL OR per.id = $periodical) THEN 1 ELSE 0 END) AS hits
+WHERE hits > 0
+WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
+     duration.inDays(date(first_date), date(last_date)).days AS span_days
+""".replace("__PROPERTIES__", _CLUSTER_PROPERTIES.strip())
+
+WINDOW_SORT_EXPRESSIONS = {
+    "size": "size",
+    "n_places": "n_places",
+    "n_countries": "n_countries",
+    "n_periodicals": "n_periodicals",
+    "span_days": "span_days",
+    "first_date": "first_date",
+}
+
+_WINDOW_FIELDS = """
+c.id AS id, c.run_id AS run_id, c.key AS key, coalesce(c.leaf, false) AS leaf,
+coalesce(c.level, 0) AS level, c.threshold AS threshold, size, n_places, n_countries,
+n_periodicals, first_date, last_date, span_days, c.name AS name,
+c.description AS description, coalesce(c.validated, false) AS validated,
+coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
+"""
+
+_WINDOW_PAGE = """
+WITH c, {sort} AS sort_value, size, n_places, n_countries, n_periodicals, first_date,
+     last_date, span_days
+WHERE $after_id IS NULL OR sort_value {cmp} $after_value
+      OR (sort_value = $after_value AND c.id > $after_id)
+RETURN sort_value, {fields}
+ORDER BY sort_value {direction}, c.id
+LIMIT $limit
+"""
+
+
+def window_page_query(sort: str, descending: bool) -> str:
+    """The cluster list with statistics computed inside a date window (KeyError: bad sort)."""
+    return _WINDOW_STATS + _WINDOW_PAGE.format(
+        sort=WINDOW_SORT_EXPRESSIONS[sort],
+        cmp="<" if descending else ">",
+        direction="DESC" if descending else "ASC",
+        fields=_WINDOW_FIELDS,
+    )
+
+
+WINDOW_COUNT = _WINDOW_STATS + "RETURN count(c) AS total\n"
+
+
 CLUSTERS_BY_IDS = f"""
 UNWIND $ids AS wanted
 MATCH (c:Cluster {{id: wanted}})

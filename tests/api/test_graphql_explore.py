@@ -63,9 +63,13 @@ def gql(client, query, **variables):
 LIST = """
 query($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
   clusters(where: $where, sort: $sort, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes { size placeCount countryCount firstDate spanDays }
+    ... on ClusterConnection {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { size placeCount countryCount firstDate spanDays }
+    }
+    ... on InvalidInput { message field }
+    ... on NotFound { message value }
   }
 }
 """
@@ -94,6 +98,50 @@ def test_cluster_list_sorts_filters_and_paginates(explored):
     assert german["clusters"]["totalCount"] == 1
     in_lyon = gql(client, LIST, first=10, where={"place": G.LYON, "minSize": 4})
     assert [n["size"] for n in in_lyon["clusters"]["nodes"]] == [4]
+
+
+def test_cluster_windows_present_in_and_within(explored):
+    client, _, _, _ = explored
+    sort = {"by": "COUNTRIES", "direction": "DESC"}
+    window = {"dateFrom": "1900-01-01", "dateTo": "1901-12-31"}
+    present = gql(client, LIST, first=10, sort=sort, where={"window": window})["clusters"]
+    assert [(n["size"], n["countryCount"]) for n in present["nodes"]] == [(4, 3), (3, 3)]
+    within = gql(client, LIST, first=10, sort=sort,
+                 where={"window": {**window, "mode": "WITHIN"}})["clusters"]  # fmt: skip
+    assert within["totalCount"] == 2
+    assert within["nodes"] == [
+        {"size": 3, "placeCount": 3, "countryCount": 2, "firstDate": "1900-01-01",
+         "spanDays": 151},
+        {"size": 1, "placeCount": 1, "countryCount": 1, "firstDate": "1901-03-01",
+         "spanDays": 0},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "first", "after", "refusal"),
+    [
+        ({"dateFrom": "1900"}, 10, None,
+         {"message": "dateFrom must be an ISO date (YYYY-MM-DD)", "field": "dateFrom"}),
+        ({"country": "France"}, 10, None,
+         {"message": "country must be an ISO 3166-1 alpha-2 country code such as FR",
+          "field": "country"}),
+        ({"country": "XX"}, 10, None, {"message": "no country 'XX'", "value": "XX"}),
+        ({"place": "Paris"}, 10, None, {"message": "no place 'Paris'", "value": "Paris"}),
+        ({"periodical": "nope"}, 10, None,
+         {"message": "no periodical 'nope'", "value": "nope"}),
+        ({"window": {"mode": "WITHIN"}}, 10, None,
+         {"message": "a WITHIN window needs dateFrom or dateTo", "field": "window"}),
+        ({"dateTo": "1900-01-01", "window": {"dateFrom": "1900-01-01"}}, 10, None,
+         {"message": "give the dates in window or in dateFrom/dateTo, not both",
+          "field": "window"}),
+        (None, 0, None, {"message": "first must be between 1 and 500", "field": "first"}),
+        (None, 10, "%%%", {"message": "invalid cursor", "field": "after"}),
+    ],
+)  # fmt: skip
+def test_cluster_list_refusals_are_typed(explored, where, first, after, refusal):
+    client, _, _, _ = explored
+    got = gql(client, LIST, first=first, where=where, after=after)["clusters"]
+    assert got == refusal
 
 
 DETAIL = """
@@ -211,9 +259,10 @@ def test_illustration_in_context(explored):
 
 def test_a_list_of_clusters_costs_a_constant_number_of_queries(explored):
     client, _, _, counting = explored
-    query = """{ clusters(first: 20) { nodes { id members(first: 5) { nodes { illustration {
+    query = """{ clusters(first: 20) { ... on ClusterConnection { nodes { id
+        members(first: 5) { nodes { illustration {
         periodical { title } place { name } } } } appearances { nodes { date } }
-        firstAppearance { date } hops { lagDays } } } }"""
+        firstAppearance { date } hops { lagDays } } } } }"""
     counting.queries.clear()
     gql(client, query)
     # latest run, the page, member pages, illustrations, appearances, first appearances, hops.

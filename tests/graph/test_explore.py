@@ -127,6 +127,41 @@ def test_cluster_page_sorts_filters_and_paginates(graph_run):
     assert explore.cluster_count(driver, run_id, explore.ClusterFilter(flagged=True)) == 0
 
 
+def test_a_within_window_counts_only_its_printings(graph_run):
+    driver, run_id = graph_run
+    clusters = by_first_member(driver, run_id)
+    early = dict(date_from="1900-01-01", date_to="1901-12-31")
+    present = explore.cluster_page(
+        driver, run_id, explore.ClusterFilter(**early), "n_countries", True
+    )
+    assert [(c.id, c.n_countries, c.size) for _, c in present.rows] == [
+        (clusters["a1"].id, 3, 4), (clusters["b1"].id, 3, 3),
+    ]  # fmt: skip
+    within = explore.ClusterFilter(**early, window="within")
+    page = explore.cluster_page(driver, run_id, within, "n_countries", True)
+    assert [(v, c.id, c.size, c.n_places, c.first_date, c.last_date, c.span_days)
+            for v, c in page.rows] == [
+        (2, clusters["a1"].id, 3, 3, "1900-01-01", "1900-06-01", 151),
+        (1, clusters["b1"].id, 1, 1, "1901-03-01", "1901-03-01", 0),
+    ]  # fmt: skip
+    assert explore.cluster_count(driver, run_id, within) == 2
+
+    late = explore.ClusterFilter(date_from="1905-01-01", date_to="1910-12-31", window="within")
+    first = explore.cluster_page(driver, run_id, late, "n_countries", True, first=2)
+    assert [(v, c.id) for v, c in first.rows] == [
+        (2, clusters["b1"].id), *sorted([(1, clusters["c1"].id), (1, clusters["e1"].id)])[:1],
+    ]  # fmt: skip
+    end_value, end = first.rows[-1]
+    rest = explore.cluster_page(driver, run_id, late, "n_countries", True, 2, (end_value, end.id))
+    assert len(rest.rows) == 1 and rest.has_next is False
+    # Conditions pick the clusters; the statistics stay those of the whole window.
+    french = explore.ClusterFilter(date_from="1905-01-01", date_to="1910-12-31", country="FR",
+                                   window="within")  # fmt: skip
+    assert [(c.id, c.size, c.n_countries) for _, c in explore.cluster_page(
+        driver, run_id, french).rows] == [(clusters["b1"].id, 2, 2)]  # fmt: skip
+    assert explore.cluster_count(driver, run_id, french) == 1
+
+
 def test_members_appearances_hops(graph_run):
     driver, run_id = graph_run
     clusters = by_first_member(driver, run_id)
