@@ -18,9 +18,17 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.graphql.access import require_read
+from api.graphql.checks import refuse_unknown_references
 from api.graphql.errors import InvalidInput, NotFound
 from api.graphql.types import Illustration
 from api.runtime import fetcher_from
+from api.validation import (
+    InvalidInputError,
+    References,
+    UnknownValueError,
+    country_code,
+    date_range,
+)
 from graph import explore
 from ingest.errors import FetchError
 from ml import images
@@ -116,22 +124,23 @@ class _Refused(Exception):
         self.result = result
 
 
-def search_filter(where: SearchWhere | None) -> SearchFilter:
+def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
+    """The vector store's filter and the ids and codes it names (InvalidInputError if bad)."""
     where = where or SearchWhere()
-    try:
-        date_from = date.fromisoformat(where.date_from) if where.date_from else None
-        date_to = date.fromisoformat(where.date_to) if where.date_to else None
-    except ValueError as exc:
-        raise _Refused(
-            InvalidInput(message="dates must be ISO (YYYY-MM-DD)", field="where")
-        ) from exc
-    return SearchFilter(
-        date_from=date_from,
-        date_to=date_to,
+    date_from, date_to = date_range(where.date_from, where.date_to)
+    conditions = SearchFilter(
+        date_from=date.fromisoformat(date_from) if date_from else None,
+        date_to=date.fromisoformat(date_to) if date_to else None,
         place=str(where.place) if where.place else None,
-        country=where.country.upper() if where.country else None,
+        country=country_code(where.country, "country"),
         periodical=str(where.periodical) if where.periodical else None,
     )
+    references = References(
+        places={"place": conditions.place} if conditions.place else {},
+        countries={"country": conditions.country} if conditions.country else {},
+        periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+    )
+    return conditions, references
 
 
 async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None) -> bytes:
@@ -188,11 +197,14 @@ class SearchQuery:
             return InvalidInput(message="give exactly one of illustrationId, imageUrl, upload")
         if not 0 < k <= MAX_K:
             return InvalidInput(message=f"k must be between 1 and {MAX_K}", field="k")
+        if min_score is not None and not -1.0 <= min_score <= 1.0:
+            return InvalidInput(message="minScore must be between -1 and 1", field="minScore")
         similarity: SimilaritySearch | None = getattr(info.context.resources, "similarity", None)
         if similarity is None:
             return SearchUnavailable(message="similarity search is not configured")
         try:
-            conditions = search_filter(where)
+            conditions, references = search_filter(where)
+            await refuse_unknown_references(info, references)
             # Flagged hits are dropped afterwards: ask for a few more than needed.
             wanted = k + min(k, 20)
             if illustration_id is not None:
@@ -206,6 +218,10 @@ class SearchQuery:
                 )
         except _Refused as refused:
             return refused.result
+        except InvalidInputError as exc:
+            return InvalidInput.from_error(exc)
+        except UnknownValueError as exc:
+            return NotFound.from_error(exc)
         except UnknownIllustrationError:
             return NotFound(message="no vector for that illustration", value=str(illustration_id))
         except images.ImageDecodeError as exc:

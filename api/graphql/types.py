@@ -58,8 +58,15 @@ class ViewInContext:
     canvas_id: str
     content_state: str = strawberry.field(description="IIIF Content State, base64url-encoded.")
     content_state_json: JSON
-    mirador_url: str
-    universal_viewer_url: str
+    mirador_url: str | None = strawberry.field(
+        default=None,
+        deprecation_reason="Public viewer sites cannot load manifests served from a"
+        " researcher's machine: open contentState (or manifestId and canvasId) in a viewer"
+        " served with the application. Always null.",
+    )
+    universal_viewer_url: str | None = strawberry.field(
+        default=None, deprecation_reason="See miradorUrl. Always null."
+    )
 
 
 @strawberry.type
@@ -167,8 +174,6 @@ class Illustration:
             canvas_id=d.canvas_id,
             content_state=encoded,
             content_state_json=state,
-            mirador_url=viewers.viewer_link(viewers.MIRADOR_URL, encoded),
-            universal_viewer_url=viewers.viewer_link(viewers.UNIVERSAL_VIEWER_URL, encoded),
         )
 
     @strawberry.field(description="Nearest illustrations by stored similarity edges.")
@@ -415,11 +420,17 @@ class Cluster:
     async def hops(self, info: Info) -> list[Hop]:
         return [Hop.from_detail(h) for h in await info.context.loaders.hops.load(self.summary.id)]
 
-    @strawberry.field(description="GeoJSON FeatureCollection: one point per place, with counts.")
+    @strawberry.field(
+        description="GeoJSON FeatureCollection: a Point per place (id: the place id) in order of"
+        " first printing, then a LineString per hop (id: hop:<order>) in order of arrival, with"
+        " camelCase properties (kind, order, dates, counts, lags)."
+    )
     async def geojson(self, info: Info) -> JSON:
-        return cluster_geojson(await info.context.loaders.appearances.load(self.summary.id))
+        appearances = await info.context.loaders.appearances.load(self.summary.id)
+        hops = await info.context.loaders.hops.load(self.summary.id)
+        return cluster_geojson(appearances, hops)
 
-    @strawberry.field(description="Printings per year.")
+    @strawberry.field(description="Printings per year, from the first to the last, zeros included.")
     async def time_series(self, info: Info) -> list[YearCount]:
         rows = await info.context.loaders.appearances.load(self.summary.id)
         return [YearCount(year=y, count=n) for y, n in time_series(rows)]

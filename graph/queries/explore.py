@@ -488,7 +488,8 @@ RETURN co.code AS code, co.name AS name, places, issues
 ORDER BY issues DESC, code
 """
 
-# Exports: one row per illustration with its full context, streamed.
+# Exports: one row per illustration with its full context and, when it is in a leaf cluster of
+# the run, its best SIMILAR edge (of the run's edge set) to another member: streamed.
 _EXPORT_START = {
     "ids": """
 UNWIND range(0, size($ids) - 1) AS position
@@ -518,7 +519,13 @@ WHERE ($date_from IS NULL OR iss.date >= $date_from)
   AND ($country IS NULL OR co.code = $country)
   AND ($periodical IS NULL OR per.id = $periodical)
 OPTIONAL MATCH (i)-[:IN_CLUSTER]->(cl:Cluster {{run_id: $run_id, leaf: true}})
-RETURN {_ILLUSTRATION_FIELDS}, cl.id AS cluster_id, cl.name AS cluster_name
+CALL (i, cl) {{
+  OPTIONAL MATCH (run:ClusteringRun {{id: cl.run_id}})
+  OPTIONAL MATCH (i)-[r:SIMILAR]-(:Illustration)-[:IN_CLUSTER]->(cl)
+  WHERE run.edge_set IS NULL OR r.edge_set = run.edge_set
+  RETURN max(r.score) AS cluster_score
+}}
+RETURN {_ILLUSTRATION_FIELDS}, cl.id AS cluster_id, cl.name AS cluster_name, cluster_score
 ORDER BY position, date, id
 """
 

@@ -209,14 +209,28 @@ def test_cluster_detail(explored):
     assert [(h["lagDays"], h["lagFromFirstDays"]) for h in got["hops"][2:]] == [
         (579, 730), (579, 730),
     ]  # fmt: skip
-    assert got["timeSeries"] == [{"year": 1900, "count": 3}, {"year": 1902, "count": 1}]
-    assert got["geojson"]["features"][0] == {
-        "type": "Feature",
+    assert got["timeSeries"] == [
+        {"year": 1900, "count": 3}, {"year": 1901, "count": 0}, {"year": 1902, "count": 1},
+    ]  # fmt: skip
+    features = got["geojson"]["features"]
+    assert features[1] == {
+        "type": "Feature", "id": G.BERLIN,
         "geometry": {"type": "Point", "coordinates": [13.41, 52.52]},
-        "properties": {"place_id": G.BERLIN, "name": "Berlin", "country_code": "DE",
-                       "count": 1, "first_date": "1900-06-01", "last_date": "1900-06-01"},
+        "properties": {"kind": "place", "order": 2, "placeId": G.BERLIN, "name": "Berlin",
+                       "countryCode": "DE", "count": 1, "firstDate": "1900-06-01",
+                       "lastDate": "1900-06-01"},
     }  # fmt: skip
-    assert len(got["geojson"]["features"]) == 4
+    # Places in order of first printing (ties by id), then hops in order of arrival.
+    assert [(f["id"], f["properties"]["order"]) for f in features] == [
+        (G.PARIS, 1), (G.BERLIN, 2), (G.LYON, 3), (G.BA, 4),
+        ("hop:1", 1), ("hop:2", 2), ("hop:3", 3), ("hop:4", 4),
+    ]  # fmt: skip
+    assert [(f["properties"]["originName"], f["properties"]["destinationName"],
+             f["properties"]["lagDays"], f["properties"]["lagFromFirstDays"])
+            for f in features[4:]] == [
+        ("Paris", "Berlin", 151, 151), ("Paris", "Lyon", 151, 151),
+        ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
+    ]  # fmt: skip
     assert (got["size"], got["name"], got["parent"], got["children"]) == (4, None, None, [])
 
 
@@ -225,7 +239,7 @@ query($id: ID!) {
   illustration(id: $id) {
     id date datePrecision pageNumber publicationType xywh iiifRegionUrl
     place { id name latitude } country { code name } periodical { title } issue { label }
-    viewInContext { manifestId canvasId contentState miradorUrl universalViewerUrl }
+    viewInContext { manifestId canvasId contentState contentStateJson miradorUrl }
     neighbours(k: 1) { score illustration { id } }
     cluster { size }
   }
@@ -252,7 +266,11 @@ def test_illustration_in_context(explored):
         "partOf": [{"id": "https://iiif.example/a1/manifest", "type": "Manifest"}],
     }  # fmt: skip
     assert state["motivation"] == ["contentState"] and state["type"] == "Annotation"
-    assert view["miradorUrl"].endswith("?iiif-content=" + view["contentState"])
+    assert state == view["contentStateJson"]
+    assert state["id"] == "https://iiif.example/a1/canvas/1/content-state/100,200,300,400"
+    assert state["id"].count("#") == 0 and state["target"]["id"].count("#") == 1
+    # No link to a public viewer: it could not load a researcher's local manifests.
+    assert view["miradorUrl"] is None
     assert "=" not in view["contentState"] and "+" not in view["contentState"]
     assert gql(client, ILLUSTRATION, id="nope")["illustration"] is None
 
