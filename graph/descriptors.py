@@ -65,6 +65,38 @@ def active_model(driver: Driver, database: str = "neo4j") -> DescriptorModelReco
     return DescriptorModelRecord(**records[0].data()) if records else None
 
 
+@dataclass(frozen=True)
+class StoredMatchThresholds:
+    """The active model's calibrated match thresholds (None where never stored)."""
+
+    model_id: str
+    backbone: str | None
+    exact: float | None
+    reprint: float | None
+    similar: float | None
+
+
+def set_match_thresholds(
+    driver: Driver, model_id: str, *, exact: float, reprint: float, similar: float,
+    database: str = "neo4j",
+) -> bool:  # fmt: skip
+    """Store a model's calibrated match thresholds; False when there is no such model."""
+    records, _, _ = driver.execute_query(
+        q.SET_MATCH_THRESHOLDS, id=model_id, exact=exact, reprint=reprint, similar=similar,
+        database_=database,
+    )  # fmt: skip
+    return bool(records)
+
+
+def active_match_thresholds(
+    driver: Driver, database: str = "neo4j"
+) -> StoredMatchThresholds | None:
+    records, _, _ = driver.execute_query(
+        q.ACTIVE_MATCH_THRESHOLDS, database_=database, routing_=RoutingControl.READ
+    )
+    return StoredMatchThresholds(**records[0].data()) if records else None
+
+
 def model_by_id(
     driver: Driver, model_id: str, database: str = "neo4j"
 ) -> DescriptorModelRecord | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Annotated, Protocol
 
 import numpy as np
@@ -29,9 +30,11 @@ from api.validation import (
     country_code,
     date_range,
 )
+from graph import descriptors as descriptor_repo
 from graph import explore
 from ingest.errors import FetchError
 from ml import images
+from ml import matching as ml_matching
 from ml.descriptors import DescriptorExtractor
 from ml.pca import PCAWhitening
 from ml.vectors.similar import (
@@ -94,9 +97,34 @@ class SearchWhere:
     periodical: strawberry.ID | None = None
 
 
+@strawberry.enum(description="How sure a score is, by the descriptor model's calibrated levels.")
+class MatchLevel(Enum):
+    EXACT = strawberry.enum_value("exact", description="The same printing or scan.")
+    REPRINT = strawberry.enum_value("reprint", description="The same picture, printed again.")
+    SIMILAR = strawberry.enum_value("similar", description="A related picture, not a reprint.")
+    NONE = strawberry.enum_value("none", description="Nothing in common that the model sees.")
+
+
+@strawberry.type(description="The lowest score of each match level, and where they come from.")
+class MatchThresholds:
+    exact: float
+    reprint: float
+    similar: float
+    model_id: str | None = strawberry.field(description="The active descriptor model.")
+    source: str = strawberry.field(
+        description="'model': stored on the active DescriptorModel; 'calibrated': the values"
+        " measured for its backbone (ml/matching.py); 'default': no model recorded."
+    )
+
+    def classify(self, score: float) -> MatchLevel:
+        levels = ml_matching.MatchThresholds(self.exact, self.reprint, self.similar)
+        return MatchLevel(levels.classify(score))
+
+
 @strawberry.type
 class SimilarHit:
     score: float
+    match: MatchLevel
     illustration_id: strawberry.Private[str]
 
     @strawberry.field
@@ -107,6 +135,7 @@ class SimilarHit:
 @strawberry.type
 class SimilarResults:
     hits: list[SimilarHit]
+    thresholds: MatchThresholds
 
 
 @strawberry.type
@@ -141,6 +170,25 @@ def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
         periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
     )
     return conditions, references
+
+
+async def match_thresholds(info: Info) -> MatchThresholds:
+    """The active model's stored thresholds, else its backbone's calibrated ones."""
+    stored = await run_in_threadpool(
+        descriptor_repo.active_match_thresholds, info.context.resources.driver,
+        info.context.resources.settings.neo4j.database,
+    )  # fmt: skip
+    if stored is None:
+        d = ml_matching.DEFAULT_MATCH_THRESHOLDS
+        return MatchThresholds(exact=d.exact, reprint=d.reprint, similar=d.similar,
+                               model_id=None, source="default")  # fmt: skip
+    if None not in (stored.exact, stored.reprint, stored.similar):
+        return MatchThresholds(exact=stored.exact, reprint=stored.reprint,
+                               similar=stored.similar, model_id=stored.model_id,
+                               source="model")  # fmt: skip
+    c = ml_matching.calibrated_match_thresholds(stored.backbone)
+    return MatchThresholds(exact=c.exact, reprint=c.reprint, similar=c.similar,
+                           model_id=stored.model_id, source="calibrated")  # fmt: skip
 
 
 async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None) -> bytes:
@@ -178,8 +226,9 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
-        description="Nearest illustrations to one of: an illustration, an image URL, an upload."
-        " Flagged illustrations are left out."
+        description="Nearest illustrations to one of: an illustration, an image URL, an upload,"
+        " each with its match level. Flagged illustrations, and NONE matches unless"
+        " includeNone, are left out."
     )
     async def search_similar(
         self,
@@ -190,6 +239,13 @@ class SearchQuery:
         k: int = 20,
         min_score: float | None = None,
         where: SearchWhere | None = None,
+        include_none: Annotated[
+            bool,
+            strawberry.argument(
+                description="Keep hits whose match is NONE (left out by default: below the"
+                " model's SIMILAR threshold, a score means nothing)."
+            ),
+        ] = False,
     ) -> SearchResult:
         require_read(info)
         given = [x for x in (illustration_id, image_url, upload) if x is not None]
@@ -202,6 +258,9 @@ class SearchQuery:
         similarity: SimilaritySearch | None = getattr(info.context.resources, "similarity", None)
         if similarity is None:
             return SearchUnavailable(message="similarity search is not configured")
+        thresholds = await match_thresholds(info)
+        if not include_none:
+            min_score = max(min_score if min_score is not None else -1.0, thresholds.similar)
         try:
             conditions, references = search_filter(where)
             await refuse_unknown_references(info, references)
@@ -234,5 +293,10 @@ class SearchQuery:
         )  # fmt: skip
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(
-            hits=[SimilarHit(score=round(h.score, 6), illustration_id=h.id) for h in kept]
-        )
+            hits=[
+                SimilarHit(score=round(h.score, 6), match=thresholds.classify(h.score),
+                           illustration_id=h.id)
+                for h in kept
+            ],
+            thresholds=thresholds,
+        )  # fmt: skip
