@@ -98,3 +98,37 @@ def test_planted_reprints_cluster_together(demo_runtime, clean_graph):
     # no false merge, most reprint pairs found.
     assert score.precision >= 0.95, score
     assert score.recall >= 0.7, score
+
+
+def test_the_demo_site_serves_manifests_to_any_origin(tmp_path):
+    """Viewers served elsewhere (a local Mirador) fetch manifests cross-origin."""
+    import socket
+    import time
+
+    import httpx
+
+    manifest = tmp_path / "site" / "iiif" / "p" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"type": "Manifest"}')
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = site_process(tmp_path, port, tmp_path / "run")
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}/iiif/p/manifest.json"
+        for _ in range(100):
+            try:
+                response = httpx.get(url, headers={"Origin": "http://localhost:5173"})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json() == {"type": "Manifest"}
+        assert response.headers["access-control-allow-origin"] == "*"
+        preflight = httpx.options(
+            url, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"}
+        )
+        assert preflight.status_code == 204
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+    finally:
+        process.stop()
