@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -282,6 +284,13 @@ class YearCount:
     count: int
 
 
+@strawberry.type(description="Download links of a cluster's exports, relative to the API.")
+class ClusterExports:
+    csv: str
+    excel_csv: str = strawberry.field(description="CSV with a byte order mark, for spreadsheets.")
+    geojson: str
+
+
 @strawberry.type
 class Cluster:
     summary: strawberry.Private[explore.ClusterSummary]
@@ -429,6 +438,12 @@ class Cluster:
         appearances = await info.context.loaders.appearances.load(self.summary.id)
         hops = await info.context.loaders.hops.load(self.summary.id)
         return cluster_geojson(appearances, hops)
+
+    @strawberry.field
+    def exports(self) -> ClusterExports:
+        base = f"/export/cluster/{quote(self.summary.id, safe='')}"
+        return ClusterExports(csv=f"{base}.csv", excel_csv=f"{base}.csv?flavour=excel",
+                              geojson=f"{base}.geojson")  # fmt: skip
 
     @strawberry.field(description="Printings per year, from the first to the last, zeros included.")
     async def time_series(self, info: Info) -> list[YearCount]:

@@ -158,6 +158,7 @@ query($id: ID!) {
     hops { origin { name } destination { name } lagDays lagFromFirstDays fromDate toDate }
     timeSeries { year count }
     geojson
+    exports { csv excelCsv geojson }
   }
 }
 """
@@ -232,6 +233,10 @@ def test_cluster_detail(explored):
         ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
     ]  # fmt: skip
     assert (got["size"], got["name"], got["parent"], got["children"]) == (4, None, None, [])
+    links = got["exports"]
+    assert client.get(links["geojson"]).json()["features"] == got["geojson"]["features"]
+    assert client.get(links["csv"]).text.count("\n") == 5  # the header and four rows
+    assert client.get(links["excelCsv"]).content.startswith(b"\xef\xbb\xbf")
 
 
 ILLUSTRATION = """
