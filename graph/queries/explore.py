@@ -365,9 +365,15 @@ def flows_query(group_by: str, period: str | None) -> str:
 # cluster's earliest located printing; the destination's first printing (for "another country":
 # the first printing after the start in a country other than the origin's) is later and no later
 # than `years` after it. Printings with no place are left out, and those with no country too
-# when no end is a place or the destination is "another country" ($needs_country).
+# when no end is a place or the destination is "another country" ($needs_country). Only the
+# clusters printed at the origin at all are looked at.
 REACHED_WITHIN = """
-MATCH (:ClusteringRun {id: $run_id})-[:HAS_CLUSTER]->(c:Cluster {leaf: true})
+MATCH (o:Place)
+WHERE CASE $origin_level WHEN 'place' THEN o.id = $origin
+      ELSE EXISTS { (o)-[:IN_COUNTRY]->(:Country {code: $origin}) } END
+MATCH (o)<-[:PUBLISHED_IN]-(:Issue)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id, leaf: true})
+WITH DISTINCT c
 MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
       -[:PUBLISHED_IN]->(pl:Place)
 WHERE iss.date IS NOT NULL
