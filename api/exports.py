@@ -232,10 +232,6 @@ class Exports:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    @property
-    def _database(self) -> str:
-        return self.resources.settings.neo4j.database
-
     def _forbidden(self, request: Request) -> Response | None:
         if may_read(request, self.resources.settings.api):
             return None
@@ -245,7 +241,7 @@ class Exports:
         self, selection: explore.ExportSelection, run_id: str | None, scores: Mapping[str, float],
         filename: str, flavour: str,
     ) -> StreamingResponse:  # fmt: skip
-        rows = explore.export_rows(self.resources.driver, selection, run_id, self._database)
+        rows = explore.export_rows(self.resources.db, selection, run_id)
         return StreamingResponse(
             csv_lines(rows, scores, flavour),
             media_type="text/csv; charset=utf-8",
@@ -264,7 +260,7 @@ class Exports:
             return invalid(exc, CLUSTER_CSV_PARAMETERS)
         try:
             run_id, _ = await run_in_threadpool(
-                cluster_repo.cluster_members, self.resources.driver, cluster_id, self._database
+                cluster_repo.cluster_members, self.resources.db, cluster_id
             )
         except NotFoundError:
             return not_found(f"no cluster {cluster_id!r}", cluster_id, CLUSTER_CSV_PARAMETERS)
@@ -280,13 +276,11 @@ class Exports:
             refuse_unknown_parameters(params, ())
         except InvalidInputError as exc:
             return invalid(exc)
-        driver = self.resources.driver
-        found = await run_in_threadpool(
-            explore.appearances_of, driver, [cluster_id], self._database
-        )
+        db = self.resources.db
+        found = await run_in_threadpool(explore.appearances_of, db, [cluster_id])
         if not found[cluster_id]:
             return not_found(f"no cluster {cluster_id!r}", cluster_id)
-        hops = await run_in_threadpool(explore.hops_of, driver, [cluster_id], self._database)
+        hops = await run_in_threadpool(explore.hops_of, db, [cluster_id])
         return JSONResponse(
             cluster_geojson(found[cluster_id], hops[cluster_id]),
             media_type="application/geo+json",
@@ -313,16 +307,15 @@ class Exports:
             flavour = flavour_of(params)
             places, countries, periodicals = references.all_values()
             missing = await run_in_threadpool(
-                explore.missing_references, self.resources.driver, places, countries,
-                periodicals, self._database,
-            )  # fmt: skip
+                explore.missing_references, self.resources.db, places, countries, periodicals
+            )
             refuse_unknown(references, missing)
         except InvalidInputError as exc:
             return invalid(exc, SELECTION_PARAMETERS)
         except UnknownValueError as exc:
             return not_found(exc.message, exc.value, SELECTION_PARAMETERS)
         run_id = selection.within_run or await run_in_threadpool(
-            cluster_repo.latest_run_id, self.resources.driver, None, self._database
+            cluster_repo.latest_run_id, self.resources.db, None
         )
         return self._stream(selection, run_id, scores, "illustrations.csv", flavour)
 

@@ -95,7 +95,7 @@ def _issue_records(n_issues: int):
         )  # fmt: skip
 
 
-def generate(driver, n_ills: int, vectors_dir: Path):
+def generate(db, n_ills: int, vectors_dir: Path):
     """Write the graph, edges, a clustering run and the vectors; returns (ids, clusters)."""
     from api.pipeline.clustering import ClusterParams, run_clustering
     from graph.illustrations import upsert_illustrations
@@ -106,12 +106,12 @@ def generate(driver, n_ills: int, vectors_dir: Path):
     from ml.vectors import EdgeStore
 
     t0 = time.perf_counter()
-    wipe_graph(driver)
+    wipe_graph(db)
     issues = list(_issue_records(n_ills // 4))
     for start in range(0, len(issues), 2000):
-        write_issues(driver, "bench", issues[start : start + 2000])
+        write_issues(db, "bench", issues[start : start + 2000])
     ids = [f"ill_{n}" for n in range(n_ills)]
-    upsert_illustrations(driver, [
+    upsert_illustrations(db, [
         IllustrationRecord(
             i, f"pg_{n // 4}_{1 + (n // 2) % 2}", 10, 20, 300, 400, 0.01, 1.0, "whole", "1",
             f"https://bench.example/iiif/{n}/10,20,300,400/max/0/default.jpg",
@@ -136,9 +136,9 @@ def generate(driver, n_ills: int, vectors_dir: Path):
             b.append(ids[max(x, y)])
             s.append(float(rng.uniform(0.7, 0.95)))
     edge_set = EdgeSet("es_bench", "bench_model", k=16, min_score=0.5, corpus="bench")
-    create_edge_set(driver, edge_set)
-    write_edges(driver, edge_set.id, a, b, np.array(s))
-    result = run_clustering(driver, edge_set, ClusterParams(threshold=0.6))
+    create_edge_set(db, edge_set)
+    write_edges(db, edge_set.id, a, b, np.array(s))
+    result = run_clustering(db, edge_set, ClusterParams(threshold=0.6))
     print(f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
           f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
 
@@ -205,7 +205,7 @@ def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
-def front_end_questions(driver, run_id, post, client, cluster_ids, searchable, store, rng):
+def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store, rng):
     """The doc's seven questions through the API, and the same reads in process."""
     from graph import descriptors, explore
     from ml.vectors.similar import similar_to_id
@@ -215,7 +215,7 @@ def front_end_questions(driver, run_id, post, client, cluster_ids, searchable, s
     decade = {"from": "1920-01-01", "to": "1929-12-31"}
     within = explore.ClusterFilter(date_from=decade["from"], date_to=decade["to"],
                                    window="within")  # fmt: skip
-    members = {cid: explore.member_pages(driver, [(cid, None, 1)])[0][0][0] for cid in cluster_ids}
+    members = {cid: explore.member_pages(db, [(cid, None, 1)])[0][0][0] for cid in cluster_ids}
 
     def csv(cid: str) -> None:
         links = post(Q5, id=cid)["cluster"]["exports"]
@@ -233,43 +233,43 @@ def front_end_questions(driver, run_id, post, client, cluster_ids, searchable, s
     }
 
     def peer_q1():
-        page = explore.cluster_page(driver, run_id, within, "n_countries", True, 10)
-        explore.cluster_count(driver, run_id, within)
-        firsts = explore.first_appearances_of(driver, [c.id for _, c in page.rows])
-        explore.illustrations_by_ids(driver, [f.illustration_id for f in firsts.values()])
+        page = explore.cluster_page(db, run_id, within, "n_countries", True, 10)
+        explore.cluster_count(db, run_id, within)
+        firsts = explore.first_appearances_of(db, [c.id for _, c in page.rows])
+        explore.illustrations_by_ids(db, [f.illustration_id for f in firsts.values()])
 
     def peer_q2():
         cid = rng.choice(cluster_ids)
-        explore.clusters_by_ids(driver, [cid])
-        explore.first_appearances_of(driver, [cid])
-        explore.appearances_of(driver, [cid])
-        explore.hops_of(driver, [cid])
+        explore.clusters_by_ids(db, [cid])
+        explore.first_appearances_of(db, [cid])
+        explore.appearances_of(db, [cid])
+        explore.hops_of(db, [cid])
 
     def peer_q3():
-        descriptors.active_match_thresholds(driver)
+        descriptors.active_match_thresholds(db)
         hits = similar_to_id(store, rng.choice(searchable), 5)
-        explore.flagged_among(driver, [h.id for h in hits])
-        explore.illustrations_by_ids(driver, [h.id for h in hits])
+        explore.flagged_among(db, [h.id for h in hits])
+        explore.illustrations_by_ids(db, [h.id for h in hits])
 
     def peer_q4():
         iid = members[rng.choice(cluster_ids)]
-        explore.illustrations_by_ids(driver, [iid])
-        (cid,) = explore.leaf_clusters_of(driver, [iid], run_id).values()
-        explore.clusters_by_ids(driver, [cid])
-        explore.first_appearances_of(driver, [cid])
-        near = explore.neighbours_of(driver, [iid], 3)[iid]
-        explore.illustrations_by_ids(driver, [n for n, _ in near])
+        explore.illustrations_by_ids(db, [iid])
+        (cid,) = explore.leaf_clusters_of(db, [iid], run_id).values()
+        explore.clusters_by_ids(db, [cid])
+        explore.first_appearances_of(db, [cid])
+        near = explore.neighbours_of(db, [iid], 3)[iid]
+        explore.illustrations_by_ids(db, [n for n, _ in near])
 
     def peer_q5():
         selection = explore.ExportSelection(cluster=rng.choice(cluster_ids))
-        list(explore.export_rows(driver, selection, run_id))
+        list(explore.export_rows(db, selection, run_id))
 
     def peer_q6():
-        explore.reached_within(driver, run_id, explore.Location("place", origin),
+        explore.reached_within(db, run_id, explore.Location("place", origin),
                                explore.Location("other_country"), 5)  # fmt: skip
 
     def peer_q7():
-        explore.flows(driver, run_id, explore.FlowFilter(international=True), 5000,
+        explore.flows(db, run_id, explore.FlowFilter(international=True), 5000,
                       group_by="country", period="decade")  # fmt: skip
 
     peers = {"q1 top international in a decade": peer_q1, "q2 cluster path": peer_q2,
@@ -295,11 +295,11 @@ def main() -> None:
     from ml.vectors import EdgeStore
     from ml.vectors.similar import similar_to_id
 
-    settings, driver = start_services()
+    settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
     shutil.rmtree(vectors_dir, ignore_errors=True)
-    ids, run_id = generate(driver, n_ills, vectors_dir)
+    ids, run_id = generate(db, n_ills, vectors_dir)
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(vectors_dir)], env=os.environ.copy()
@@ -336,29 +336,29 @@ def main() -> None:
         where = explore.ClusterFilter()
 
         def peer_list():
-            page = explore.cluster_page(driver, run_id, where, "n_countries", True, 20)
-            explore.cluster_count(driver, run_id, where)
+            page = explore.cluster_page(db, run_id, where, "n_countries", True, 20)
+            explore.cluster_count(db, run_id, where)
             return page
 
         def peer_detail():
             cid = rng.choice(cluster_ids)
-            explore.clusters_by_ids(driver, [cid])
-            ((members, _),) = explore.member_pages(driver, [(cid, None, 20)])
-            explore.illustrations_by_ids(driver, members)
-            explore.appearances_of(driver, [cid])
-            explore.hops_of(driver, [cid])
+            explore.clusters_by_ids(db, [cid])
+            ((members, _),) = explore.member_pages(db, [(cid, None, 20)])
+            explore.illustrations_by_ids(db, members)
+            explore.appearances_of(db, [cid])
+            explore.hops_of(db, [cid])
 
         def peer_search():
             hits = similar_to_id(store, rng.choice(searchable), 20)
-            explore.flagged_among(driver, [h.id for h in hits])
-            explore.illustrations_by_ids(driver, [h.id for h in hits])
+            explore.flagged_among(db, [h.id for h in hits])
+            explore.illustrations_by_ids(db, [h.id for h in hits])
 
         peers = {"cluster list": peer_list, "cluster detail": peer_detail,
                  "similarity search": peer_search}  # fmt: skip
         if args.questions_only:
             scenarios, peers = {}, {}
         question_scenarios, question_peers = front_end_questions(
-            driver, run_id, post, client, cluster_ids, searchable, store, rng
+            db, run_id, post, client, cluster_ids, searchable, store, rng
         )
         scenarios |= question_scenarios
         peers |= question_peers
@@ -391,7 +391,7 @@ def main() -> None:
         client.close()
         server.terminate()
         server.wait(timeout=30)
-        driver.close()
+        db.close()
 
 
 if __name__ == "__main__":

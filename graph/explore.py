@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import explore as q
 
 READ = RoutingControl.READ
@@ -301,8 +302,8 @@ class ExportSelection:
         return "run" if self.within_run is not None else "all"
 
 
-def _read(driver: Driver, query: str, database: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
+def _read(db: GraphDB, query: str, **params: Any) -> list[dict[str, Any]]:
+    records, _, _ = db.execute_query(query, params, routing_=READ)
     return [r.data() for r in records]
 
 
@@ -310,14 +311,13 @@ def _read(driver: Driver, query: str, database: str, **params: Any) -> list[dict
 
 
 def cluster_page(
-    driver: Driver,
+    db: GraphDB,
     run_id: str,
     where: ClusterFilter,
     sort: ClusterSortKey = "size",
     descending: bool = True,
     first: int = 20,
     after: tuple[Any, str] | None = None,
-    database: str = "neo4j",
 ) -> KeysetPage:
     """One page of a run's clusters, after the (sort value, id) of the previous page's end."""
     if where.within_window:
@@ -325,40 +325,38 @@ def cluster_page(
     else:
         query = q.cluster_page_query(sort, descending, where.on_appearances)
     rows = _read(
-        driver, query, database, run_id=run_id, limit=first + 1,
-        after_value=after[0] if after else None, after_id=after[1] if after else None,
+        db,
+        query,
+        run_id=run_id,
+        limit=first + 1,
+        after_value=after[0] if after else None,
+        after_id=after[1] if after else None,
         **where.params(),
-    )  # fmt: skip
+    )
     page = tuple((row.pop("sort_value"), _build(ClusterSummary, row)) for row in rows[:first])
     return KeysetPage(page, len(rows) > first)
 
 
-def cluster_count(
-    driver: Driver, run_id: str, where: ClusterFilter, database: str = "neo4j"
-) -> int:
+def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
     within = where.within_window
     query = q.WINDOW_COUNT if within else q.cluster_count_query(where.on_appearances)
-    return _read(driver, query, database, run_id=run_id, **where.params())[0]["total"]
+    return _read(db, query, run_id=run_id, **where.params())[0]["total"]
 
 
-def clusters_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, ClusterSummary]:
-    rows = _read(driver, q.CLUSTERS_BY_IDS, database, ids=list(ids))
+def clusters_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, ClusterSummary]:
+    rows = _read(db, q.CLUSTERS_BY_IDS, ids=list(ids))
     return {row["id"]: _build(ClusterSummary, row) for row in rows}
 
 
-def children_of(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[str]]:
+def children_of(db: GraphDB, ids: Sequence[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {i: [] for i in ids}
-    for row in _read(driver, q.CHILDREN, database, ids=list(ids)):
+    for row in _read(db, q.CHILDREN, ids=list(ids)):
         found[row["parent_id"]].append(row["id"])
     return found
 
 
 def member_pages(
-    driver: Driver, requests: Sequence[tuple[str, str | None, int]], database: str = "neo4j"
+    db: GraphDB, requests: Sequence[tuple[str, str | None, int]]
 ) -> list[tuple[list[str], bool]]:
     """For each (cluster, after id, first): the member ids of that page and whether more follow.
 
@@ -368,7 +366,7 @@ def member_pages(
         {"n": n, "cluster": c, "after": a, "limit": first + 1}
         for n, (c, a, first) in enumerate(requests)
     ]
-    got = {row["n"]: row["ids"] for row in _read(driver, q.MEMBER_PAGES, database, requests=wanted)}
+    got = {row["n"]: row["ids"] for row in _read(db, q.MEMBER_PAGES, requests=wanted)}
     pages = []
     for n, (_, _, first) in enumerate(requests):
         ids = got.get(n, [])
@@ -376,20 +374,16 @@ def member_pages(
     return pages
 
 
-def appearances_of(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[AppearanceDetail]]:
+def appearances_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[AppearanceDetail]]:
     """Each cluster's printings, dated ones first in date order."""
     found: dict[str, list[AppearanceDetail]] = {i: [] for i in cluster_ids}
-    for row in _read(driver, q.APPEARANCES_OF, database, ids=list(cluster_ids)):
+    for row in _read(db, q.APPEARANCES_OF, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(AppearanceDetail, row))
     return found
 
 
 def appearance_pages(
-    driver: Driver,
-    requests: Sequence[tuple[str, tuple[Any, str] | None, int]],
-    database: str = "neo4j",
+    db: GraphDB, requests: Sequence[tuple[str, tuple[Any, str] | None, int]]
 ) -> list[KeysetPage]:
     """For each (cluster, after (sort value, illustration id), first): one page of printings.
 
@@ -401,7 +395,7 @@ def appearance_pages(
         for n, (c, after, first) in enumerate(requests)
     ]  # fmt: skip
     got: dict[int, list[tuple[Any, AppearanceDetail]]] = {n: [] for n in range(len(requests))}
-    for row in _read(driver, q.APPEARANCE_PAGES, database, requests=wanted):
+    for row in _read(db, q.APPEARANCE_PAGES, requests=wanted):
         got[row.pop("n")].append((row.pop("sort_value"), _build(AppearanceDetail, row)))
     return [
         KeysetPage(tuple(got[n][:first]), len(got[n]) > first)
@@ -409,73 +403,68 @@ def appearance_pages(
     ]
 
 
-def first_appearances_of(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, AppearanceDetail]:
+def first_appearances_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, AppearanceDetail]:
     """Each cluster's earliest dated printing (ties by illustration id); absent if none."""
-    rows = _read(driver, q.FIRST_APPEARANCES, database, ids=list(cluster_ids))
+    rows = _read(db, q.FIRST_APPEARANCES, ids=list(cluster_ids))
     return {row["cluster_id"]: _build(AppearanceDetail, row) for row in rows}
 
 
-def hops_of(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[HopDetail]]:
+def hops_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[HopDetail]]:
     found: dict[str, list[HopDetail]] = {i: [] for i in cluster_ids}
-    for row in _read(driver, q.HOPS_OF, database, ids=list(cluster_ids)):
+    for row in _read(db, q.HOPS_OF, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(HopDetail, row))
     return found
 
 
-def runs(driver: Driver, limit: int = 100, database: str = "neo4j") -> list[RunSummary]:
-    return [_build(RunSummary, row) for row in _read(driver, q.RUNS, database, limit=limit)]
+def runs(db: GraphDB, limit: int = 100) -> list[RunSummary]:
+    return [_build(RunSummary, row) for row in _read(db, q.RUNS, limit=limit)]
 
 
 # -- illustrations ------------------------------------------------------------------------
 
 
-def illustrations_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, IllustrationDetail]:
-    rows = _read(driver, q.ILLUSTRATIONS_BY_IDS, database, ids=list(ids))
+def illustrations_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, IllustrationDetail]:
+    rows = _read(db, q.ILLUSTRATIONS_BY_IDS, ids=list(ids))
     return {row["id"]: _build(IllustrationDetail, row) for row in rows}
 
 
-def leaf_clusters_of(
-    driver: Driver, ids: Sequence[str], run_id: str, database: str = "neo4j"
-) -> dict[str, str]:
+def leaf_clusters_of(db: GraphDB, ids: Sequence[str], run_id: str) -> dict[str, str]:
     """Illustration id → the leaf cluster holding it in `run_id` (absent when unclustered)."""
-    rows = _read(driver, q.LEAF_CLUSTER_OF, database, ids=list(ids), run_id=run_id)
+    rows = _read(db, q.LEAF_CLUSTER_OF, ids=list(ids), run_id=run_id)
     return {row["id"]: row["cluster_id"] for row in rows}
 
 
-def flagged_among(driver: Driver, ids: Sequence[str], database: str = "neo4j") -> set[str]:
-    return set(_read(driver, q.FLAGGED_AMONG, database, ids=list(ids))[0]["ids"])
+def flagged_among(db: GraphDB, ids: Sequence[str]) -> set[str]:
+    return set(_read(db, q.FLAGGED_AMONG, ids=list(ids))[0]["ids"])
 
 
 def neighbours_of(
-    driver: Driver,
+    db: GraphDB,
     ids: Sequence[str],
     limit: int,
     edge_set: str | None = None,
-    database: str = "neo4j",
 ) -> dict[str, list[tuple[str, float]]]:
     """Nearest illustrations by SIMILAR edges (of `edge_set`, or any), best first."""
     found: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}
-    rows = _read(driver, q.NEIGHBOURS_OF, database, ids=list(ids), limit=limit, edge_set=edge_set)
+    rows = _read(db, q.NEIGHBOURS_OF, ids=list(ids), limit=limit, edge_set=edge_set)
     for row in rows:
         found[row["id"]] = [(hit[0], float(hit[1])) for hit in row["hits"]]
     return found
 
 
 def flag_illustration(
-    driver: Driver, illustration_id: str, reason: str | None, flagged: bool = True,
-    database: str = "neo4j",
-) -> bool:  # fmt: skip
+    db: GraphDB,
+    illustration_id: str,
+    reason: str | None,
+    flagged: bool = True,
+) -> bool:
     """Mark (or unmark) an illustration as not relevant; False when it does not exist."""
-    records, _, _ = driver.execute_query(
-        q.FLAG_ILLUSTRATION, id=illustration_id, reason=reason, flagged=flagged,
-        database_=database,
-    )  # fmt: skip
+    records, _, _ = db.execute_query(
+        q.FLAG_ILLUSTRATION,
+        id=illustration_id,
+        reason=reason,
+        flagged=flagged,
+    )
     return bool(records)
 
 
@@ -483,11 +472,10 @@ def flag_illustration(
 
 
 def flows(
-    driver: Driver,
+    db: GraphDB,
     run_id: str,
     where: FlowFilter,
     limit: int = 1000,
-    database: str = "neo4j",
     *,
     group_by: FlowGroup = "place",
     period: FlowPeriod | None = None,
@@ -496,18 +484,17 @@ def flows(
     arrival period if asked; busiest first (within each period)."""
     params = {f.name: getattr(where, f.name) for f in fields(where)}
     query = q.flows_query(group_by, period)
-    rows = _read(driver, query, database, run_id=run_id, limit=limit, **params)
+    rows = _read(db, query, run_id=run_id, limit=limit, **params)
     return [_build(FlowAggregate, row) for row in rows]
 
 
 def reached_within(
-    driver: Driver,
+    db: GraphDB,
     run_id: str,
     origin: Location,
     destination: Location,
     years: int,
     limit: int = 1000,
-    database: str = "neo4j",
 ) -> list[Reach]:
     """Leaf clusters first printed in `origin` that reached `destination` within `years`."""
     if origin.level == "other_country":
@@ -516,26 +503,24 @@ def reached_within(
         destination.level == "other_country"
     )
     rows = _read(
-        driver, q.REACHED_WITHIN, database, run_id=run_id, origin=origin.value,
-        origin_level=origin.level, destination=destination.value,
-        destination_level=destination.level, needs_country=needs_country, years=years,
-        limit=limit,
+        db, q.REACHED_WITHIN, run_id=run_id, origin=origin.value, origin_level=origin.level,
+        destination=destination.value, destination_level=destination.level,
+        needs_country=needs_country, years=years, limit=limit,
     )  # fmt: skip
     return [_build(Reach, row) for row in rows]
 
 
 def missing_references(
-    driver: Driver,
+    db: GraphDB,
     places: Sequence[str] = (),
     countries: Sequence[str] = (),
     periodicals: Sequence[str] = (),
-    database: str = "neo4j",
 ) -> tuple[set[str], set[str], set[str]]:
     """The place ids, country codes and periodical ids among those given that name nothing."""
     if not (places or countries or periodicals):
         return set(), set(), set()
     row = _read(
-        driver, q.MISSING_REFERENCES, database, places=list(places), countries=list(countries),
+        db, q.MISSING_REFERENCES, places=list(places), countries=list(countries),
         periodicals=list(periodicals),
     )[0]  # fmt: skip
     return set(row["places"]), set(row["countries"]), set(row["periodicals"])
@@ -545,66 +530,62 @@ def missing_references(
 
 
 def periodicals(
-    driver: Driver,
+    db: GraphDB,
     corpus: str | None = None,
     limit: int = 1000,
     periodical_id: str | None = None,
-    database: str = "neo4j",
 ) -> list[PeriodicalSummary]:
     """Periodicals by title, with issue counts and date range; one of them by id if given."""
-    rows = _read(driver, q.PERIODICALS, database, corpus=corpus, limit=limit, id=periodical_id)
+    rows = _read(db, q.PERIODICALS, corpus=corpus, limit=limit, id=periodical_id)
     return [_build(PeriodicalSummary, row) for row in rows]
 
 
 def issue_page(
-    driver: Driver,
+    db: GraphDB,
     periodical: str,
     first: int = 20,
     after: tuple[Any, str] | None = None,
-    database: str = "neo4j",
 ) -> KeysetPage:
     rows = _read(
-        driver, q.ISSUE_PAGE, database, periodical=periodical, limit=first + 1,
-        after_value=after[0] if after else None, after_id=after[1] if after else None,
-    )  # fmt: skip
+        db,
+        q.ISSUE_PAGE,
+        periodical=periodical,
+        limit=first + 1,
+        after_value=after[0] if after else None,
+        after_id=after[1] if after else None,
+    )
     page = tuple((row.pop("sort_value"), _build(IssueSummary, row)) for row in rows[:first])
     return KeysetPage(page, len(rows) > first)
 
 
-def issue_count(driver: Driver, periodical: str, database: str = "neo4j") -> int:
-    return _read(driver, q.ISSUE_COUNT, database, periodical=periodical)[0]["total"]
+def issue_count(db: GraphDB, periodical: str) -> int:
+    return _read(db, q.ISSUE_COUNT, periodical=periodical)[0]["total"]
 
 
-def issues_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, IssueSummary]:
-    rows = _read(driver, q.ISSUES_BY_IDS, database, ids=list(ids))
+def issues_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, IssueSummary]:
+    rows = _read(db, q.ISSUES_BY_IDS, ids=list(ids))
     return {row["id"]: _build(IssueSummary, row) for row in rows}
 
 
-def places(
-    driver: Driver, country: str | None = None, limit: int = 1000, database: str = "neo4j"
-) -> list[PlaceSummary]:
-    rows = _read(driver, q.PLACES, database, country=country, limit=limit)
+def places(db: GraphDB, country: str | None = None, limit: int = 1000) -> list[PlaceSummary]:
+    rows = _read(db, q.PLACES, country=country, limit=limit)
     return [_build(PlaceSummary, row) for row in rows]
 
 
-def places_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, PlaceSummary]:
-    rows = _read(driver, q.PLACES_BY_IDS, database, ids=list(ids))
+def places_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, PlaceSummary]:
+    rows = _read(db, q.PLACES_BY_IDS, ids=list(ids))
     return {row["id"]: _build(PlaceSummary, row) for row in rows}
 
 
-def countries(driver: Driver, database: str = "neo4j") -> list[CountrySummary]:
-    return [_build(CountrySummary, row) for row in _read(driver, q.COUNTRIES, database)]
+def countries(db: GraphDB) -> list[CountrySummary]:
+    return [_build(CountrySummary, row) for row in _read(db, q.COUNTRIES)]
 
 
 # -- exports ------------------------------------------------------------------------------
 
 
 def export_rows(
-    driver: Driver, selection: ExportSelection, run_id: str | None, database: str = "neo4j"
+    db: GraphDB, selection: ExportSelection, run_id: str | None
 ) -> Iterator[dict[str, Any]]:
     """Stream one row per selected illustration (its context and its leaf cluster in `run_id`).
 
@@ -613,7 +594,7 @@ def export_rows(
     params = {f.name: getattr(selection, f.name) for f in fields(selection)}
     params["ids"] = list(selection.ids or ())
     params["run_id"] = run_id
-    with driver.session(database=database, default_access_mode="READ") as session:
+    with db.session(default_access_mode="READ") as session:
         result = session.run(q.export_query(selection.start), params)
         for record in result:
             yield record.data()

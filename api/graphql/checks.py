@@ -15,7 +15,6 @@ async def refuse_unknown_references(info: Info, references: References) -> None:
     if not (places or countries or periodicals):
         return
     missing = await run_in_threadpool(
-        explore.missing_references, info.context.resources.driver, places, countries,
-        periodicals, info.context.resources.settings.neo4j.database,
-    )  # fmt: skip
+        explore.missing_references, info.context.resources.db, places, countries, periodicals
+    )
     refuse_unknown(references, missing)

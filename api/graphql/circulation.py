@@ -234,8 +234,7 @@ async def _flows(
         return []
     return await run_in_threadpool(
         lambda: explore.flows(
-            info.context.resources.driver, run_id, conditions, limit,
-            info.context.resources.settings.neo4j.database, group_by=group_by.value,
+            info.context.resources.db, run_id, conditions, limit, group_by=group_by.value,
             period=period.value if period else None,
         )
     )  # fmt: skip
@@ -318,7 +317,7 @@ class CirculationQuery:
         if run_id is None:
             return Reaches(reaches=[])
         rows = await run_in_threadpool(
-            explore.reached_within, info.context.resources.driver, run_id, origin, destination,
-            years, limit, info.context.resources.settings.neo4j.database,
+            explore.reached_within, info.context.resources.db, run_id, origin, destination,
+            years, limit,
         )  # fmt: skip
         return Reaches(reaches=[Reach.from_row(r) for r in rows])

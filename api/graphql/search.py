@@ -175,9 +175,8 @@ def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
 async def match_thresholds(info: Info) -> MatchThresholds:
     """The active model's stored thresholds, else its backbone's calibrated ones."""
     stored = await run_in_threadpool(
-        descriptor_repo.active_match_thresholds, info.context.resources.driver,
-        info.context.resources.settings.neo4j.database,
-    )  # fmt: skip
+        descriptor_repo.active_match_thresholds, info.context.resources.db
+    )
     if stored is None:
         d = ml_matching.DEFAULT_MATCH_THRESHOLDS
         return MatchThresholds(exact=d.exact, reprint=d.reprint, similar=d.similar,
@@ -288,8 +287,7 @@ class SearchQuery:
         except SearchUnavailableError as exc:
             return SearchUnavailable(message=str(exc))
         flagged = await run_in_threadpool(
-            explore.flagged_among, info.context.resources.driver, [h.id for h in hits],
-            info.context.resources.settings.neo4j.database,
+            explore.flagged_among, info.context.resources.db, [h.id for h in hits],
         )  # fmt: skip
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(
