@@ -19,6 +19,10 @@ import httpx
 import numpy as np
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api.demo.corpus import page_file
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "frontend-questions.md"
 
@@ -148,8 +152,9 @@ def crop_of_a_reprint(corpus: Path) -> tuple[bytes, str]:
     for issue in truth["issues"]:
         for p in issue["printings"]:
             if sources[p["source"]] >= 3:
-                page = next((corpus / "images").glob(
-                    f"{p['periodical']}*{p['issue']:02d}*{p['page']}*"))  # fmt: skip
+                page = (
+                    corpus / "images" / f"{page_file(p['periodical'], p['issue'], p['page'])}.jpg"
+                )
                 x, y, w, h = p["box"]
                 buffer = io.BytesIO()
                 Image.open(page).crop((x, y, x + w, y + h)).save(buffer, format="PNG")
