@@ -19,7 +19,6 @@ READ = RoutingControl.READ
 ClusterSortKey = Literal[
     "size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"
 ]
-Level = Literal["place", "country"]
 FlowGroup = Literal["place", "country"]
 FlowPeriod = Literal["year", "decade"]
 

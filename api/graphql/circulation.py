@@ -224,7 +224,7 @@ def location(value: Location, field: str, origin: bool) -> explore.Location:
 async def _flows(
     info: Info, where: FlowWhere | None, group_by: FlowGroupBy, period: FlowPeriod | None,
     limit: int,
-) -> list[explore.FlowAggregate] | None:  # fmt: skip
+) -> list[explore.FlowAggregate]:  # fmt: skip
     where = where or FlowWhere()
     conditions, references = flow_filter(where)
     int_between(limit, 1, MAX_FLOWS, "limit")

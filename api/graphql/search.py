@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 from typing import Annotated, Protocol
 
 import numpy as np
@@ -21,6 +20,7 @@ from strawberry.types import Info
 from api.graphql.access import require_read
 from api.graphql.checks import refuse_unknown_references
 from api.graphql.errors import InvalidInput, NotFound
+from api.graphql.matching import MatchLevel, MatchThresholds, match_thresholds
 from api.graphql.types import Illustration
 from api.runtime import fetcher_from
 from api.validation import (
@@ -30,11 +30,9 @@ from api.validation import (
     country_code,
     date_range,
 )
-from graph import descriptors as descriptor_repo
 from graph import explore
 from ingest.errors import FetchError
 from ml import images
-from ml import matching as ml_matching
 from ml.descriptors import DescriptorExtractor
 from ml.pca import PCAWhitening
 from ml.vectors.similar import (
@@ -97,30 +95,6 @@ class SearchWhere:
     periodical: strawberry.ID | None = None
 
 
-@strawberry.enum(description="How sure a score is, by the descriptor model's calibrated levels.")
-class MatchLevel(Enum):
-    EXACT = strawberry.enum_value("exact", description="The same printing or scan.")
-    REPRINT = strawberry.enum_value("reprint", description="The same picture, printed again.")
-    SIMILAR = strawberry.enum_value("similar", description="A related picture, not a reprint.")
-    NONE = strawberry.enum_value("none", description="Nothing in common that the model sees.")
-
-
-@strawberry.type(description="The lowest score of each match level, and where they come from.")
-class MatchThresholds:
-    exact: float
-    reprint: float
-    similar: float
-    model_id: str | None = strawberry.field(description="The active descriptor model.")
-    source: str = strawberry.field(
-        description="'model': stored on the active DescriptorModel; 'calibrated': the values"
-        " measured for its backbone (ml/matching.py); 'default': no model recorded."
-    )
-
-    def classify(self, score: float) -> MatchLevel:
-        levels = ml_matching.MatchThresholds(self.exact, self.reprint, self.similar)
-        return MatchLevel(levels.classify(score))
-
-
 @strawberry.type
 class SimilarHit:
     score: float
@@ -170,24 +144,6 @@ def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
         periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
     )
     return conditions, references
-
-
-async def match_thresholds(info: Info) -> MatchThresholds:
-    """The active model's stored thresholds, else its backbone's calibrated ones."""
-    stored = await run_in_threadpool(
-        descriptor_repo.active_match_thresholds, info.context.resources.db
-    )
-    if stored is None:
-        d = ml_matching.DEFAULT_MATCH_THRESHOLDS
-        return MatchThresholds(exact=d.exact, reprint=d.reprint, similar=d.similar,
-                               model_id=None, source="default")  # fmt: skip
-    if None not in (stored.exact, stored.reprint, stored.similar):
-        return MatchThresholds(exact=stored.exact, reprint=stored.reprint,
-                               similar=stored.similar, model_id=stored.model_id,
-                               source="model")  # fmt: skip
-    c = ml_matching.calibrated_match_thresholds(stored.backbone)
-    return MatchThresholds(exact=c.exact, reprint=c.reprint, similar=c.similar,
-                           model_id=stored.model_id, source="calibrated")  # fmt: skip
 
 
 async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None) -> bytes:

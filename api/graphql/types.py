@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.exports import cluster_geojson, time_series
 from api.graphql import viewers
+from api.graphql.matching import MatchLevel, match_thresholds
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from graph import explore
 
@@ -75,6 +76,10 @@ class ViewInContext:
 class Neighbour:
     score: float
     illustration_id: strawberry.Private[str]
+
+    @strawberry.field(description="The score's level by the active model's calibrated thresholds.")
+    async def match(self, info: Info) -> MatchLevel:
+        return (await match_thresholds(info)).classify(self.score)
 
     @strawberry.field
     async def illustration(self, info: Info) -> Illustration | None:

@@ -245,7 +245,7 @@ query($id: ID!) {
     id date datePrecision pageNumber publicationType xywh iiifRegionUrl
     place { id name latitude } country { code name } periodical { title } issue { label }
     viewInContext { manifestId canvasId contentState contentStateJson miradorUrl }
-    neighbours(k: 1) { score illustration { id } }
+    neighbours(k: 1) { score match illustration { id } }
     cluster { size }
   }
 }
@@ -262,7 +262,8 @@ def test_illustration_in_context(explored):
         "iiifRegionUrl": "https://images.example/iiif/a1/100,200,300,400/max/0/default.jpg",
         "place": {"id": G.PARIS, "name": "Paris", "latitude": 48.85},
         "country": {"code": "FR", "name": "France"}, "periodical": {"title": "Journal de Paris"},
-        "issue": {"label": "No a1"}, "neighbours": [{"score": 0.9, "illustration": {"id": "a2"}}],
+        "issue": {"label": "No a1"},
+        "neighbours": [{"score": 0.9, "match": "REPRINT", "illustration": {"id": "a2"}}],
         "cluster": {"size": 4},
     }  # fmt: skip
     state = decode_content_state(view["contentState"])
