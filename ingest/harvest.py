@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from graph.records import IssueRecord
 from ingest.fetch import Fetcher
-from ingest.iiif.decode import decode_document
 from ingest.iiif.models import Collection, Manifest
 from ingest.iiif.parse import parse_document
 from ingest.records import issue_record
@@ -63,8 +62,9 @@ def harvest(
     fetched = fetcher.get(uri, etag=etag, last_modified=last_modified, accept=ACCEPT)
     if fetched.not_modified:
         return NotModified(uri)
-    data = decode_document(fetched.content, fetched.content_type)
-    document = parse_document(data, source_uri=fetched.url)
+    document = parse_document(
+        fetched.content, source_uri=fetched.url, content_type=fetched.content_type
+    )
     if isinstance(document, Manifest):
         parent_collection = (
             Collection(

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ingest.iiif.models import MetadataEntry
 from ingest.iiif.text import display_text
+from ingest.iiif.values import coordinate
 from ingest.normalize.fields import entries_named
 from ingest.normalize.gazetteer import City, gazetteer
 from ingest.normalize.marc_countries import MARC_TO_ISO
@@ -244,18 +245,19 @@ def _point(geometry: dict[str, Any]) -> tuple[float, float] | None:
     coordinates = geometry.get("coordinates")
     flat: list[tuple[float, float]] = []
 
-    def walk(value: Any) -> None:
-        if (
-            isinstance(value, list)
-            and len(value) >= 2
-            and all(isinstance(v, int | float) for v in value[:2])
-        ):
-            flat.append((float(value[0]), float(value[1])))
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(coordinates)
+    # Iterative: coordinates come from untrusted JSON and may nest arbitrarily.
+    stack = [coordinates]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, list):
+            continue
+        if len(value) >= 2 and all(isinstance(v, int | float) for v in value[:2]):
+            # NaN, infinite or off-the-globe positions are no place at all.
+            point = coordinate(value[0], value[1])
+            if point is not None:
+                flat.append(point)
+        else:
+            stack.extend(reversed(value))
     if not flat:
         return None
     return sum(p[0] for p in flat) / len(flat), sum(p[1] for p in flat) / len(flat)
