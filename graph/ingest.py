@@ -14,7 +14,7 @@ from neo4j import Driver, ManagedTransaction, RoutingControl
 
 from graph.illustrations import job_page_progress
 from graph.queries import ingest as q
-from graph.records import IssueRecord, PageRecord
+from graph.records import CollectionPeriodicalRecord, IssueRecord, PageRecord
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class TaskState:
     parent: str | None
     parent_label: str | None
     segmenter: str | None = None
+    refresh: bool = False  # the job ignores ETag / Last-Modified: every document is re-read
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _issue_props(issue: IssueRecord) -> dict[str, object]:
         "publication_type": issue.publication_type,
         "etag": issue.etag,
         "last_modified": issue.last_modified,
+        "source_uri": issue.source_uri or issue.manifest_uri,
         "page_count": len(issue.pages),
     }
 
@@ -197,14 +199,18 @@ def create_job(
     kind: str = "ingest",
     segmenter: str | None = None,
     database: str = "neo4j",
+    *,
+    refresh: bool = False,
 ) -> str:
-    """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given."""
+    """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given.
+    A `refresh` job re-reads every document, ignoring the validators of earlier harvests."""
     records, _, _ = driver.execute_query(
         q.CREATE_JOB,
         corpus=corpus,
         job_id=job_id,
         kind=kind,
         segmenter=segmenter,
+        refresh=refresh,
         database_=database,
     )
     return records[0]["id"]
@@ -246,16 +252,71 @@ def get_task(driver: Driver, task: str, database: str = "neo4j") -> TaskState | 
     return TaskState(**records[0].data())
 
 
-def mark_collection_done(driver: Driver, task: str, members: int, database: str = "neo4j") -> None:
-    driver.execute_query(
-        q.MARK_TASK_DONE,
-        task_id=task,
-        kind="collection",
-        pages=0,
-        members=members,
-        issue_id=None,
-        database_=database,
-    )
+def write_collection(
+    driver: Driver,
+    corpus: str,
+    task: str,
+    members: int,
+    periodical: CollectionPeriodicalRecord | None,
+    database: str = "neo4j",
+) -> None:
+    """Write the periodical a collection describes and mark its task done, in one transaction:
+    the periodical exists even when none of its member issues can be fetched."""
+
+    def work(tx: ManagedTransaction) -> None:
+        if periodical is not None:
+            place = periodical.place
+            tx.run(
+                q.MERGE_COLLECTION_PERIODICAL,
+                corpus=corpus,
+                periodical=dataclasses.asdict(periodical.periodical),
+                place=None
+                if place is None
+                else {
+                    "id": place.id,
+                    "name": place.name,
+                    "latitude": place.latitude,
+                    "longitude": place.longitude,
+                    "geonames_id": place.geonames_id,
+                },
+                country=None
+                if place is None or place.country is None
+                else dataclasses.asdict(place.country),
+                place_raw=periodical.place_raw,
+                date=periodical.date,
+                date_precision=periodical.date_precision,
+                date_raw=periodical.date_raw,
+            ).consume()
+        tx.run(
+            q.MARK_TASK_DONE,
+            task_id=task,
+            kind="collection",
+            pages=0,
+            members=members,
+            issue_id=None,
+        ).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+
+
+def link_unchanged_issue(
+    driver: Driver, corpus: str, task: str, manifest_uri: str, database: str = "neo4j"
+) -> tuple[str, tuple[str, ...]] | None:
+    """For a manifest the server says is unchanged (304): put its stored issue in `corpus` and
+    mark the task done, in one transaction. Returns (issue id, page ids), or None when no
+    issue is stored for that URI (the caller then harvests it in full)."""
+
+    def work(tx: ManagedTransaction):
+        return tx.run(
+            q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
+        ).single()
+
+    with driver.session(database=database) as session:
+        record = session.execute_write(work)
+    if record is None:
+        return None
+    return record["issue_id"], tuple(record["page_ids"])
 
 
 def mark_task_failed(driver: Driver, task: str, reason: str, database: str = "neo4j") -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.records import IssueRecord
+from graph.records import CollectionPeriodicalRecord, IssueRecord
 from ingest.fetch import Fetcher
 from ingest.iiif.models import Collection, Manifest
 from ingest.iiif.parse import parse_document
-from ingest.records import issue_record
+from ingest.records import collection_periodical_record, issue_record
 
 ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
 
@@ -41,6 +41,7 @@ class HarvestedCollection:
     id: str
     label: str | None
     members: tuple[Member, ...]
+    periodical: CollectionPeriodicalRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def harvest(
             else None
         )
         return HarvestedManifest(
-            issue_record(document, parent_collection, fetched.etag, fetched.last_modified)
+            issue_record(
+                document, parent_collection, fetched.etag, fetched.last_modified, source_uri=uri
+            )
         )
     return _collection_members(document)
 
@@ -86,4 +89,9 @@ def _collection_members(collection: Collection) -> HarvestedCollection:
         if page and page != collection.id:
             members.append(Member(page, "Page"))
     unique = tuple(dict.fromkeys(members))
-    return HarvestedCollection(id=collection.id, label=collection.label, members=unique)
+    return HarvestedCollection(
+        id=collection.id,
+        label=collection.label,
+        members=unique,
+        periodical=collection_periodical_record(collection),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -133,7 +134,19 @@ class IngestMutation:
         return Corpus.from_record(record)
 
     @strawberry.mutation(description="Queue IIIF manifest or collection URIs for a corpus.")
-    async def add_manifests(self, info: Info, corpus: str, uris: list[str]) -> AddManifestsResult:
+    async def add_manifests(
+        self,
+        info: Info,
+        corpus: str,
+        uris: list[str],
+        refresh: Annotated[
+            bool,
+            strawberry.argument(
+                description="Re-read every document, ignoring the ETag / Last-Modified of "
+                "earlier harvests (a catalogue that changed without its server saying so)."
+            ),
+        ] = False,
+    ) -> AddManifestsResult:
         from api.actors.ingest import enqueue_tasks
         from api.pipeline.ingest import start_ingest
 
@@ -149,7 +162,11 @@ class IngestMutation:
         if bad:
             return InvalidInput(message=f"not an http(s) URI: {bad[0][:200]}", field="uris")
         job_id = await run_in_threadpool(
-            start_ingest, resources.driver, corpus.strip(), clean, enqueue_tasks
+            partial(start_ingest, refresh=refresh),
+            resources.driver,
+            corpus.strip(),
+            clean,
+            enqueue_tasks,
         )
         progress = await run_in_threadpool(ingest.job_progress, resources.driver, job_id)
         if progress is None:

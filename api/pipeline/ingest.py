@@ -67,10 +67,15 @@ def start_ingest(
     job_id: str | None = None,
     segmenter: str | None = None,
     database: str = "neo4j",
+    *,
+    refresh: bool = False,
 ) -> str:
-    """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id."""
+    """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id.
+
+    A `refresh` job ignores the ETag / Last-Modified of earlier harvests, so a catalogue that
+    changed without its server saying so is read again in full."""
     job_id = job_id or f"job_{uuid.uuid4().hex[:12]}"
-    repo.create_job(driver, corpus, job_id, segmenter=segmenter, database=database)
+    repo.create_job(driver, corpus, job_id, segmenter=segmenter, database=database, refresh=refresh)
     created = repo.add_tasks(driver, [TaskSpec(job_id, uri) for uri in uris], database=database)
     enqueue([task.id for task in created])
     return job_id
@@ -90,18 +95,37 @@ def process_task(
         return TaskOutcome(task_id, "skipped", detail="unknown task")
     if state.status in ("done", "failed"):
         return TaskOutcome(task_id, "skipped", detail=f"already {state.status}")
-    etag, last_modified = repo.issue_validators(driver, state.uri, database=database)
+    etag, last_modified = (None, None)
+    if not state.refresh:
+        etag, last_modified = repo.issue_validators(driver, state.uri, database=database)
     parent = Parent(state.parent, state.parent_label) if state.parent else None
     try:
         result = harvest(state.uri, fetcher, parent, etag=etag, last_modified=last_modified)
+        if isinstance(result, NotModified):
+            linked = repo.link_unchanged_issue(
+                driver, state.corpus, task_id, state.uri, database=database
+            )
+            if linked is not None:
+                issue, pending_pages = linked
+                return TaskOutcome(
+                    task_id,
+                    "done",
+                    kind="not-modified",
+                    segmenter=state.segmenter,
+                    issue_id=issue,
+                    page_ids=pending_pages,
+                )
+            # The stored issue went away between the two reads: harvest it in full.
+            result = harvest(state.uri, fetcher, parent)
     except (FetchError, ManifestParseError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         repo.mark_task_failed(driver, task_id, reason, database=database)
         return TaskOutcome(task_id, "failed", detail=reason)
 
     if isinstance(result, NotModified):
-        repo.mark_collection_done(driver, task_id, members=0, database=database)
-        return TaskOutcome(task_id, "done", kind="not-modified")
+        reason = "the server answered 304 Not Modified to a request without validators"
+        repo.mark_task_failed(driver, task_id, reason, database=database)
+        return TaskOutcome(task_id, "failed", detail=reason)
     if isinstance(result, HarvestedManifest):
         repo.write_issue(driver, state.corpus, result.issue, task=task_id, database=database)
         return TaskOutcome(
@@ -143,5 +167,12 @@ def _expand_collection(
         )
     created = repo.add_tasks(driver, children, database=database)
     enqueue([task.id for task in created])
-    repo.mark_collection_done(driver, task_id, members=len(collection.members), database=database)
+    repo.write_collection(
+        driver,
+        state.corpus,
+        task_id,
+        members=len(collection.members),
+        periodical=collection.periodical,
+        database=database,
+    )
     return TaskOutcome(task_id, "done", kind="collection", detail=f"{len(created)} new members")

@@ -71,3 +71,19 @@ def test_mutations_need_a_curator_token_when_tokens_are_set(clean_graph, setting
         allowed = gql(client, ADD, {"Authorization": "Bearer s3cret-token"}, corpus="c",
                       uris=["https://a.example/m"])  # fmt: skip
         assert allowed["addManifests"]["__typename"] == "IngestJob"
+
+
+def test_a_refresh_job_ignores_validators(clean_graph, clean_broker, settings):
+    from graph.ingest import get_task, task_id
+
+    refresh = """
+    mutation($corpus: String!, $uris: [String!]!) {
+      addManifests(corpus: $corpus, uris: $uris, refresh: true) { ... on IngestJob { id } }
+    }
+    """
+    uri = "https://iiif.example/a.json"
+    with TestClient(create_app(settings)) as client:
+        plain = gql(client, ADD, corpus="Presse", uris=[uri])["addManifests"]["id"]
+        forced = gql(client, refresh, corpus="Presse", uris=[uri])["addManifests"]["id"]
+    assert get_task(clean_graph, task_id(plain, uri)).refresh is False
+    assert get_task(clean_graph, task_id(forced, uri)).refresh is True

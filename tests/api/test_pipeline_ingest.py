@@ -161,3 +161,91 @@ def test_corpus_file(tmp_path):
     path.write_text("ftp://nope\n")
     with pytest.raises(CorpusFileError, match=r"corpus\.txt:1"):
         read_corpus_file(path)
+
+
+def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, static_server):
+    uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
+    run_job(clean_graph, fetcher, "first", uris)
+    job_id, outcomes = run_job(clean_graph, fetcher, "second", uris)
+
+    # The server said 304 to every manifest, and each still counts for the second corpus.
+    assert {o.kind for o in outcomes} == {"not-modified"}
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.done, progress.failed, progress.manifests) == (5, 0, 5)
+    assert progress.pages == sum(MANIFESTS.values())
+    for corpus in ("first", "second"):
+        issues = count(
+            clean_graph,
+            "MATCH (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(i:Issue) "
+            "RETURN count(DISTINCT i)",
+            corpus=corpus,
+        )
+        assert issues == len(MANIFESTS)
+    assert count(clean_graph, "MATCH (i:Issue) RETURN count(i)") == len(MANIFESTS)
+
+
+def test_refresh_ignores_validators(clean_graph, fetcher, static_server, shared_dir):
+    import json
+    import os
+
+    source = json.loads((shared_dir / "fixtures/iiif/cookbook-0009-book-1-v3.json").read_text())
+    url = static_server.write_json("book.json", source)
+    path = static_server.root / "book.json"
+    run_job(clean_graph, fetcher, "books", [url])
+    # The catalogue changes but its server still says "unchanged" (same Last-Modified).
+    stamp = path.stat().st_mtime
+    source["items"] = source["items"][:3]
+    static_server.write_json("book.json", source)
+    os.utime(path, (stamp, stamp))
+
+    _, outcomes = run_job(clean_graph, fetcher, "books", [url])
+    assert outcomes[0].kind == "not-modified"
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 5
+
+    queue: deque[str] = deque()
+    job_id = start_ingest(clean_graph, "books", [url], queue.extend, refresh=True)
+    while queue:
+        outcome = process_task(clean_graph, fetcher, queue.popleft(), queue.extend)
+    assert outcome.kind == "manifest"
+    assert job_progress(clean_graph, job_id).pages == 3
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 3
+
+
+def test_a_collection_whose_members_fail_still_yields_its_periodical(
+    clean_graph, fetcher, static_server
+):
+    base = static_server.url
+    collection = static_server.write_json("dada.json", {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{base}/dada.json", "type": "Collection",
+        "label": {"en": ["Dada (Zurich, Switzerland)"]},
+        "metadata": [
+            {"label": {"en": ["Place of Publication"]}, "value": {"none": ["Zürich"]}},
+            {"label": {"en": ["Date"]}, "value": {"none": ["1917"]}},
+        ],
+        "items": [{"id": f"{base}/gone-{n}.json", "type": "Manifest"} for n in (1, 2)],
+    })  # fmt: skip
+    job_id, _ = run_job(clean_graph, fetcher, "dada", [collection])
+
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.collections, progress.manifests, progress.failed) == (1, 0, 2)
+    assert [f.uri for f in job_failures(clean_graph, job_id)] == [
+        f"{base}/gone-1.json",
+        f"{base}/gone-2.json",
+    ]
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (:Corpus {name: 'dada'})-[:INCLUDES]->(p:Periodical) "
+        "OPTIONAL MATCH (p)-[:PUBLISHED_IN]->(pl:Place)-[:IN_COUNTRY]->(co:Country) "
+        "RETURN p.title AS title, p.rule AS rule, p.collection_date AS date, "
+        "p.place_raw AS place_raw, pl.name AS place, co.code AS country"
+    )
+    assert [r.data() for r in records] == [
+        {
+            "title": "Dada",
+            "rule": "collection",
+            "date": "1917-01-01",
+            "place_raw": "Zürich",
+            "place": "Zürich",
+            "country": "CH",
+        }
+    ]
