@@ -26,6 +26,7 @@ class TaskSpec:
     depth: int = 0
     parent: str | None = None  # the collection that listed it
     parent_label: str | None = None
+    page: int = 0  # how many `next` pages of a paged collection led here
 
     @property
     def id(self) -> str:
@@ -43,6 +44,7 @@ class TaskState:
     parent_label: str | None
     segmenter: str | None = None
     refresh: bool = False  # the job ignores ETag / Last-Modified: every document is re-read
+    page: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,29 +161,80 @@ def _write_issues(tx: ManagedTransaction, corpus: str, issues: Sequence[IssueRec
         tx.run(q.DELETE_PAGES, ids=stale["ids"]).consume()
 
 
+def _mark_manifest_done(tx: ManagedTransaction, task: str | None, issue: IssueRecord) -> None:
+    if task is not None:
+        tx.run(
+            q.MARK_TASK_DONE,
+            task_id=task,
+            kind="manifest",
+            pages=len(issue.pages),
+            members=0,
+            issue_id=issue.id,
+        ).consume()
+
+
 def write_issue(
     driver: Driver,
     corpus: str,
     issue: IssueRecord,
     task: str | None = None,
     database: str = "neo4j",
+    *,
+    pages_per_transaction: int = 2_000,
 ) -> None:
-    """Write one harvested manifest and, in the same transaction, mark its task done."""
+    """Write one harvested manifest and, in the same transaction, mark its task done.
 
-    def work(tx: ManagedTransaction) -> None:
-        _write_issues(tx, corpus, [issue])
-        if task is not None:
-            tx.run(
-                q.MARK_TASK_DONE,
-                task_id=task,
-                kind="manifest",
-                pages=len(issue.pages),
-                members=0,
-                issue_id=issue.id,
-            ).consume()
+    A manifest with more pages than `pages_per_transaction` is written in several: the issue
+    and its first pages, then the other pages in chunks, then stale pages are removed and the
+    task marked done. Every step MERGEs, so a crash halfway leaves a task still queued whose
+    redelivery converges on the same graph."""
+    if len(issue.pages) <= pages_per_transaction:
+
+        def work(tx: ManagedTransaction) -> None:
+            _write_issues(tx, corpus, [issue])
+            _mark_manifest_done(tx, task, issue)
+
+        with driver.session(database=database) as session:
+            session.execute_write(work)
+        return
+    _write_issue_in_chunks(driver, corpus, issue, task, database, pages_per_transaction)
+
+
+def _write_issue_in_chunks(
+    driver: Driver,
+    corpus: str,
+    issue: IssueRecord,
+    task: str | None,
+    database: str,
+    chunk: int,
+) -> None:
+    head = dataclasses.replace(issue, pages=())
+    pages = [_page_props(p) for p in issue.pages]
+
+    def write_head(tx: ManagedTransaction) -> None:
+        tx.run(q.MERGE_ISSUES, corpus=corpus, issues=[_issue_row(issue)]).consume()
+        tx.run(q.SET_ISSUE_PLACES, issues=[_place_row(head)]).consume()
+
+    def write_pages(tx: ManagedTransaction, batch: list[dict[str, object]]) -> None:
+        tx.run(q.UPSERT_PAGE_CHUNK, issue_id=issue.id, pages=batch).consume()
+
+    def stale_ids(tx: ManagedTransaction) -> list[str]:
+        record = tx.run(
+            q.STALE_PAGES_OF_ISSUE, issue_id=issue.id, page_ids=[p.id for p in issue.pages]
+        ).single()
+        return list(record["ids"]) if record else []
+
+    def delete_pages(tx: ManagedTransaction, ids: list[str]) -> None:
+        tx.run(q.DELETE_PAGES, ids=ids).consume()
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
+        session.execute_write(write_head)
+        for start in range(0, len(pages), chunk):
+            session.execute_write(write_pages, pages[start : start + chunk])
+        stale = session.execute_read(stale_ids)
+        for start in range(0, len(stale), chunk):
+            session.execute_write(delete_pages, stale[start : start + chunk])
+        session.execute_write(_mark_manifest_done, task, issue)
 
 
 def write_issues(
@@ -234,6 +287,7 @@ def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j"
                     "depth": spec.depth,
                     "parent": spec.parent,
                     "parent_label": spec.parent_label,
+                    "page": spec.page,
                 }
                 for spec in by_id.values()
             ],

@@ -24,6 +24,8 @@ def harvest_task(task_id: str) -> None:
         enqueue=enqueue_tasks,
         max_depth=runtime.settings.ingest.max_collection_depth,
         database=runtime.database,
+        max_pages=runtime.settings.ingest.max_collection_pages,
+        pages_per_transaction=runtime.settings.ingest.pages_per_transaction,
     )
     if outcome.page_ids:
         from api.actors.pages import enqueue_pages

@@ -88,13 +88,24 @@ def process_task(
     enqueue: Enqueue,
     max_depth: int = 8,
     database: str = "neo4j",
+    *,
+    max_pages: int = 10_000,
+    pages_per_transaction: int = 2_000,
 ) -> TaskOutcome:
-    """Harvest one task's URI and write the result. Safe to run twice for the same task."""
+    """Harvest one task's URI and write the result. Safe to run twice for the same task.
+
+    `max_pages` bounds the `next` chain of a paged collection (each page counts, so an
+    endless chain ends in a failure that says so); a manifest with more pages than
+    `pages_per_transaction` is written in several transactions."""
     state = repo.get_task(driver, task_id, database=database)
     if state is None:
         return TaskOutcome(task_id, "skipped", detail="unknown task")
     if state.status in ("done", "failed"):
         return TaskOutcome(task_id, "skipped", detail=f"already {state.status}")
+    if state.page > max_pages:
+        reason = f"collection paging longer than {max_pages} pages (paging guard)"
+        repo.mark_task_failed(driver, task_id, reason, database=database)
+        return TaskOutcome(task_id, "failed", detail=reason)
     etag, last_modified = (None, None)
     if not state.refresh:
         etag, last_modified = repo.issue_validators(driver, state.uri, database=database)
@@ -127,7 +138,14 @@ def process_task(
         repo.mark_task_failed(driver, task_id, reason, database=database)
         return TaskOutcome(task_id, "failed", detail=reason)
     if isinstance(result, HarvestedManifest):
-        repo.write_issue(driver, state.corpus, result.issue, task=task_id, database=database)
+        repo.write_issue(
+            driver,
+            state.corpus,
+            result.issue,
+            task=task_id,
+            database=database,
+            pages_per_transaction=pages_per_transaction,
+        )
         return TaskOutcome(
             task_id,
             "done",
@@ -163,6 +181,8 @@ def _expand_collection(
                 depth=state.depth + (0 if is_page else 1),
                 parent=state.parent if is_page else collection.id,
                 parent_label=state.parent_label if is_page else collection.label,
+                # Pages count towards the paging guard; a member collection starts afresh.
+                page=state.page + 1 if is_page else 0,
             )
         )
     created = repo.add_tasks(driver, children, database=database)

@@ -108,6 +108,22 @@ CALL (p) {
 }
 """
 
+# A manifest too large for one transaction: its issue first, then its pages in chunks.
+UPSERT_PAGE_CHUNK = """
+MATCH (i:Issue {id: $issue_id})
+UNWIND $pages AS page
+MERGE (pg:Page {id: page.id})
+SET pg += page
+MERGE (i)-[r:HAS_PAGE]->(pg)
+SET r.order = page.order
+"""
+
+STALE_PAGES_OF_ISSUE = """
+MATCH (i:Issue {id: $issue_id})-[:HAS_PAGE]->(pg:Page)
+WHERE NOT pg.id IN $page_ids
+RETURN collect(pg.id) AS ids
+"""
+
 # An unchanged manifest (HTTP 304) already harvested for another corpus: its issue joins the
 # task's corpus through its periodical, and the task is done, with the pages it has. Pages
 # not segmented yet (or failed) come back to be queued again.
@@ -148,7 +164,8 @@ UNWIND $tasks AS task
 OPTIONAL MATCH (existing:IngestTask {id: task.id})
 WITH j, task, existing WHERE existing IS NULL
 CREATE (t:IngestTask {id: task.id, uri: task.uri, depth: task.depth, parent: task.parent,
-                      parent_label: task.parent_label, status: 'queued', created: datetime()})
+                      parent_label: task.parent_label, page: task.page, status: 'queued',
+                      created: datetime()})
 CREATE (j)-[:HAS_TASK]->(t)
 RETURN t.id AS id, t.uri AS uri
 """
@@ -168,7 +185,8 @@ GET_TASK = """
 MATCH (c:Corpus)-[:HAS_JOB]->(j:IngestJob)-[:HAS_TASK]->(t:IngestTask {id: $task_id})
 RETURN t.status AS status, t.uri AS uri, t.depth AS depth, t.parent AS parent,
        t.parent_label AS parent_label, j.id AS job_id, c.name AS corpus,
-       c.segmenter AS segmenter, coalesce(j.refresh, false) AS refresh
+       c.segmenter AS segmenter, coalesce(j.refresh, false) AS refresh,
+       coalesce(t.page, 0) AS page
 """
 
 # By the URI it was fetched from (a manifest's id may differ from where it is served), or by id.

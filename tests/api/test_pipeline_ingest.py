@@ -215,16 +215,20 @@ def test_a_collection_whose_members_fail_still_yields_its_periodical(
     clean_graph, fetcher, static_server
 ):
     base = static_server.url
-    collection = static_server.write_json("dada.json", {
-        "@context": "http://iiif.io/api/presentation/3/context.json",
-        "id": f"{base}/dada.json", "type": "Collection",
-        "label": {"en": ["Dada (Zurich, Switzerland)"]},
-        "metadata": [
-            {"label": {"en": ["Place of Publication"]}, "value": {"none": ["Zürich"]}},
-            {"label": {"en": ["Date"]}, "value": {"none": ["1917"]}},
-        ],
-        "items": [{"id": f"{base}/gone-{n}.json", "type": "Manifest"} for n in (1, 2)],
-    })  # fmt: skip
+    collection = static_server.write_json(
+        "dada.json",
+        {
+            "@context": "http://iiif.io/api/presentation/3/context.json",
+            "id": f"{base}/dada.json",
+            "type": "Collection",
+            "label": {"en": ["Dada (Zurich, Switzerland)"]},
+            "metadata": [
+                {"label": {"en": ["Place of Publication"]}, "value": {"none": ["Zürich"]}},
+                {"label": {"en": ["Date"]}, "value": {"none": ["1917"]}},
+            ],
+            "items": [{"id": f"{base}/gone-{n}.json", "type": "Manifest"} for n in (1, 2)],
+        },
+    )
     job_id, _ = run_job(clean_graph, fetcher, "dada", [collection])
 
     progress = job_progress(clean_graph, job_id)
@@ -249,3 +253,98 @@ def test_a_collection_whose_members_fail_still_yields_its_periodical(
             "country": "CH",
         }
     ]
+
+
+def test_an_endless_next_chain_stops_at_the_paging_guard(clean_graph, fetcher, static_server):
+    base = static_server.url
+    book = f"{base}/fixtures/cookbook-0009-book-1-v3.json"
+    # Every page names a next one (as a server generating ?page=N+1 forever would).
+    for n in range(12):
+        static_server.write_json(
+            f"page-{n}.json",
+            {
+                "@context": "http://iiif.io/api/presentation/3/context.json",
+                "id": f"{base}/page-{n}.json",
+                "type": "Collection",
+                "label": {"en": ["Endless"]},
+                "items": [{"id": book, "type": "Manifest"}],
+                "next": {"id": f"{base}/page-{n + 1}.json"},
+            },
+        )
+    queue: deque[str] = deque()
+    job_id = start_ingest(clean_graph, "endless", [f"{base}/page-0.json"], queue.extend)
+    while queue:
+        process_task(clean_graph, fetcher, queue.popleft(), queue.extend, max_pages=4)
+
+    progress = job_progress(clean_graph, job_id)
+    # page-0 and the four pages after it are read; the fifth is refused, unread.
+    assert (progress.collections, progress.manifests, progress.failed) == (5, 1, 1)
+    assert progress.finished
+    [failure] = job_failures(clean_graph, job_id)
+    assert failure.uri == f"{base}/page-5.json"
+    assert "paging guard" in failure.reason and "4 pages" in failure.reason
+
+
+def test_a_large_manifest_is_written_in_chunks(clean_graph, fetcher, static_server):
+    base = static_server.url
+
+    def canvases(n):
+        return [
+            {
+                "id": f"{base}/big/c{i}",
+                "type": "Canvas",
+                "width": 1000,
+                "height": 1500,
+                "items": [
+                    {
+                        "type": "AnnotationPage",
+                        "items": [
+                            {
+                                "type": "Annotation",
+                                "motivation": "painting",
+                                "body": {"id": f"{base}/big/{i}.jpg", "type": "Image"},
+                            }
+                        ],
+                    }
+                ],
+            }
+            for i in range(n)
+        ]
+
+    document = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{base}/big.json",
+        "type": "Manifest",
+        "label": {"en": ["Grand livre"]},
+    }
+    url = static_server.write_json("big.json", document | {"items": canvases(2_500)})
+
+    def harvest(corpus, refresh=False):
+        queue: deque[str] = deque()
+        job_id = start_ingest(clean_graph, corpus, [url], queue.extend, refresh=refresh)
+        while queue:
+            process_task(
+                clean_graph, fetcher, queue.popleft(), queue.extend, pages_per_transaction=1_000
+            )
+        return job_progress(clean_graph, job_id)
+
+    progress = harvest("big")
+    assert (progress.manifests, progress.pages) == (1, 2_500)
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (i:Issue)-[r:HAS_PAGE]->(p:Page) "
+        "RETURN count(p) AS pages, min(r.order) AS first, max(r.order) AS last, "
+        "       count(DISTINCT r.order) AS orders, i.page_count AS page_count"
+    )
+    assert records[0].data() == {
+        "pages": 2_500,
+        "first": 1,
+        "last": 2_500,
+        "orders": 2_500,
+        "page_count": 2_500,
+    }
+
+    # A shorter manifest: the pages that left it go, chunked too.
+    static_server.write_json("big.json", document | {"items": canvases(1_200)})
+    progress = harvest("big", refresh=True)
+    assert progress.pages == 1_200
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 1_200
