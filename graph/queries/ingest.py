@@ -176,8 +176,10 @@ SET t.status = 'done', t.kind = $kind, t.pages = $pages, t.members = $members,
     t.issue_id = $issue_id, t.reason = null, t.finished = datetime()
 """
 
+# A task already done stays done: a failure after its write (enqueueing its pages) is not
+# the harvest's.
 MARK_TASK_FAILED = """
-MATCH (t:IngestTask {id: $task_id})
+MATCH (t:IngestTask {id: $task_id}) WHERE t.status <> 'done'
 SET t.status = 'failed', t.reason = $reason, t.finished = datetime()
 """
 
