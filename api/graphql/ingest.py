@@ -12,6 +12,7 @@ from strawberry.types import Info
 from api.auth import is_curator
 from api.graphql.errors import Forbidden, InvalidInput, NotFound
 from graph import corpora, ingest
+from ingest.iiif.values import valid_uri
 from ml.segment.registry import SEGMENTER_NAMES
 
 MAX_URIS_PER_CALL = 10_000
@@ -108,6 +109,17 @@ class IngestQuery:
         return IngestJob.from_progress(progress) if progress else None
 
 
+def _harvestable(uri: str) -> bool:
+    """An http(s) URI that parses and that the graph can store (no lone surrogate)."""
+    if not uri.startswith(("http://", "https://")) or not valid_uri(uri):
+        return False
+    try:
+        uri.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate_name(name: str) -> InvalidInput | None:
     if not name.strip() or len(name) > 200:
         return InvalidInput(message="corpus name must be 1 to 200 characters", field="name")
@@ -158,9 +170,9 @@ class IngestMutation:
         clean = list(dict.fromkeys(u.strip() for u in uris if u.strip()))
         if not clean or len(clean) > MAX_URIS_PER_CALL:
             return InvalidInput(message=f"give 1 to {MAX_URIS_PER_CALL} URIs", field="uris")
-        bad = [u for u in clean if not u.startswith(("http://", "https://"))]
+        bad = [u for u in clean if not _harvestable(u)]
         if bad:
-            return InvalidInput(message=f"not an http(s) URI: {bad[0][:200]}", field="uris")
+            return InvalidInput(message=f"not a valid http(s) URI: {bad[0][:200]!a}", field="uris")
         job_id = await run_in_threadpool(
             partial(start_ingest, refresh=refresh),
             resources.driver,

@@ -1,3 +1,5 @@
+import json
+
 import redis
 from pydantic import SecretStr
 from starlette.testclient import TestClient
@@ -57,6 +59,14 @@ def test_bad_input_comes_back_as_data(clean_graph, clean_broker, settings):
         assert bad == {"__typename": "InvalidInput", "message": bad["message"], "field": "uris"}
         empty = gql(client, ADD, corpus=" ", uris=["https://a.example/m"])["addManifests"]
         assert empty["field"] == "name"
+        for hostile in ("http://[::1", "https://a.example/m\ud800"):
+            # As JSON text with `\ud800` escaped, the way a client that allows it sends it.
+            body = json.dumps({"query": ADD, "variables": {"corpus": "x", "uris": [hostile]}})
+            response = client.post(
+                "/graphql", content=body, headers={"content-type": "application/json"}
+            )
+            refused = response.json()["data"]["addManifests"]
+            assert (refused["__typename"], refused["field"]) == ("InvalidInput", "uris")
 
 
 def test_mutations_need_a_curator_token_when_tokens_are_set(clean_graph, settings):
