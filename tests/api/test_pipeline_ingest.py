@@ -348,3 +348,52 @@ def test_a_large_manifest_is_written_in_chunks(clean_graph, fetcher, static_serv
     progress = harvest("big", refresh=True)
     assert progress.pages == 1_200
     assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 1_200
+
+
+def test_a_hostile_but_readable_manifest_is_written_cleaned(clean_graph, fetcher, static_server):
+    """The fuzz findings through the real pipeline: NaN and superscript sizes, a 5000-digit
+    region, a lone surrogate in the label and a canvas id, navPlace at NaN, a bad image id."""
+    base = static_server.url
+    text = (
+        '{"@context": "http://iiif.io/api/presentation/3/context.json",'
+        f' "id": "{base}/hostile.json", "type": "Manifest",'
+        ' "label": {"fr": ["Le Rire \\ud800, 12 mars 1905"]},'
+        ' "navPlace": {"type": "Feature",'
+        '   "geometry": {"type": "Point", "coordinates": [NaN, NaN]}},'
+        ' "items": ['
+        f'  {{"id": "{base}/c1\\udfff", "type": "Canvas", "width": NaN, "height": "²",'
+        '    "items": [{"type": "AnnotationPage", "items": [{"type": "Annotation",'
+        '      "motivation": "painting", "body": {"id": "http://[::1", "type": "Image"}}]}],'
+        '    "annotations": [{"type": "AnnotationPage", "items": [{"type": "Annotation",'
+        f'      "motivation": "tagging", "target": "{base}/c1#xywh={"9" * 5000},0,10,10"}}]}}]}},'
+        f'  {{"id": "{base}/c2", "type": "Canvas", "width": Infinity, "height": {"9" * 5000}}}'
+        " ]}"
+    )
+    (static_server.root / "hostile.json").write_text(text)
+    _, outcomes = run_job(clean_graph, fetcher, "hostile", [f"{base}/hostile.json"])
+
+    assert [o.status for o in outcomes] == ["done"]
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (i:Issue)-[r:HAS_PAGE]->(p:Page) "
+        "RETURN i.label AS label, i.date AS date, p.canvas_id AS canvas, p.width AS width, "
+        "       p.image_url AS image, p.regions AS regions ORDER BY r.order"
+    )
+    assert [r.data() for r in records] == [
+        {
+            "label": "Le Rire \ufffd, 12 mars 1905",
+            "date": "1905-03-12",
+            "canvas": f"{base}/c1\ufffd",
+            "width": None,
+            "image": None,
+            "regions": [],
+        },
+        {
+            "label": "Le Rire \ufffd, 12 mars 1905",
+            "date": "1905-03-12",
+            "canvas": f"{base}/c2",
+            "width": None,
+            "image": None,
+            "regions": [],
+        },
+    ]
+    assert count(clean_graph, "MATCH (:Issue)-[:PUBLISHED_IN]->(pl) RETURN count(pl)") == 0
