@@ -10,8 +10,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph.db import GraphDB
 from graph.illustrations import job_page_progress
 from graph.queries import ingest as q
 from graph.records import CollectionPeriodicalRecord, IssueRecord, PageRecord
@@ -174,39 +175,33 @@ def _mark_manifest_done(tx: ManagedTransaction, task: str | None, issue: IssueRe
 
 
 def write_issue(
-    driver: Driver,
+    db: GraphDB,
     corpus: str,
     issue: IssueRecord,
     task: str | None = None,
-    database: str = "neo4j",
     *,
     pages_per_transaction: int = 2_000,
 ) -> None:
     """Write one harvested manifest and, in the same transaction, mark its task done.
 
     A manifest with more pages than `pages_per_transaction` is written in several: the issue
-    and its first pages, then the other pages in chunks, then stale pages are removed and the
-    task marked done. Every step MERGEs, so a crash halfway leaves a task still queued whose
-    redelivery converges on the same graph."""
+    first, then its pages in chunks, then stale pages are removed and the task is marked
+    done. Every step MERGEs, so a crash halfway leaves a task still queued whose redelivery
+    converges on the same graph."""
     if len(issue.pages) <= pages_per_transaction:
 
         def work(tx: ManagedTransaction) -> None:
             _write_issues(tx, corpus, [issue])
             _mark_manifest_done(tx, task, issue)
 
-        with driver.session(database=database) as session:
+        with db.session() as session:
             session.execute_write(work)
         return
-    _write_issue_in_chunks(driver, corpus, issue, task, database, pages_per_transaction)
+    _write_issue_in_chunks(db, corpus, issue, task, pages_per_transaction)
 
 
 def _write_issue_in_chunks(
-    driver: Driver,
-    corpus: str,
-    issue: IssueRecord,
-    task: str | None,
-    database: str,
-    chunk: int,
+    db: GraphDB, corpus: str, issue: IssueRecord, task: str | None, chunk: int
 ) -> None:
     head = dataclasses.replace(issue, pages=())
     pages = [_page_props(p) for p in issue.pages]
@@ -227,7 +222,7 @@ def _write_issue_in_chunks(
     def delete_pages(tx: ManagedTransaction, ids: list[str]) -> None:
         tx.run(q.DELETE_PAGES, ids=ids).consume()
 
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.execute_write(write_head)
         for start in range(0, len(pages), chunk):
             session.execute_write(write_pages, pages[start : start + chunk])
@@ -237,39 +232,35 @@ def _write_issue_in_chunks(
         session.execute_write(_mark_manifest_done, task, issue)
 
 
-def write_issues(
-    driver: Driver, corpus: str, issues: Sequence[IssueRecord], database: str = "neo4j"
-) -> None:
+def write_issues(db: GraphDB, corpus: str, issues: Sequence[IssueRecord]) -> None:
     """Bulk path: several manifests in one transaction (all or none), a few queries in all."""
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.execute_write(_write_issues, corpus, issues)
 
 
 def create_job(
-    driver: Driver,
+    db: GraphDB,
     corpus: str,
     job_id: str,
     kind: str = "ingest",
     segmenter: str | None = None,
-    database: str = "neo4j",
     *,
     refresh: bool = False,
 ) -> str:
     """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given.
     A `refresh` job re-reads every document, ignoring the validators of earlier harvests."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         q.CREATE_JOB,
         corpus=corpus,
         job_id=job_id,
         kind=kind,
         segmenter=segmenter,
         refresh=refresh,
-        database_=database,
     )
     return records[0]["id"]
 
 
-def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j") -> list[TaskSpec]:
+def add_tasks(db: GraphDB, tasks: Iterable[TaskSpec]) -> list[TaskSpec]:
     """Register tasks; returns only those the job did not know (to be enqueued)."""
     by_job: dict[str, list[TaskSpec]] = {}
     for task in tasks:
@@ -277,7 +268,7 @@ def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j"
     created: list[TaskSpec] = []
     for job_id, specs in by_job.items():
         by_id = {spec.id: spec for spec in specs}
-        records, _, _ = driver.execute_query(
+        records, _, _ = db.execute_query(
             q.ADD_TASKS,
             job_id=job_id,
             tasks=[
@@ -291,28 +282,24 @@ def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j"
                 }
                 for spec in by_id.values()
             ],
-            database_=database,
         )
         created += [by_id[record["id"]] for record in records]
     return created
 
 
-def get_task(driver: Driver, task: str, database: str = "neo4j") -> TaskState | None:
-    records, _, _ = driver.execute_query(
-        q.GET_TASK, task_id=task, database_=database, routing_=RoutingControl.READ
-    )
+def get_task(db: GraphDB, task: str) -> TaskState | None:
+    records, _, _ = db.execute_query(q.GET_TASK, task_id=task, routing_=RoutingControl.READ)
     if not records:
         return None
     return TaskState(**records[0].data())
 
 
 def write_collection(
-    driver: Driver,
+    db: GraphDB,
     corpus: str,
     task: str,
     members: int,
     periodical: CollectionPeriodicalRecord | None,
-    database: str = "neo4j",
 ) -> None:
     """Write the periodical a collection describes and mark its task done, in one transaction:
     the periodical exists even when none of its member issues can be fetched."""
@@ -350,62 +337,56 @@ def write_collection(
             issue_id=None,
         ).consume()
 
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.execute_write(work)
 
 
 def link_unchanged_issue(
-    driver: Driver, corpus: str, task: str, manifest_uri: str, database: str = "neo4j"
+    db: GraphDB, corpus: str, task: str, manifest_uri: str
 ) -> tuple[str, tuple[str, ...]] | None:
     """For a manifest the server says is unchanged (304): put its stored issue in `corpus` and
-    mark the task done, in one transaction. Returns (issue id, page ids), or None when no
-    issue is stored for that URI (the caller then harvests it in full)."""
+    mark the task done, in one transaction. Returns (issue id, ids of its pages still to
+    segment), or None when no issue is stored for that URI (the caller harvests it in full)."""
 
     def work(tx: ManagedTransaction):
         return tx.run(
             q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
         ).single()
 
-    with driver.session(database=database) as session:
+    with db.session() as session:
         record = session.execute_write(work)
     if record is None:
         return None
     return record["issue_id"], tuple(record["page_ids"])
 
 
-def mark_task_failed(driver: Driver, task: str, reason: str, database: str = "neo4j") -> None:
-    driver.execute_query(q.MARK_TASK_FAILED, task_id=task, reason=reason[:2000], database_=database)
+def mark_task_failed(db: GraphDB, task: str, reason: str) -> None:
+    db.execute_query(q.MARK_TASK_FAILED, task_id=task, reason=reason[:2000])
 
 
-def issue_validators(
-    driver: Driver, manifest_uri: str, database: str = "neo4j"
-) -> tuple[str | None, str | None]:
+def issue_validators(db: GraphDB, manifest_uri: str) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified seen at the last harvest of that manifest."""
-    records, _, _ = driver.execute_query(
-        q.ISSUE_VALIDATORS, uri=manifest_uri, database_=database, routing_=RoutingControl.READ
+    records, _, _ = db.execute_query(
+        q.ISSUE_VALIDATORS, uri=manifest_uri, routing_=RoutingControl.READ
     )
     if not records:
         return None, None
     return records[0]["etag"], records[0]["last_modified"]
 
 
-def job_progress(driver: Driver, job_id: str, database: str = "neo4j") -> JobProgress | None:
-    records, _, _ = driver.execute_query(
-        q.JOB_PROGRESS, job_id=job_id, database_=database, routing_=RoutingControl.READ
-    )
+def job_progress(db: GraphDB, job_id: str) -> JobProgress | None:
+    records, _, _ = db.execute_query(q.JOB_PROGRESS, job_id=job_id, routing_=RoutingControl.READ)
     if not records:
         return None
     data = records[0].data()
     data.pop("created")
     # Page counts are derived from the pages themselves, so redelivered messages can't inflate them.
-    data.update(job_page_progress(driver, job_id, database=database))
+    data.update(job_page_progress(db, job_id))
     return JobProgress(**data)
 
 
-def job_failures(
-    driver: Driver, job_id: str, limit: int = 100, database: str = "neo4j"
-) -> list[Failure]:
-    records, _, _ = driver.execute_query(
-        q.JOB_FAILURES, job_id=job_id, limit=limit, database_=database, routing_=RoutingControl.READ
+def job_failures(db: GraphDB, job_id: str, limit: int = 100) -> list[Failure]:
+    records, _, _ = db.execute_query(
+        q.JOB_FAILURES, job_id=job_id, limit=limit, routing_=RoutingControl.READ
     )
     return [Failure(uri=r["uri"], reason=r["reason"]) for r in records]

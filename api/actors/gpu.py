@@ -38,24 +38,16 @@ def embed_batch(illustration_ids: list[str]) -> None:
         # Not an error of these illustrations: `contagions index` picks them up later.
         log.info("%d illustrations wait for a descriptor model: %s", len(illustration_ids), exc)
         return
+    source = runtime.crop_source(runtime.crop_limits_for(pca))
 
     def process(ids: Sequence[str]) -> list[IndexOutcome]:
-        return [
-            index_illustrations(
-                runtime.driver,
-                runtime.fetcher,
-                runtime.image_cache,
-                runtime.extractor,
-                pca,
-                runtime.vector_store,
-                list(ids),
-                runtime.crop_limits_for(pca),
-                runtime.database,
-            )
-        ]
+        outcome = index_illustrations(
+            ids, source=source, extractor=runtime.extractor, pca=pca, store=runtime.vector_store
+        )
+        return [outcome]
 
     def record_failure(illustration_id: str, reason: str) -> None:
-        mark_index_failed(runtime.driver, {illustration_id: reason}, runtime.database)
+        mark_index_failed(runtime.db, {illustration_id: reason})
 
     for outcome in process_or_record(illustration_ids, process, record_failure):
         if outcome.failed:

@@ -21,23 +21,23 @@ def enqueue_tasks(task_ids: list[str]) -> None:
 @dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
 def harvest_task(task_id: str) -> None:
     runtime = get_runtime()
+    settings = runtime.settings.ingest
 
     def process(task_ids: Sequence[str]) -> list[TaskOutcome]:
         return [
             process_task(
-                runtime.driver,
-                runtime.fetcher,
+                runtime.db,
                 task_ids[0],
+                fetcher=runtime.fetcher,
                 enqueue=enqueue_tasks,
-                max_depth=runtime.settings.ingest.max_collection_depth,
-                database=runtime.database,
-                max_pages=runtime.settings.ingest.max_collection_pages,
-                pages_per_transaction=runtime.settings.ingest.pages_per_transaction,
+                max_depth=settings.max_collection_depth,
+                max_pages=settings.max_collection_pages,
+                pages_per_transaction=settings.pages_per_transaction,
             )
         ]
 
     def record_failure(failed_task: str, reason: str) -> None:
-        mark_task_failed(runtime.driver, failed_task, reason, database=runtime.database)
+        mark_task_failed(runtime.db, failed_task, reason)
 
     outcomes = process_or_record([task_id], process, record_failure)
     if not outcomes:

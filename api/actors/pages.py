@@ -24,17 +24,16 @@ def segment_page_batch(page_ids: list[str], segmenter: str) -> None:
 
     def process(ids: Sequence[str]) -> list[PageOutcome]:
         return segment_pages(
-            runtime.driver,
-            runtime.fetcher,
-            runtime.segmenter(segmenter),
+            runtime.db,
             ids,
-            runtime.page_limits,
-            runtime.image_cache,
-            runtime.database,
+            fetcher=runtime.fetcher,
+            segmenter=runtime.segmenter(segmenter),
+            limits=runtime.page_limits,
+            cache=runtime.image_cache,
         )
 
     def record_failure(page_id: str, reason: str) -> None:
-        mark_page_failed(runtime.driver, page_id, reason, runtime.database)
+        mark_page_failed(runtime.db, page_id, reason)
 
     outcomes = process_or_record(page_ids, process, record_failure)
     illustration_ids = [i for outcome in outcomes for i in outcome.illustration_ids]

@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import Driver
-
 from graph import ingest as repo
+from graph.db import GraphDB
 from graph.ingest import TaskSpec
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher
@@ -60,14 +59,13 @@ def read_corpus_file(path: Path) -> list[str]:
 
 
 def start_ingest(
-    driver: Driver,
+    db: GraphDB,
+    *,
     corpus: str,
     uris: Iterable[str],
     enqueue: Enqueue,
     job_id: str | None = None,
     segmenter: str | None = None,
-    database: str = "neo4j",
-    *,
     refresh: bool = False,
 ) -> str:
     """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id.
@@ -75,20 +73,19 @@ def start_ingest(
     A `refresh` job ignores the ETag / Last-Modified of earlier harvests, so a catalogue that
     changed without its server saying so is read again in full."""
     job_id = job_id or f"job_{uuid.uuid4().hex[:12]}"
-    repo.create_job(driver, corpus, job_id, segmenter=segmenter, database=database, refresh=refresh)
-    created = repo.add_tasks(driver, [TaskSpec(job_id, uri) for uri in uris], database=database)
+    repo.create_job(db, corpus, job_id, segmenter=segmenter, refresh=refresh)
+    created = repo.add_tasks(db, [TaskSpec(job_id, uri) for uri in uris])
     enqueue([task.id for task in created])
     return job_id
 
 
 def process_task(
-    driver: Driver,
-    fetcher: Fetcher,
+    db: GraphDB,
     task_id: str,
+    *,
+    fetcher: Fetcher,
     enqueue: Enqueue,
     max_depth: int = 8,
-    database: str = "neo4j",
-    *,
     max_pages: int = 10_000,
     pages_per_transaction: int = 2_000,
 ) -> TaskOutcome:
@@ -97,25 +94,21 @@ def process_task(
     `max_pages` bounds the `next` chain of a paged collection (each page counts, so an
     endless chain ends in a failure that says so); a manifest with more pages than
     `pages_per_transaction` is written in several transactions."""
-    state = repo.get_task(driver, task_id, database=database)
+    state = repo.get_task(db, task_id)
     if state is None:
         return TaskOutcome(task_id, "skipped", detail="unknown task")
     if state.status in ("done", "failed"):
         return TaskOutcome(task_id, "skipped", detail=f"already {state.status}")
     if state.page > max_pages:
         reason = f"collection paging longer than {max_pages} pages (paging guard)"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
-    etag, last_modified = (None, None)
-    if not state.refresh:
-        etag, last_modified = repo.issue_validators(driver, state.uri, database=database)
+    etag, last_modified = (None, None) if state.refresh else repo.issue_validators(db, state.uri)
     parent = Parent(state.parent, state.parent_label) if state.parent else None
     try:
         result = harvest(state.uri, fetcher, parent, etag=etag, last_modified=last_modified)
         if isinstance(result, NotModified):
-            linked = repo.link_unchanged_issue(
-                driver, state.corpus, task_id, state.uri, database=database
-            )
+            linked = repo.link_unchanged_issue(db, state.corpus, task_id, state.uri)
             if linked is not None:
                 issue, pending_pages = linked
                 return TaskOutcome(
@@ -130,20 +123,19 @@ def process_task(
             result = harvest(state.uri, fetcher, parent)
     except (FetchError, ManifestParseError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
 
     if isinstance(result, NotModified):
         reason = "the server answered 304 Not Modified to a request without validators"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
     if isinstance(result, HarvestedManifest):
         repo.write_issue(
-            driver,
+            db,
             state.corpus,
             result.issue,
             task=task_id,
-            database=database,
             pages_per_transaction=pages_per_transaction,
         )
         return TaskOutcome(
@@ -154,21 +146,20 @@ def process_task(
             issue_id=result.issue.id,
             page_ids=tuple(page.id for page in result.issue.pages),
         )
-    return _expand_collection(driver, state, task_id, result, enqueue, max_depth, database)
+    return _expand_collection(db, state, task_id, result, enqueue, max_depth)
 
 
 def _expand_collection(
-    driver: Driver,
+    db: GraphDB,
     state: repo.TaskState,
     task_id: str,
     collection: HarvestedCollection,
     enqueue: Enqueue,
     max_depth: int,
-    database: str,
 ) -> TaskOutcome:
     if state.depth >= max_depth:
         reason = f"collection nested deeper than {max_depth} levels (depth guard)"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
     children = []
     for member in collection.members:
@@ -185,14 +176,13 @@ def _expand_collection(
                 page=state.page + 1 if is_page else 0,
             )
         )
-    created = repo.add_tasks(driver, children, database=database)
+    created = repo.add_tasks(db, children)
     enqueue([task.id for task in created])
     repo.write_collection(
-        driver,
+        db,
         state.corpus,
         task_id,
         members=len(collection.members),
         periodical=collection.periodical,
-        database=database,
     )
     return TaskOutcome(task_id, "done", kind="collection", detail=f"{len(created)} new members")

@@ -27,17 +27,21 @@ def fetcher():
         yield f
 
 
-def run_job(driver, fetcher, corpus, uris, max_depth=8):
+def run_job(db, fetcher, corpus, uris, max_depth=8):
     queue: deque[str] = deque()
-    job_id = start_ingest(driver, corpus, uris, queue.extend)
+    job_id = start_ingest(db, corpus=corpus, uris=uris, enqueue=queue.extend)
     outcomes = []
     while queue:
-        outcomes.append(process_task(driver, fetcher, queue.popleft(), queue.extend, max_depth))
+        outcomes.append(
+            process_task(
+                db, queue.popleft(), fetcher=fetcher, enqueue=queue.extend, max_depth=max_depth
+            )
+        )
     return job_id, outcomes
 
 
-def count(driver, query, **params):
-    records, _, _ = driver.execute_query(query, **params)
+def count(db, query, **params):
+    records, _, _ = db.execute_query(query, **params)
     return records[0][0]
 
 
@@ -203,9 +207,11 @@ def test_refresh_ignores_validators(clean_graph, fetcher, static_server, shared_
     assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 5
 
     queue: deque[str] = deque()
-    job_id = start_ingest(clean_graph, "books", [url], queue.extend, refresh=True)
+    job_id = start_ingest(
+        clean_graph, corpus="books", uris=[url], enqueue=queue.extend, refresh=True
+    )
     while queue:
-        outcome = process_task(clean_graph, fetcher, queue.popleft(), queue.extend)
+        outcome = process_task(clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend)
     assert outcome.kind == "manifest"
     assert job_progress(clean_graph, job_id).pages == 3
     assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 3
@@ -272,9 +278,13 @@ def test_an_endless_next_chain_stops_at_the_paging_guard(clean_graph, fetcher, s
             },
         )
     queue: deque[str] = deque()
-    job_id = start_ingest(clean_graph, "endless", [f"{base}/page-0.json"], queue.extend)
+    job_id = start_ingest(
+        clean_graph, corpus="endless", uris=[f"{base}/page-0.json"], enqueue=queue.extend
+    )
     while queue:
-        process_task(clean_graph, fetcher, queue.popleft(), queue.extend, max_pages=4)
+        process_task(
+            clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend, max_pages=4
+        )
 
     progress = job_progress(clean_graph, job_id)
     # page-0 and the four pages after it are read; the fifth is refused, unread.
@@ -321,10 +331,16 @@ def test_a_large_manifest_is_written_in_chunks(clean_graph, fetcher, static_serv
 
     def harvest(corpus, refresh=False):
         queue: deque[str] = deque()
-        job_id = start_ingest(clean_graph, corpus, [url], queue.extend, refresh=refresh)
+        job_id = start_ingest(
+            clean_graph, corpus=corpus, uris=[url], enqueue=queue.extend, refresh=refresh
+        )
         while queue:
             process_task(
-                clean_graph, fetcher, queue.popleft(), queue.extend, pages_per_transaction=1_000
+                clean_graph,
+                queue.popleft(),
+                fetcher=fetcher,
+                enqueue=queue.extend,
+                pages_per_transaction=1_000,
             )
         return job_progress(clean_graph, job_id)
 
