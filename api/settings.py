@@ -138,6 +138,12 @@ class SimilaritySettings(BaseModel):
 
 class IngestSettings(BaseModel):
     max_collection_depth: int = 8
+    # Pages of one paged collection (`first`/`next`) followed before the chain is refused:
+    # an endless `next` chain stops here with a failure that says so.
+    max_collection_pages: int = Field(default=10_000, ge=1)
+    # A manifest with more canvases is written in transactions of this many pages (45k
+    # canvases in one transaction exceeded Neo4j's transaction memory).
+    pages_per_transaction: int = Field(default=2_000, ge=1)
     # Messages to the pages queue carry this many page ids.
     page_batch_size: int = 16
 

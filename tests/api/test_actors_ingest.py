@@ -8,7 +8,7 @@ import pytest
 
 from api.actors.ingest import enqueue_tasks
 from api.pipeline.ingest import start_ingest
-from graph.ingest import job_progress
+from graph.ingest import job_failures, job_progress
 
 N_MANIFESTS = 24
 PAGES_EACH = 5
@@ -83,3 +83,39 @@ def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
         "pages": N_MANIFESTS * PAGES_EACH,
         "distinct_pages": N_MANIFESTS * PAGES_EACH,
     }
+
+
+def test_a_hostile_manifest_fails_alone_with_its_reason(
+    clean_graph, clean_broker, static_server, start_worker
+):
+    """An exception the pipeline does not expect (here Neo4j refusing to index a 10,000-char
+    manifest id) is retried, then recorded on its task on the last attempt: the job finishes
+    with exactly that task failed and the exception's type and message as its reason."""
+    from api.actors.ingest import harvest_task
+
+    book = json.loads((static_server.root / "fixtures/cookbook-0009-book-1-v3.json").read_text())
+    uris = [
+        static_server.write_json(f"good-{n}.json", book | {"id": f"{static_server.url}/good-{n}"})
+        for n in range(3)
+    ]
+    hostile = static_server.write_json(
+        "hostile.json", book | {"id": "https://example.org/" + "a" * 10_000}
+    )
+
+    def enqueue_quickly(task_ids):
+        # Retries as the actor declares them, without minutes of backoff.
+        for task_id in task_ids:
+            harvest_task.send_with_options(
+                args=(task_id,), max_retries=2, min_backoff=100, max_backoff=300
+            )
+
+    start_worker("ingest", env=WORKER_ENV, threads=2)
+    job_id = start_ingest(
+        clean_graph, corpus="hostile", uris=[*uris, hostile], enqueue=enqueue_quickly
+    )
+    final = wait_for(clean_graph, job_id, lambda p: p.finished, 120)
+    assert (final.done, final.failed, final.manifests) == (3, 1, 3)
+    [failure] = job_failures(clean_graph, job_id)
+    assert failure.uri == hostile
+    assert failure.reason.startswith("DatabaseError: ")
+    assert "too large to index" in failure.reason

@@ -15,6 +15,7 @@ import dramatiq
 import pytest
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
 from dramatiq.results import Results
 from dramatiq.results.backends.stub import StubBackend
 
@@ -35,6 +36,8 @@ def stub(settings, services):
     broker = StubBroker()
     backend = StubBackend()
     broker.add_middleware(Results(backend=backend))
+    # As api.broker has it: actors read their retry count from the current message.
+    broker.add_middleware(CurrentMessage())
     broker.emit_after("process_boot")
     actors = [real.get_actor(name) for name in real.get_declared_actors()]
     for actor in actors:
