@@ -15,6 +15,7 @@ from api.graphql.errors import QueryInputError
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.types import Cluster
 from graph import explore
+from graph.clusters import cluster_by_stable_id
 
 
 @strawberry.enum
@@ -134,9 +135,22 @@ class ClusterQuery:
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count)
 
-    @strawberry.field
-    async def cluster(self, info: Info, id: strawberry.ID) -> Cluster | None:
+    @strawberry.field(
+        description="A cluster by its run-scoped `id`, or the latest version "
+        "of the cluster with this `stableId`."
+    )
+    async def cluster(
+        self, info: Info, id: strawberry.ID | None = None, stable_id: strawberry.ID | None = None
+    ) -> Cluster | None:
         require_read(info)
+        if (id is None) == (stable_id is None):
+            raise QueryInputError("give either id or stableId")
+        if stable_id is not None:
+            id = await run_in_threadpool(
+                cluster_by_stable_id, info.context.resources.db, str(stable_id)
+            )
+            if id is None:
+                return None
         return await Cluster.load(info, str(id))
 
     @strawberry.field(description="Clustering runs, latest first.")

@@ -19,10 +19,11 @@ import json
 import uuid
 import zlib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 from api.pipeline.curation import decisions_from_rows
 from api.pipeline.flows import write_flows
+from api.pipeline.lineage import with_stable_ids
 from api.settings import SimilaritySettings
 from graph import clusters as repo
 from graph.db import GraphDB
@@ -31,7 +32,7 @@ from graph.errors import ValidationError
 from graph.records import ClusterRow
 from graph.similarity import EdgeSet, edges_above, edges_touching, edges_within
 from ml.clustering import ClusterNode, ClusterParams, calibrated_threshold
-from ml.curation import Outcome, majority_origin, reapply, successors
+from ml.curation import Outcome, majority_origin, reapply
 from ml.incremental import Forest, full, update
 
 __all__ = [
@@ -175,34 +176,6 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
     return UpdateResult(
         run_id, len(fresh), len(gone), len(rows) - len(fresh), flows, full_run=False
     )
-
-
-def with_stable_ids(
-    rows: Sequence[ClusterRow], previous: Sequence[repo.Lineage]
-) -> list[ClusterRow]:
-    """``rows`` with the stable ids of the clusters they continue, tier by tier (leaves; the
-    non-leaf clusters of each level), since the rule needs disjoint clusters on each side."""
-    assigned: dict[str, str] = {}
-    tiers = {(row.leaf, None if row.leaf else row.level) for row in rows}
-    for leaf, level in tiers:
-        mine = {r.id: r.members for r in rows if r.leaf == leaf and (leaf or r.level == level)}
-        theirs = {
-            p.cluster_id: p.members
-            for p in previous
-            if p.stable_id and p.leaf == leaf and (leaf or p.level == level)
-        }
-        stable = {p.cluster_id: p.stable_id for p in previous}
-        for new_id, old_id in successors(theirs, mine).items():
-            assigned[new_id] = stable[old_id]
-    taken = set(assigned.values())
-    result = []
-    for row in rows:
-        stable_id = assigned.get(row.id)
-        if stable_id is None:
-            stable_id = row.key if row.key not in taken else f"{row.key}-{row.id.split(':')[0]}"
-            taken.add(stable_id)
-        result.append(replace(row, stable_id=stable_id))
-    return result
 
 
 def _shape(row: ClusterRow | None):
