@@ -269,3 +269,28 @@ def cluster_by_stable_id(db: GraphDB, stable_id: str) -> str | None:
         q.CLUSTER_BY_STABLE_ID, stable_id=stable_id, routing_=RoutingControl.READ
     )
     return records[0]["id"] if records else None
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    id: str
+    run_id: str
+    leaf: bool
+
+
+def clusters_of_issues(db: GraphDB, issue_ids: Sequence[str]) -> list[ClusterRef]:
+    """Every cluster, of every run, holding an illustration printed in these issues."""
+    return _refs(db, q.CLUSTERS_OF_ISSUES, issue_ids)
+
+
+def clusters_of_illustrations(db: GraphDB, ids: Sequence[str]) -> list[ClusterRef]:
+    return _refs(db, q.CLUSTERS_OF_ILLUSTRATIONS, ids)
+
+
+def _refs(db: GraphDB, query: str, ids: Sequence[str]) -> list[ClusterRef]:
+    found: dict[str, ClusterRef] = {}
+    for batch in _batches(list(ids), 2_000):
+        records, _, _ = db.execute_query(query, ids=batch, routing_=RoutingControl.READ)
+        for r in records:
+            found[r["id"]] = ClusterRef(r["id"], r["run_id"], bool(r["leaf"]))
+    return list(found.values())

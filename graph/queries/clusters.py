@@ -34,11 +34,17 @@ REFRESH_STATS = """
 UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})
 CALL (c) {
+  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)
+  RETURN count(i) AS size
+}
+// Illustrations a curator flagged as not relevant count in the size only.
+CALL (c) {
   MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WHERE NOT coalesce(i.flagged, false)
   OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
   OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
   OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  RETURN count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
+  RETURN count(DISTINCT pl) AS n_places,
          count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
          min(iss.date) AS first_date, max(iss.date) AS last_date
 }
@@ -52,6 +58,7 @@ APPEARANCES = """
 UNWIND $ids AS cluster_id
 MATCH (:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
       <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+WHERE NOT coalesce(i.flagged, false)
 OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
 OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
@@ -163,4 +170,17 @@ CLUSTER_BY_STABLE_ID = """
 MATCH (c:Cluster {stable_id: $stable_id})
 MATCH (r:ClusteringRun {id: c.run_id})
 RETURN c.id AS id ORDER BY r.created DESC, coalesce(r.updated, r.created) DESC LIMIT 1
+"""
+
+CLUSTERS_OF_ISSUES = """
+UNWIND $ids AS issue_id
+MATCH (:Issue {id: issue_id})-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster)
+RETURN DISTINCT c.id AS id, c.run_id AS run_id, coalesce(c.leaf, false) AS leaf
+"""
+
+CLUSTERS_OF_ILLUSTRATIONS = """
+UNWIND $ids AS illustration_id
+MATCH (:Illustration {id: illustration_id})-[:IN_CLUSTER]->(c:Cluster)
+RETURN DISTINCT c.id AS id, c.run_id AS run_id, coalesce(c.leaf, false) AS leaf
 """

@@ -208,3 +208,63 @@ def test_an_update_of_a_giant_resplits_it_like_a_full_run(small_graph):
     updated, again = snapshot(small_graph, first.run_id), snapshot(small_graph, second.run_id)
     assert updated == again
     assert any(r["m"] == ["b1", "b2", "c1"] for r in updated[0])
+
+
+def cluster_of_a1(db, run_id):
+    records, _, _ = db.execute_query(
+        "MATCH (:Illustration {id: 'a1'})-[:IN_CLUSTER]->(c:Cluster {run_id: $run, leaf: true}) "
+        "RETURN c.id AS id, c.n_places AS places, c.n_countries AS countries, "
+        "c.first_date AS first, c.last_date AS last, c.span_days AS span",
+        run=run_id,
+    )
+    return records[0].data()
+
+
+def flows_of(db, cluster_id):
+    records, _, _ = db.execute_query(
+        "MATCH (o:Place)-[f:FLOW {cluster: $c}]->(d:Place) "
+        "RETURN o.name AS o, d.name AS d, f.lag_days AS lag ORDER BY f.to_date",
+        c=cluster_id,
+    )
+    return [tuple(r.values()) for r in records]
+
+
+def test_a_place_correction_changes_counts_hops_and_flows_at_once(small_graph):
+    from api.pipeline.corrections import correct_issue
+    from graph.explore import FlowFilter, flows, hops_of
+
+    run = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
+    before = cluster_of_a1(small_graph, run.run_id)
+    assert (before["places"], before["countries"]) == (3, 3)
+    correct_issue(small_graph, "iss_a2", place="Lyon")
+    after = cluster_of_a1(small_graph, run.run_id)
+    assert (after["places"], after["countries"]) == (3, 2)  # Paris, Lyon, Buenos Aires
+    assert flows_of(small_graph, after["id"]) == [
+        ("Paris", "Lyon", 151),
+        ("Lyon", "Buenos Aires", 579),
+    ]
+    hops = hops_of(small_graph, [after["id"]])[after["id"]]
+    expected = [("Paris", "Lyon"), ("Lyon", "Buenos Aires")]
+    assert [(h.origin_name, h.destination_name) for h in hops] == expected
+    aggregated = {
+        (f.origin_name, f.destination_name) for f in flows(small_graph, run.run_id, FlowFilter())
+    }
+    assert ("Paris", "Berlin") not in aggregated and ("Paris", "Lyon") in aggregated
+
+    correct_issue(small_graph, "iss_a3", date="1899")
+    dated = cluster_of_a1(small_graph, run.run_id)
+    assert (dated["first"], dated["last"], dated["span"]) == ("1899-01-01", "1900-06-01", 516)
+    assert flows_of(small_graph, after["id"])[0][:2] == ("Buenos Aires", "Paris")
+
+
+def test_a_flagged_illustration_leaves_counts_and_flows(small_graph):
+    from api.pipeline.freshness import flag_illustration
+
+    run = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
+    assert flag_illustration(small_graph, "a3", reason="masthead")
+    after = cluster_of_a1(small_graph, run.run_id)
+    assert (after["places"], after["last"]) == (2, "1900-06-01")
+    assert flows_of(small_graph, after["id"]) == [("Paris", "Berlin", 151)]
+    assert flag_illustration(small_graph, "a3", reason=None, flagged=False)
+    assert cluster_of_a1(small_graph, run.run_id)["places"] == 3
+    assert not flag_illustration(small_graph, "zz", reason="x")
