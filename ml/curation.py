@@ -188,7 +188,7 @@ def successors(
     return {key: old_key for key, (_, old_key) in best.items()}
 
 
-def curated_key(members: Iterable[Id]) -> str:
+def curated_key(members: Iterable[Any]) -> str:
     """Key of a cluster whose membership a curator edited."""
     text = "curated\n" + "\n".join(repr(m) for m in sorted(members))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
