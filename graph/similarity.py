@@ -124,7 +124,14 @@ def edges_within(
     return _edge_rows(db, q.EDGES_FROM, edge_set, ids, min_score, keep=set(ids))
 
 
-def _edge_rows(db, query, edge_set, ids, min_score, keep):
+def _edge_rows(
+    db: GraphDB,
+    query: str,
+    edge_set: str,
+    ids: Sequence[str],
+    min_score: float,
+    keep: set[str] | None,
+) -> tuple[list[str], list[str], np.ndarray]:
     a: list[str] = []
     b: list[str] = []
     scores: list[float] = []

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -168,7 +169,7 @@ def component_tree(
     ``edges`` are ``(a, b, score)`` between members, by id; they are only read when the
     component is a giant (more than ``giant`` members). Empty below ``min_size``.
     """
-    ordered = sorted(members)
+    ordered: list[Any] = sorted(members)
     threshold = params.threshold
     if len(ordered) < params.min_size:
         return []

@@ -16,8 +16,9 @@ Edges are only added: a removed or re-scored edge (a new descriptor model) calls
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Update:
 def full(ids: Sequence[Id], edges: IdEdges, params: ClusterParams) -> Forest:
     """The forest of ``ids`` over ``edges`` given by id (a full run); edges below the
     threshold are ignored, the others must join two of ``ids``."""
-    ids = sorted(ids)
+    ids = sorted(ids)  # type: ignore[type-var]
     position = {x: n for n, x in enumerate(ids)}
     a, b, score = edges
     score = np.asarray(score, dtype=np.float64)
@@ -102,7 +103,7 @@ def update(
     sets = _UnionFind()
     for e in keep:
         sets.union(_token(owner, a[e]), _token(owner, b[e]))
-    merged: list[list[Id]] = []
+    merged: list[Sequence[Id]] = []
     touched: set[int] = set()
     new_ids = 0
     for tokens in sets.groups():
@@ -132,12 +133,15 @@ def update(
     dropped = [node for node in previous.nodes if roots[node.key] in touched_members]
     kept = [node for node in previous.nodes if roots[node.key] not in touched_members]
     fresh: list[ClusterNode] = []
-    for members in merged:
-        edges = edges_within(members) if len(members) > giant else ([], [], np.empty(0))
-        fresh.extend(component_tree(members, edges, params, giant))
+    for component in merged:
+        big = len(component) > giant
+        edges = edges_within(component) if big else ([], [], np.empty(0))
+        fresh.extend(component_tree(component, edges, params, giant))
 
-    components = [c for n, c in enumerate(previous.components) if n not in touched]
-    components += [tuple(sorted(m)) for m in merged]
+    components: list[Sequence[Id]] = [
+        c for n, c in enumerate(previous.components) if n not in touched
+    ]
+    components += merged  # _ordered sorts them
     dropped_set, fresh_set = set(dropped), set(fresh)
     return Update(
         forest=Forest(_ordered(components), tuple(depth_first(kept + fresh))),
@@ -147,7 +151,7 @@ def update(
     )
 
 
-def _ordered(components) -> tuple[tuple[Id, ...], ...]:
+def _ordered(components: Iterable[Iterable[Any]]) -> tuple[tuple[Id, ...], ...]:
     return tuple(sorted(tuple(sorted(c)) for c in components))
 
 

@@ -145,13 +145,15 @@ class ClusterQuery:
         require_read(info)
         if (id is None) == (stable_id is None):
             raise QueryInputError("give either id or stableId")
+        wanted = str(id)
         if stable_id is not None:
-            id = await run_in_threadpool(
+            latest = await run_in_threadpool(
                 cluster_by_stable_id, info.context.resources.db, str(stable_id)
             )
-            if id is None:
+            if latest is None:
                 return None
-        return await Cluster.load(info, str(id))
+            wanted = latest
+        return await Cluster.load(info, wanted)
 
     @strawberry.field(description="Clustering runs, latest first.")
     async def clustering_runs(self, info: Info, limit: int = 20) -> list[ClusteringRun]:

@@ -150,7 +150,7 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
     changed = update(
         previous,
         new_edges,
-        lambda members: edges_within(db, run.edge_set, members, params.threshold),
+        lambda members: edges_within(db, run.edge_set, [str(m) for m in members], params.threshold),
         params,
     )
     decisions = decisions_from_rows(repo.list_decisions(db))
@@ -178,14 +178,14 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
     )
 
 
-def _shape(row: ClusterRow | None):
+def _shape(row: ClusterRow | None) -> tuple[object, ...] | None:
     """What a stored cluster's id does not already say: its place in the tree."""
     if row is None:
         return None
     return (row.key, row.leaf, row.level, row.parent_id, round(row.threshold, 6))
 
 
-def _curation(row: ClusterRow):
+def _curation(row: ClusterRow) -> tuple[object, ...]:
     return (row.name, row.description, bool(row.validated), row.flag_reason)
 
 

@@ -29,7 +29,7 @@ def with_stable_ids(rows: Sequence[ClusterRow], previous: Sequence[Lineage]) -> 
             for p in previous
             if p.stable_id and p.leaf == leaf and (leaf or p.level == level)
         }
-        stable = {p.cluster_id: p.stable_id for p in previous}
+        stable = {p.cluster_id: p.stable_id for p in previous if p.stable_id}
         for new_id, old_id in successors(theirs, mine).items():
             assigned[new_id] = stable[old_id]
     taken = set(assigned.values())
