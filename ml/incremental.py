@@ -133,10 +133,10 @@ def update(
     dropped = [node for node in previous.nodes if roots[node.key] in touched_members]
     kept = [node for node in previous.nodes if roots[node.key] not in touched_members]
     fresh: list[ClusterNode] = []
-    for component in merged:
-        big = len(component) > giant
-        edges = edges_within(component) if big else ([], [], np.empty(0))
-        fresh.extend(component_tree(component, edges, params, giant))
+    for part in merged:
+        big = len(part) > giant
+        edges = edges_within(part) if big else ([], [], np.empty(0))
+        fresh.extend(component_tree(part, edges, params, giant))
 
     components: list[Sequence[Id]] = [
         c for n, c in enumerate(previous.components) if n not in touched
