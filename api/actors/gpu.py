@@ -11,8 +11,10 @@ import logging
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
+from api.actors.clusters import request_first_fit, request_update
 from api.pipeline.index import NoDescriptorModelError, index_illustrations
 from api.runtime import get_runtime
+from graph.corpora import corpora_of_illustrations
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,10 @@ def embed_batch(illustration_ids: list[str]) -> None:
     try:
         pca, _ = runtime.embedder()
     except NoDescriptorModelError as exc:
-        # Not an error of these illustrations: `contagions index` picks them up later.
+        # Not an error of these illustrations: the first fit (continuous mode) or
+        # `contagions index` picks them up later.
         log.info("%d illustrations wait for a descriptor model: %s", len(illustration_ids), exc)
+        request_first_fit()
         return
     outcome = index_illustrations(
         illustration_ids,
@@ -44,6 +48,8 @@ def embed_batch(illustration_ids: list[str]) -> None:
     )
     if outcome.failed:
         log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)
+    for corpus in corpora_of_illustrations(runtime.db, illustration_ids):
+        request_update(corpus)
 
 
 @dramatiq.actor(queue_name="gpu", max_retries=3)
