@@ -66,8 +66,7 @@ def update_corpus(
         updated = update_clustering(db, run_id=run_id, illustration_ids=build.queried_ids)
         mode = "full" if updated.full_run else "update"
         return CorpusUpdate(corpus, build.edge_set.id, build.queried, updated.run_id, mode)
-    if build.total_edges == 0:
-        return CorpusUpdate(corpus, build.edge_set.id, build.queried, None, "none")
+    # A first run even without edges: later batches then update it in place.
     params = params_from_settings(
         db, similarity=similarity, edge_set=build.edge_set, threshold=None
     )
