@@ -169,7 +169,6 @@ def test_start_clustering(app_client):
     assert sizes == [{"size": 4}, {"size": 2}]
 
 
-
 def test_a_bookmark_by_stable_id_survives_a_re_clustering(app_client):
     client, db, run_id = app_client
     a = G.by_first_member(db, run_id)["a1"]
