@@ -148,6 +148,8 @@ class ApiSettings(BaseModel):
     public_reads: bool = True
     max_query_depth: int = 12
     max_upload_bytes: int = 20_000_000
+    # The built explorer app served at /; None: explorer/dist next to the packages.
+    explorer_dir: Path | None = None
 
 
 class DemoSettings(BaseModel):

@@ -117,6 +117,7 @@ export const ReachedWithinQuery = graphql(`
 export const CorporaQuery = graphql(`
   query Corpora {
     corpora { name segmenter created periodicalCount }
+    clusteringRuns(limit: 1) { id threshold created corpus }
   }
 `);
 
