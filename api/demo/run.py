@@ -80,7 +80,8 @@ def follow(label: str, read: Callable[[], tuple[int, int]], timeout_s: float = 1
             time.sleep(0.5)
 
 
-def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
+def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400) -> DemoResult:
+    """The main job; `pca_extra` non-source crops join the PCA sample (fewer: faster, coarser)."""
     from api.actors.gpu import enqueue_descriptors
     from api.actors.ingest import enqueue_tasks
     from api.pipeline.clustering import ClusterParams, run_clustering
@@ -120,9 +121,10 @@ def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
                       f"{choice.backbone.name} backbone[/yellow]")  # fmt: skip
     with console.status(f"fitting the PCA whitening on {choice.backbone.name} descriptors…"):
         sample = sample_illustrations(driver, 20_000, demo.corpus)
+        extra = pca_extra_images(pca_extra, demo.seed)
         _, record = fit_pca(
             driver, runtime.fetcher, runtime.image_cache, runtime.extractor, sample,
-            pca_extra_images(400, demo.seed), settings.model.dim, settings.model.whitening_power,
+            extra, settings.model.dim, settings.model.whitening_power,
             settings.data_dir.resolve() / "models", runtime.crop_limits,
         )  # fmt: skip
     console.print(f"descriptor model {record.id}: {record.backbone} → {record.dim}-d PCA, "

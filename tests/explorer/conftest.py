@@ -81,7 +81,7 @@ def press(settings, services, driver):
     runtime = Runtime(local)
     server = None
     try:
-        result = run(runtime, SIZE)
+        result = run(runtime, SIZE, pca_extra=40)  # the full 400 cost minutes of CPU
         config = uvicorn.Config(
             create_app(local), host="127.0.0.1", port=local.api.port, log_level="warning", ws="auto"
         )

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 from playwright.sync_api import expect
+from pydantic import SecretStr
 
 AXE = Path(__file__).resolve().parents[2] / "explorer" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("CONTAGIONS_EXPLORER_SCREENSHOTS")
@@ -228,8 +229,8 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     expect(page.locator("table.matrix tbody th")).to_have_count(len(countries))
 
     hop = flows[0]
-    page.get_by_label("First seen in").select_option(hop["origin"]["id"])
-    page.get_by_label("reached").select_option(hop["destination"]["id"])
+    page.get_by_label("First seen in", exact=True).select_option(hop["origin"]["id"])
+    page.get_by_label("reached", exact=True).select_option(hop["destination"]["id"])
     page.get_by_label("within").fill("20")
     page.get_by_role("button", name="Find clusters").click()
     expect(page.locator("ul.reach li").first).to_be_visible()
@@ -260,7 +261,7 @@ def test_curation_asks_for_a_token_when_the_api_needs_one(browser, press):
     from api.app import create_app
 
     guarded = press.runtime.settings.model_copy(deep=True)
-    guarded.api.curator_tokens = ["s3cret-curator"]
+    guarded.api.curator_tokens = [SecretStr("s3cret-curator")]
     config = uvicorn.Config(create_app(guarded), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
