@@ -60,8 +60,10 @@ def screenshot(page, name: str) -> None:
 
 
 def images_loaded(page, selector: str) -> None:
+    """Every image matching `selector` within the window has loaded (lazy ones below wait)."""
     page.wait_for_function(
-        """(s) => { const all = [...document.querySelectorAll(s)];
+        """(s) => { const all = [...document.querySelectorAll(s)]
+             .filter((i) => i.getBoundingClientRect().top < innerHeight);
            return all.length > 0 && all.every((i) => i.complete && i.naturalWidth > 0); }""",
         arg=selector,
     )
@@ -74,7 +76,7 @@ def test_clusters_wall_sorts_filters_pages_and_keeps_state_in_the_url(page, pres
     expect(page.locator(".lede strong")).to_have_text(str(everything))
     cards = page.locator("article.card")
     expect(cards).to_have_count(min(everything, 24))
-    images_loaded(page, "article.card:first-child img")
+    images_loaded(page, "article.card img")
     expect(cards.first.locator(".first")).to_contain_text("First seen in")
     screenshot(page, "clusters")
 
@@ -112,9 +114,10 @@ def test_cluster_to_illustration_to_page_in_context_to_similar_to_its_cluster(pa
     expect(page.locator(".timeline rect").first).to_be_visible()
     members = page.locator("ul.members li")
     expect(members.first).to_be_visible()
-    images_loaded(page, "ul.members li:first-child img")
     assert page.locator(".map path.arc").count() >= 1
     screenshot(page, "cluster")
+    members.first.scroll_into_view_if_needed()
+    images_loaded(page, "ul.members img")
 
     page.locator("ul.members a.thumb").first.click()
     expect(page).to_have_url(re.compile(r"/illustration/"))
@@ -231,7 +234,7 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     hop = flows[0]
     page.get_by_label("First seen in", exact=True).select_option(hop["origin"]["id"])
     page.get_by_label("reached", exact=True).select_option(hop["destination"]["id"])
-    page.get_by_label("within").fill("20")
+    page.get_by_role("spinbutton", name="within").fill("20")
     page.get_by_role("button", name="Find clusters").click()
     expect(page.locator("ul.reach li").first).to_be_visible()
     screenshot(page, "circulation")

@@ -18,12 +18,28 @@ export interface ProjectedPlace {
   y: number;
 }
 
-export function makeProjection(width: number, height: number): GeoProjection {
-  // Natural Earth keeps the press's Europe-to-Americas span readable at small sizes.
-  return geoNaturalEarth1().fitExtent(
-    [[4, 4], [width - 4, height - 4]],
-    { type: "Sphere" },
+/**
+ * The whole world, or (given places) the region they span with a margin, never zoomed in past
+ * `maxZoom` times the world view. Natural Earth keeps the press's Europe-to-Americas span
+ * readable at small sizes.
+ */
+export function makeProjection(width: number, height: number, places: readonly GeoPlace[] = [], maxZoom = 6): GeoProjection {
+  const world = geoNaturalEarth1().fitExtent([[4, 4], [width - 4, height - 4]], { type: "Sphere" });
+  const coordinates = places
+    .filter((p) => p.latitude != null && p.longitude != null)
+    .map((p) => [p.longitude!, p.latitude!]);
+  if (coordinates.length < 2) return world;
+  const margin = Math.min(width, height) * 0.12;
+  const region = geoNaturalEarth1().fitExtent(
+    [[margin, margin], [width - margin, height - margin]],
+    { type: "MultiPoint", coordinates },
   );
+  if (region.scale() <= world.scale()) return world;
+  if (region.scale() > world.scale() * maxZoom) {
+    const centre = region.invert!([width / 2, height / 2])!;
+    return geoNaturalEarth1().scale(world.scale() * maxZoom).center(centre).translate([width / 2, height / 2]);
+  }
+  return region;
 }
 
 /** Places with coordinates, projected; places without coordinates are left out. */
@@ -49,7 +65,7 @@ export function arcPath(a: { x: number; y: number }, b: { x: number; y: number }
 }
 
 /** Circle radius for a count: area proportional to the count. */
-export function radiusFor(count: number, max: number, maxRadius = 18): number {
+export function radiusFor(count: number, max: number, maxRadius = 12): number {
   if (max <= 0) return 3;
   return Math.max(3, maxRadius * Math.sqrt(count / max));
 }
