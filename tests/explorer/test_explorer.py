@@ -127,6 +127,7 @@ def test_cluster_to_illustration_to_page_in_context_to_similar_to_its_cluster(pa
     status = page.get_by_test_id("page-status")
     expect(status).to_have_text(re.compile("Page loaded"), timeout=30_000)
     expect(page.get_by_test_id("region-outline")).to_be_visible()
+    page.evaluate("scrollTo(0, 230)")
     page.wait_for_timeout(800)  # let the tiles settle for the picture
     screenshot(page, "illustration")
     similar = page.locator("ul.results li")
@@ -226,6 +227,7 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     origins = {f["origin"]["name"] for f in flows}
     expect(page.locator("table.matrix tbody th")).to_have_count(len(origins))
     expect(page.locator(".map path.arc").first).to_be_attached()
+    screenshot(page, "circulation")
     page.get_by_label("Group by").select_option("country")
     expect(page).to_have_url(re.compile("group=country"))
     countries = {f["origin"]["countryCode"] for f in flows}
@@ -237,7 +239,6 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     page.get_by_role("spinbutton", name="within").fill("20")
     page.get_by_role("button", name="Find clusters").click()
     expect(page.locator("ul.reach li").first).to_be_visible()
-    screenshot(page, "circulation")
 
 
 def test_corpora_create_harvest_and_watch_failures_live(page, press):
@@ -255,6 +256,7 @@ def test_corpora_create_harvest_and_watch_failures_live(page, press):
     job = page.get_by_test_id("job")
     expect(job).to_contain_text("finished", timeout=60_000)
     expect(job.locator("table")).to_contain_text("http://127.0.0.1:9/manifest.json")
+    page.evaluate("scrollTo(0, 120)")
     screenshot(page, "corpora")
 
 
