@@ -46,13 +46,13 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     resources = resources or Resources.open(settings)
 
     async def healthz(request: Request) -> JSONResponse:
-        health = await run_in_threadpool(check_all, settings, resources.driver)
+        health = await run_in_threadpool(check_all, settings, resources.db)
         return JSONResponse(health.as_dict(), status_code=200 if health.ok else 503)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            await run_in_threadpool(ensure_schema, resources.driver, settings.neo4j.database)
+            await run_in_threadpool(ensure_schema, resources.db)
         except Exception as exc:  # Neo4j may come up later; /healthz says so meanwhile.
             log.warning("graph schema not ensured at start-up: %s", GraphUnavailableError(exc))
         yield

@@ -158,10 +158,6 @@ class Exports:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    @property
-    def _database(self) -> str:
-        return self.resources.settings.neo4j.database
-
     def _forbidden(self, request: Request) -> Response | None:
         if may_read(request, self.resources.settings.api):
             return None
@@ -171,7 +167,7 @@ class Exports:
         self, selection: explore.ExportSelection, run_id: str | None, scores: Mapping[str, float],
         filename: str,
     ) -> StreamingResponse:  # fmt: skip
-        rows = explore.export_rows(self.resources.driver, selection, run_id, self._database)
+        rows = explore.export_rows(self.resources.db, selection, run_id)
         return StreamingResponse(
             csv_lines(rows, scores),
             media_type="text/csv; charset=utf-8",
@@ -184,7 +180,7 @@ class Exports:
         cluster_id = request.path_params["id"]
         try:
             run_id, _ = await run_in_threadpool(
-                cluster_repo.cluster_members, self.resources.driver, cluster_id, self._database
+                cluster_repo.cluster_members, self.resources.db, cluster_id
             )
         except NotFoundError:
             return JSONResponse({"error": f"no cluster {cluster_id!r}"}, status_code=404)
@@ -195,9 +191,7 @@ class Exports:
         if (denied := self._forbidden(request)) is not None:
             return denied
         cluster_id = request.path_params["id"]
-        found = await run_in_threadpool(
-            explore.appearances_of, self.resources.driver, [cluster_id], self._database
-        )
+        found = await run_in_threadpool(explore.appearances_of, self.resources.db, [cluster_id])
         if not found[cluster_id]:
             return JSONResponse({"error": f"no cluster {cluster_id!r}"}, status_code=404)
         return JSONResponse(
@@ -223,7 +217,7 @@ class Exports:
         except (ExportInputError, json.JSONDecodeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         run_id = selection.within_run or await run_in_threadpool(
-            cluster_repo.latest_run_id, self.resources.driver, None, self._database
+            cluster_repo.latest_run_id, self.resources.db, None
         )
         return self._stream(selection, run_id, scores, "illustrations.csv")
 

@@ -6,10 +6,9 @@ from dataclasses import asdict, dataclass
 
 import httpx
 import redis
-from neo4j import Driver
 
 from api.settings import Settings
-from graph.db import check_connectivity
+from graph.db import GraphDB, check_connectivity
 from graph.errors import GraphUnavailableError
 
 
@@ -35,9 +34,9 @@ class Health:
         }
 
 
-def check_neo4j(driver: Driver) -> ComponentHealth:
+def check_neo4j(db: GraphDB) -> ComponentHealth:
     try:
-        check_connectivity(driver)
+        check_connectivity(db)
     except GraphUnavailableError as exc:
         return ComponentHealth("neo4j", False, str(exc))
     return ComponentHealth("neo4j", True, "bolt answers")
@@ -97,8 +96,8 @@ def check_vectors(settings: Settings) -> ComponentHealth:
     return ComponentHealth("vectors", True, f"embedded {vectors.backend} store at {path}")
 
 
-def check_all(settings: Settings, driver: Driver) -> Health:
-    return Health((check_neo4j(driver), check_broker(settings), check_vectors(settings)))
+def check_all(settings: Settings, db: GraphDB) -> Health:
+    return Health((check_neo4j(db), check_broker(settings), check_vectors(settings)))
 
 
 __all__ = ["ComponentHealth", "Health", "asdict", "check_all"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from neo4j import Driver
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -14,6 +13,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from graph.db import GraphDB
 from graph.ingest import JobProgress, job_progress
 
 
@@ -24,9 +24,7 @@ def _describe(p: JobProgress) -> str:
     )
 
 
-def follow_job(
-    driver: Driver, job_id: str, database: str = "neo4j", poll_s: float = 0.5
-) -> JobProgress:
+def follow_job(db: GraphDB, job_id: str, poll_s: float = 0.5) -> JobProgress:
     """Poll the job until no task is pending; returns the final counts."""
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -41,7 +39,7 @@ def follow_job(
     with Progress(*columns, transient=False) as bar:
         task = bar.add_task("ingest", total=None, detail="", rate="")
         while True:
-            progress = job_progress(driver, job_id, database)
+            progress = job_progress(db, job_id)
             if progress is None:
                 raise LookupError(f"no ingest job {job_id!r}")
             elapsed = max(time.monotonic() - started, 1e-6)

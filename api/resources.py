@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-
-from neo4j import Driver
+from typing import TYPE_CHECKING
 
 from api.settings import Settings
-from graph.db import Neo4jConnection, open_driver
+from graph.db import GraphDB, Neo4jConnection, open_graph
 from ml.vectors import QdrantClientStore, VectorStore
 from ml.vectors.remote import RemoteStore
+
+if TYPE_CHECKING:
+    from api.pipeline.search import ActiveModelSimilarity
 
 
 def neo4j_connection(settings: Settings) -> Neo4jConnection:
@@ -25,21 +27,23 @@ def neo4j_connection(settings: Settings) -> Neo4jConnection:
 @dataclass
 class Resources:
     settings: Settings
-    driver: Driver
+    db: GraphDB
 
     @cached_property
-    def similarity(self):
+    def similarity(self) -> ActiveModelSimilarity:
         """Similarity search on the active descriptor model (see `api.pipeline.search`)."""
         from api.pipeline.search import ActiveModelSimilarity
 
-        return ActiveModelSimilarity(self.driver, self.settings, make_vector_store(self.settings))
+        return ActiveModelSimilarity(
+            self.db, settings=self.settings, store=make_vector_store(self.settings)
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
-        return cls(settings=settings, driver=open_driver(neo4j_connection(settings)))
+        return cls(settings=settings, db=open_graph(neo4j_connection(settings)))
 
     def close(self) -> None:
-        self.driver.close()
+        self.db.close()
 
 
 def make_vector_store(settings: Settings) -> VectorStore:

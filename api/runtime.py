@@ -1,4 +1,4 @@
-"""What a worker process holds for its whole life: the driver, the HTTP fetcher, later the model.
+"""What a process holds for its whole life: the graph, the HTTP fetcher, later the model.
 
 Built lazily on first use, once per process (Dramatiq forks worker processes after import).
 """
@@ -8,21 +8,20 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 
-from neo4j import Driver
-
+from api.pipeline.active_model import ActiveModel
 from api.pipeline.index import (
     BackboneChoice,
     CropLimits,
+    CropSource,
     NoDescriptorModelError,
     load_configured_backbone,
 )
 from api.pipeline.pages import PageLimits
 from api.resources import make_vector_store, neo4j_connection
 from api.settings import Settings, get_settings
-from graph.db import open_driver
-from graph.descriptors import DescriptorModelRecord, active_model
+from graph.db import GraphDB, open_graph
+from graph.descriptors import DescriptorModelRecord
 from ingest.cache import ImageCache
 from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
@@ -60,11 +59,10 @@ def fetcher_from(settings: Settings, max_bytes: int | None = None) -> Fetcher:
 class Runtime:
     settings: Settings
     _segmenters: dict[str, Segmenter] = field(default_factory=dict)
-    _pca: tuple[PCAWhitening, DescriptorModelRecord] | None = None
 
     @cached_property
-    def driver(self) -> Driver:
-        return open_driver(neo4j_connection(self.settings))
+    def db(self) -> GraphDB:
+        return open_graph(neo4j_connection(self.settings))
 
     @cached_property
     def fetcher(self) -> Fetcher:
@@ -104,9 +102,12 @@ class Runtime:
     def backbone_choice(self) -> BackboneChoice:
         model = self.settings.model
         return load_configured_backbone(
-            model.backbone, model.checkpoint, model.allow_download, model.fallback_backbone,
+            model.backbone,
+            model.checkpoint,
+            model.allow_download,
+            model.fallback_backbone,
             device_for(model.device),
-        )  # fmt: skip
+        )
 
     @cached_property
     def extractor(self) -> DescriptorExtractor:
@@ -127,37 +128,27 @@ class Runtime:
             max_pixels=self.settings.http.max_image_pixels,
         )
 
+    def crop_source(self, limits: CropLimits) -> CropSource:
+        return CropSource(self.db, self.fetcher, self.image_cache, limits)
+
     def crop_limits_for(self, pca: PCAWhitening) -> CropLimits:
         """Crops as `pca`'s model was fitted on, whatever the settings say now."""
         return replace(self.crop_limits, prepare=pca.preprocessing)
 
-    def embedder(self) -> tuple[PCAWhitening, DescriptorModelRecord]:
-        """The active descriptor model, reloaded when another one becomes active."""
-        record = active_model(self.driver, self.database)
-        if record is None:
-            raise NoDescriptorModelError(
-                "no descriptor model yet: run `contagions pca fit` on an ingested corpus"
-            )
-        with _lock:
-            if self._pca is None or self._pca[1].id != record.id:
-                if record.backbone != self.backbone_choice.backbone.name:
-                    raise NoDescriptorModelError(
-                        f"the active descriptor model was made with {record.backbone}, this "
-                        f"worker runs {self.backbone_choice.backbone.name}: fit a new PCA or "
-                        "configure the same backbone"
-                    )
-                pca = PCAWhitening.load(Path(record.artifact))
-                store = self.vector_store
-                store.ensure_collection(
-                    record.collection, record.dim, self.settings.vectors.hnsw_m,
-                    self.settings.vectors.hnsw_ef_construct, self.settings.vectors.quantization,
-                )  # fmt: skip
-                self._pca = (pca, record)
-            return self._pca
+    @cached_property
+    def active_model(self) -> ActiveModel:
+        return ActiveModel(self.db, store=self.vector_store, vectors=self.settings.vectors)
 
-    @property
-    def database(self) -> str:
-        return self.settings.neo4j.database
+    def embedder(self) -> tuple[PCAWhitening, DescriptorModelRecord]:
+        """The active descriptor model, checked against the backbone this process runs."""
+        pca, record = self.active_model.get()
+        if record.backbone != self.backbone_choice.backbone.name:
+            raise NoDescriptorModelError(
+                f"the active descriptor model was made with {record.backbone}, this "
+                f"worker runs {self.backbone_choice.backbone.name}: fit a new PCA or "
+                "configure the same backbone"
+            )
+        return pca, record
 
 
 _runtime: Runtime | None = None

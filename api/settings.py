@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ml.clustering import ClusterParams
+from ml.segment.registry import SEGMENTER_NAMES
+
 ENV_PREFIX = "CONTAGIONS_"
 ENV_NESTED_DELIMITER = "__"
 
@@ -105,7 +108,15 @@ class ModelSettings(BaseModel):
 
 
 class SegmenterSettings(BaseModel):
-    default: Literal["whole", "annotations", "layout", "sheets", "docextractor"] = "layout"
+    default: str = "layout"
+
+    @field_validator("default")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SEGMENTER_NAMES:
+            raise ValueError(f"unknown segmenter {value!r}; known: {', '.join(SEGMENTER_NAMES)}")
+        return value
+
     docextractor_weights: Path | None = None
     working_size: int = 1280
 
@@ -114,11 +125,11 @@ class SimilaritySettings(BaseModel):
     k: int = 32
     min_score: float = 0.5
     # None: the threshold the descriptor model's backbone is calibrated at
-    # (ml.backbones.CLUSTER_THRESHOLDS).
+    # (ml.clustering.CALIBRATED_THRESHOLDS).
     cluster_threshold: float | None = None
-    giant_size: int = 500
-    giant_fraction: float = 0.05
-    threshold_step: float = 0.05
+    giant_size: int = ClusterParams.giant_size
+    giant_fraction: float = ClusterParams.giant_fraction
+    threshold_step: float = ClusterParams.threshold_step
 
 
 class IngestSettings(BaseModel):

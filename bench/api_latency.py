@@ -86,7 +86,7 @@ def _issue_records(n_issues: int):
         )  # fmt: skip
 
 
-def generate(driver, n_ills: int, vectors_dir: Path):
+def generate(db, n_ills: int, vectors_dir: Path):
     """Write the graph, edges, a clustering run and the vectors; returns (ids, clusters)."""
     from api.pipeline.clustering import ClusterParams, run_clustering
     from graph.illustrations import upsert_illustrations
@@ -97,12 +97,12 @@ def generate(driver, n_ills: int, vectors_dir: Path):
     from ml.vectors import EdgeStore
 
     t0 = time.perf_counter()
-    wipe_graph(driver)
+    wipe_graph(db)
     issues = list(_issue_records(n_ills // 4))
     for start in range(0, len(issues), 2000):
-        write_issues(driver, "bench", issues[start : start + 2000])
+        write_issues(db, "bench", issues[start : start + 2000])
     ids = [f"ill_{n}" for n in range(n_ills)]
-    upsert_illustrations(driver, [
+    upsert_illustrations(db, [
         IllustrationRecord(
             i, f"pg_{n // 4}_{1 + (n // 2) % 2}", 10, 20, 300, 400, 0.01, 1.0, "whole", "1",
             f"https://bench.example/iiif/{n}/10,20,300,400/max/0/default.jpg",
@@ -127,9 +127,9 @@ def generate(driver, n_ills: int, vectors_dir: Path):
             b.append(ids[max(x, y)])
             s.append(float(rng.uniform(0.7, 0.95)))
     edge_set = EdgeSet("es_bench", "bench_model", k=16, min_score=0.5, corpus="bench")
-    create_edge_set(driver, edge_set)
-    write_edges(driver, edge_set.id, a, b, np.array(s))
-    result = run_clustering(driver, edge_set, ClusterParams(threshold=0.6))
+    create_edge_set(db, edge_set)
+    write_edges(db, edge_set.id, a, b, np.array(s))
+    result = run_clustering(db, edge_set, ClusterParams(threshold=0.6))
     print(f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
           f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
 
@@ -211,11 +211,11 @@ def main() -> None:
     from ml.vectors import EdgeStore
     from ml.vectors.similar import similar_to_id
 
-    settings, driver = start_services()
+    settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
     shutil.rmtree(vectors_dir, ignore_errors=True)
-    ids, run_id = generate(driver, n_ills, vectors_dir)
+    ids, run_id = generate(db, n_ills, vectors_dir)
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(vectors_dir)], env=os.environ.copy()
@@ -252,22 +252,22 @@ def main() -> None:
         where = explore.ClusterFilter()
 
         def peer_list():
-            page = explore.cluster_page(driver, run_id, where, "n_countries", True, 20)
-            explore.cluster_count(driver, run_id, where)
+            page = explore.cluster_page(db, run_id, where, "n_countries", True, 20)
+            explore.cluster_count(db, run_id, where)
             return page
 
         def peer_detail():
             cid = rng.choice(cluster_ids)
-            explore.clusters_by_ids(driver, [cid])
-            ((members, _),) = explore.member_pages(driver, [(cid, None, 20)])
-            explore.illustrations_by_ids(driver, members)
-            explore.appearances_of(driver, [cid])
-            explore.hops_of(driver, [cid])
+            explore.clusters_by_ids(db, [cid])
+            ((members, _),) = explore.member_pages(db, [(cid, None, 20)])
+            explore.illustrations_by_ids(db, members)
+            explore.appearances_of(db, [cid])
+            explore.hops_of(db, [cid])
 
         def peer_search():
             hits = similar_to_id(store, rng.choice(searchable), 20)
-            explore.flagged_among(driver, [h.id for h in hits])
-            explore.illustrations_by_ids(driver, [h.id for h in hits])
+            explore.flagged_among(db, [h.id for h in hits])
+            explore.illustrations_by_ids(db, [h.id for h in hits])
 
         peers = {"cluster list": peer_list, "cluster detail": peer_detail,
                  "similarity search": peer_search}  # fmt: skip
@@ -300,7 +300,7 @@ def main() -> None:
         client.close()
         server.terminate()
         server.wait(timeout=30)
-        driver.close()
+        db.close()
 
 
 if __name__ == "__main__":

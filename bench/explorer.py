@@ -93,11 +93,11 @@ def main() -> None:
 
     if not (DEFAULT_DIST / "index.html").is_file():
         sys.exit("explorer/dist is not built: run `bash scripts/setup.sh`")
-    settings, driver = start_services()
+    settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
     shutil.rmtree(vectors_dir, ignore_errors=True)
-    generate(driver, n_ills, vectors_dir)
+    generate(db, n_ills, vectors_dir)
     latency = Path(__file__).with_name("api_latency.py")
     server = subprocess.Popen(
         [sys.executable, str(latency), "--serve", str(vectors_dir)], env=os.environ.copy()

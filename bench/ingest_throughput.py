@@ -118,10 +118,10 @@ def parse_all(documents: list[bytes]):
     return [issue_record(parse_document(decode_document(raw))) for raw in documents]
 
 
-def naive_write(driver, corpus, issues) -> None:
+def naive_write(db, corpus, issues) -> None:
     """The peer: one statement per page, one transaction per manifest."""
     for issue in issues:
-        with driver.session() as session:
+        with db.session() as session:
 
             def work(tx, issue=issue):
                 tx.run(
@@ -153,8 +153,8 @@ def main() -> None:
     from graph.ingest import write_issue, write_issues
     from graph.maintenance import wipe_graph
 
-    _, driver = start_services()
-    wipe_graph(driver)
+    _, db = start_services()
+    wipe_graph(db)
 
     documents = [
         json.dumps(manifest_v3(i, args.pages) if i % 2 else manifest_v2(i, args.pages)).encode()
@@ -171,7 +171,7 @@ def main() -> None:
 
     started = time.perf_counter()
     for start in range(0, n, args.batch):
-        write_issues(driver, "bench", issues[start : start + args.batch])
+        write_issues(db, "bench", issues[start : start + args.batch])
     bulk_s = time.perf_counter() - started
     print(f"bulk write ({args.batch} manifests/tx): {pages_total / bulk_s:,.0f} pages/s")
 
@@ -180,18 +180,18 @@ def main() -> None:
     sample_pages = sum(len(i.pages) for i in sample)
     started = time.perf_counter()
     for issue in sample:
-        write_issue(driver, "bench", issue)
+        write_issue(db, "bench", issue)
     single_s = time.perf_counter() - started
     print(f"worker path (1 manifest/tx): {sample_pages / single_s:,.0f} pages/s")
 
-    wipe_graph(driver)
+    wipe_graph(db)
     started = time.perf_counter()
-    naive_write(driver, "naive", sample)
+    naive_write(db, "naive", sample)
     naive_s = time.perf_counter() - started
     print(f"naive peer (1 statement/page): {sample_pages / naive_s:,.0f} pages/s")
 
     end_to_end = pages_total / (parse_s + bulk_s)
-    driver.close()
+    db.close()
     print_figures([
         Figure("ingest_parse_and_write_pages_per_s", round(end_to_end), "pages/s",
                "naive per-page MERGE", round(sample_pages / naive_s)),

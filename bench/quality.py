@@ -32,6 +32,7 @@ Descriptors and detections are cached under the corpus directory (`--fresh` reco
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -48,11 +49,10 @@ from PIL import Image
 from api.demo.corpus import DemoSize, build, is_built, load_truth, page_file
 from api.demo.printing import print_picture, random_style
 from api.demo.sources import load_sources, pca_extra_images
-from api.pipeline.clustering import ClusterParams
 from api.pipeline.index import pca_dim
 from api.settings import ModelSettings, SimilaritySettings
 from ml.backbones import load_backbone
-from ml.clustering import calibrated_threshold, cluster
+from ml.clustering import ClusterParams, calibrated_threshold, cluster
 from ml.descriptors import DescriptorExtractor
 from ml.evaluation import (
     PairScores,
@@ -334,10 +334,8 @@ def cluster_labels(vectors: np.ndarray, thresholds: Sequence[float]) -> list[lis
     out = []
     for threshold in thresholds:
         labels = [f"single:{i}" for i in ids]
-        nodes = cluster(
-            ids, (pairs.i, pairs.j, pairs.score), threshold, CLUSTERING.giant_size,
-            CLUSTERING.giant_fraction, CLUSTERING.threshold_step, CLUSTERING.max_threshold,
-        )  # fmt: skip
+        params = dataclasses.replace(CLUSTERING, threshold=threshold)
+        nodes = cluster(ids, (pairs.i, pairs.j, pairs.score), params)
         for node in nodes:  # parents come before their children: the deepest one wins
             for member in node.members:
                 labels[member] = node.key

@@ -25,18 +25,18 @@ def bench_environment() -> None:
 
 
 def start_services():
-    """Start the bench Neo4j + Redis (idempotent); returns (settings, driver)."""
+    """Start the bench Neo4j + Redis (idempotent); returns (settings, db)."""
     from api.resources import neo4j_connection
     from api.services.manager import services_up
     from api.settings import get_settings
-    from graph.db import open_driver
+    from graph.db import open_graph
     from graph.schema import ensure_schema
 
     settings = get_settings()
     services_up(settings)
-    driver = open_driver(neo4j_connection(settings))
-    ensure_schema(driver)
-    return settings, driver
+    db = open_graph(neo4j_connection(settings))
+    ensure_schema(db)
+    return settings, db
 
 
 def stop_services() -> None:

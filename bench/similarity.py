@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components as scipy_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ml.clustering import cluster, connected_components
+from ml.clustering import ClusterParams, cluster, connected_components
 from ml.knn import exact_knn, unique_pairs
 
 THREADS = 2
@@ -127,15 +127,7 @@ def bench_knn(n: int, repeats: int) -> np.ndarray:
 
     pairs = unique_pairs(graph)
     start = time.perf_counter()
-    nodes = cluster(
-        list(range(n)),
-        pairs,
-        threshold=0.6,
-        giant_size=500,
-        giant_fraction=0.05,
-        threshold_step=0.05,
-        max_threshold=0.95,
-    )
+    nodes = cluster(list(range(n)), pairs, ClusterParams(threshold=0.6))
     print(f"  clusters at 0.6: {len(nodes)} in {time.perf_counter() - start:.2f} s")
     return x
 
@@ -218,8 +210,8 @@ def bench_neo4j_writes(n_illustrations: int, n_edges: int, naive_edges: int) -> 
     from graph.records import IllustrationRecord, IssueRecord, PageRecord, PeriodicalRecord
     from graph.similarity import EdgeSet, create_edge_set, write_edges
 
-    _, driver = start_services()
-    wipe_graph(driver)
+    _, db = start_services()
+    wipe_graph(db)
     pages = [
         PageRecord(f"pg_{n}", f"c/{n}", n, None, 1000, 1000, None, None, None, None)
         for n in range(n_illustrations // 4)
@@ -230,9 +222,9 @@ def bench_neo4j_writes(n_illustrations: int, n_edges: int, naive_edges: int) -> 
         for n in range(len(pages) // 50)
     ]  # fmt: skip
     for start in range(0, len(issues), 100):
-        write_issues(driver, "bench", issues[start : start + 100])
+        write_issues(db, "bench", issues[start : start + 100])
     ids = [f"ill_{n:07d}" for n in range(n_illustrations)]
-    upsert_illustrations(driver, [
+    upsert_illustrations(db, [
         IllustrationRecord(i, f"pg_{n // 4}", 0, 0, 10, 10, 0.1, 1.0, "whole", "1", None, None)
         for n, i in enumerate(ids)
     ])  # fmt: skip
@@ -243,23 +235,23 @@ def bench_neo4j_writes(n_illustrations: int, n_edges: int, naive_edges: int) -> 
     a, b = a[keep], b[keep]
     scores = rng.uniform(0.5, 1.0, a.size)
     edge_set = EdgeSet("es_bench_writes", "bench", K, MIN_SCORE, "bench")
-    create_edge_set(driver, edge_set)
+    create_edge_set(db, edge_set)
     print(f"graph of {n_illustrations:,} illustrations ready; writing {a.size:,} edges")
     started = time.perf_counter()
-    written = write_edges(driver, edge_set.id, [ids[x] for x in a], [ids[x] for x in b], scores)
+    written = write_edges(db, edge_set.id, [ids[x] for x in a], [ids[x] for x in b], scores)
     ours = written / (time.perf_counter() - started)
     naive_set = EdgeSet("es_bench_naive", "bench", K, MIN_SCORE, "bench")
-    create_edge_set(driver, naive_set)
+    create_edge_set(db, naive_set)
     started = time.perf_counter()
     # One statement (and one transaction) per edge: batch=1.
-    write_edges(driver, naive_set.id, [ids[x] for x in a[:naive_edges]],
+    write_edges(db, naive_set.id, [ids[x] for x in a[:naive_edges]],
                 [ids[x] for x in b[:naive_edges]], scores[:naive_edges], batch=1)  # fmt: skip
     naive = naive_edges / (time.perf_counter() - started)
     print(f"Neo4j edge writes: {ours:,.0f} edges/s ({written:,} edges) vs one statement per "
           f"edge {naive:,.0f} edges/s")  # fmt: skip
     figure("neo4j_edges_written_per_s", round(ours), "edges/s", "one MERGE per edge",
            round(naive))  # fmt: skip
-    driver.close()
+    db.close()
 
 
 def main() -> None:

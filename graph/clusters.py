@@ -8,8 +8,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.errors import NotFoundError
 from graph.queries import clusters as q
 from graph.records import AppearanceRow, ClusterRow, DecisionRow, FlowRow
@@ -33,8 +34,8 @@ def _batches(rows: Sequence, size: int = BATCH):
         yield rows[start : start + size]
 
 
-def create_run(driver: Driver, run: RunRecord, database: str = "neo4j") -> None:
-    driver.execute_query(
+def create_run(db: GraphDB, run: RunRecord) -> None:
+    db.execute_query(
         q.CREATE_RUN,
         id=run.id,
         threshold=run.threshold,
@@ -42,36 +43,29 @@ def create_run(driver: Driver, run: RunRecord, database: str = "neo4j") -> None:
         edge_set=run.edge_set,
         corpus=run.corpus,
         model_id=run.model_id,
-        database_=database,
     )
 
 
-def get_run(driver: Driver, run_id: str, database: str = "neo4j") -> RunRecord:
-    records, _, _ = driver.execute_query(
-        q.GET_RUN, run_id=run_id, database_=database, routing_=RoutingControl.READ
-    )
+def get_run(db: GraphDB, run_id: str) -> RunRecord:
+    records, _, _ = db.execute_query(q.GET_RUN, run_id=run_id, routing_=RoutingControl.READ)
     if not records:
         raise NotFoundError(f"no clustering run {run_id!r}")
     return RunRecord(**records[0].data())
 
 
-def latest_run_id(driver: Driver, corpus: str | None = None, database: str = "neo4j") -> str | None:
-    records, _, _ = driver.execute_query(
-        q.LATEST_RUN, corpus=corpus, database_=database, routing_=RoutingControl.READ
-    )
+def latest_run_id(db: GraphDB, corpus: str | None = None) -> str | None:
+    records, _, _ = db.execute_query(q.LATEST_RUN, corpus=corpus, routing_=RoutingControl.READ)
     return records[0]["id"] if records else None
 
 
-def write_clusters(
-    driver: Driver, run_id: str, clusters: Sequence[ClusterRow], database: str = "neo4j"
-) -> None:
+def write_clusters(db: GraphDB, run_id: str, clusters: Sequence[ClusterRow]) -> None:
     nodes = [
         {k: v for k, v in dataclasses.asdict(c).items() if k not in ("members", "parent_id")}
         for c in clusters
     ]
     links = [[c.parent_id, c.id] for c in clusters if c.parent_id]
     members = [[m, c.id] for c in clusters for m in c.members]
-    with driver.session(database=database) as session:
+    with db.session() as session:
         for rows in _batches(nodes):
             session.execute_write(
                 lambda tx, rows=rows: tx.run(
@@ -88,43 +82,35 @@ def write_clusters(
             )
 
 
-def refresh_stats(driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j") -> None:
-    with driver.session(database=database) as session:
+def refresh_stats(db: GraphDB, cluster_ids: Sequence[str]) -> None:
+    with db.session() as session:
         for ids in _batches(list(cluster_ids), 2_000):
             session.execute_write(lambda tx, ids=ids: tx.run(q.REFRESH_STATS, ids=ids).consume())
 
 
-def appearances(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> list[AppearanceRow]:
+def appearances(db: GraphDB, cluster_ids: Sequence[str]) -> list[AppearanceRow]:
     rows: list[AppearanceRow] = []
     for ids in _batches(list(cluster_ids), 2_000):
-        records, _, _ = driver.execute_query(
-            q.APPEARANCES, ids=ids, database_=database, routing_=RoutingControl.READ
-        )
+        records, _, _ = db.execute_query(q.APPEARANCES, ids=ids, routing_=RoutingControl.READ)
         rows += [AppearanceRow(**r.data()) for r in records]
     return rows
 
 
-def write_flows(
-    driver: Driver, run_id: str, flows: Sequence[FlowRow], database: str = "neo4j"
-) -> None:
+def write_flows(db: GraphDB, run_id: str, flows: Sequence[FlowRow]) -> None:
     rows = [dataclasses.asdict(f) for f in flows]
-    with driver.session(database=database) as session:
+    with db.session() as session:
         for batch in _batches(rows):
             session.execute_write(
                 lambda tx, batch=batch: tx.run(q.WRITE_FLOWS, hops=batch, run_id=run_id).consume()
             )
 
 
-def delete_flows(driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j") -> None:
-    driver.execute_query(q.DELETE_FLOWS_OF_CLUSTERS, ids=list(cluster_ids), database_=database)
+def delete_flows(db: GraphDB, cluster_ids: Sequence[str]) -> None:
+    db.execute_query(q.DELETE_FLOWS_OF_CLUSTERS, ids=list(cluster_ids))
 
 
-def run_leaves(driver: Driver, run_id: str, database: str = "neo4j") -> list[ClusterRow]:
-    records, _, _ = driver.execute_query(
-        q.RUN_LEAVES, run_id=run_id, database_=database, routing_=RoutingControl.READ
-    )
+def run_leaves(db: GraphDB, run_id: str) -> list[ClusterRow]:
+    records, _, _ = db.execute_query(q.RUN_LEAVES, run_id=run_id, routing_=RoutingControl.READ)
     return [
         ClusterRow(
             id=r["id"],
@@ -143,13 +129,13 @@ def run_leaves(driver: Driver, run_id: str, database: str = "neo4j") -> list[Clu
     ]
 
 
-def delete_clusters(driver: Driver, ids: Sequence[str], database: str = "neo4j") -> None:
+def delete_clusters(db: GraphDB, ids: Sequence[str]) -> None:
     if ids:
-        delete_flows(driver, ids, database)
-        driver.execute_query(q.DELETE_CLUSTERS, ids=list(ids), database_=database)
+        delete_flows(db, ids)
+        db.execute_query(q.DELETE_CLUSTERS, ids=list(ids))
 
 
-def set_curation(driver: Driver, clusters: Sequence[ClusterRow], database: str = "neo4j") -> None:
+def set_curation(db: GraphDB, clusters: Sequence[ClusterRow]) -> None:
     rows = [
         {
             "id": c.id,
@@ -161,37 +147,39 @@ def set_curation(driver: Driver, clusters: Sequence[ClusterRow], database: str =
         for c in clusters
     ]
     for batch in _batches(rows):
-        driver.execute_query(q.SET_CURATION, rows=batch, database_=database)
+        db.execute_query(q.SET_CURATION, rows=batch)
 
 
-def cluster_members(
-    driver: Driver, cluster_id: str, database: str = "neo4j"
-) -> tuple[str, list[str]]:
+def cluster_members(db: GraphDB, cluster_id: str) -> tuple[str, list[str]]:
     """The run id and members of a cluster."""
-    records, _, _ = driver.execute_query(
-        q.CLUSTER_MEMBERS, id=cluster_id, database_=database, routing_=RoutingControl.READ
-    )
+    records, _, _ = db.execute_query(q.CLUSTER_MEMBERS, id=cluster_id, routing_=RoutingControl.READ)
     if not records or records[0]["run_id"] is None:
         raise NotFoundError(f"no cluster {cluster_id!r}")
     return records[0]["run_id"], sorted(records[0]["members"])
 
 
 def add_decision(
-    driver: Driver, kind: str, members: Sequence[str], payload: str, by: str | None,
-    database: str = "neo4j",
-) -> str:  # fmt: skip
+    db: GraphDB,
+    kind: str,
+    members: Sequence[str],
+    payload: str,
+    by: str | None,
+) -> str:
     decision_id = f"dec_{uuid.uuid4().hex[:12]}"
-    driver.execute_query(
-        q.ADD_DECISION, id=decision_id, kind=kind, members=list(members), payload=payload,
-        by=by, seq=time.time_ns(), database_=database,
-    )  # fmt: skip
+    db.execute_query(
+        q.ADD_DECISION,
+        id=decision_id,
+        kind=kind,
+        members=list(members),
+        payload=payload,
+        by=by,
+        seq=time.time_ns(),
+    )
     return decision_id
 
 
-def list_decisions(driver: Driver, database: str = "neo4j") -> list[DecisionRow]:
-    records, _, _ = driver.execute_query(
-        q.LIST_DECISIONS, database_=database, routing_=RoutingControl.READ
-    )
+def list_decisions(db: GraphDB) -> list[DecisionRow]:
+    records, _, _ = db.execute_query(q.LIST_DECISIONS, routing_=RoutingControl.READ)
     return [
         DecisionRow(
             id=r["id"],
@@ -204,8 +192,6 @@ def list_decisions(driver: Driver, database: str = "neo4j") -> list[DecisionRow]
     ]
 
 
-def run_summary(driver: Driver, run_id: str, database: str = "neo4j") -> dict[str, int]:
-    records, _, _ = driver.execute_query(
-        q.RUN_SUMMARY, run_id=run_id, database_=database, routing_=RoutingControl.READ
-    )
+def run_summary(db: GraphDB, run_id: str) -> dict[str, int]:
+    records, _, _ = db.execute_query(q.RUN_SUMMARY, run_id=run_id, routing_=RoutingControl.READ)
     return {k: int(v or 0) for k, v in records[0].data().items()}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import corpora as q
 
 
@@ -17,17 +18,11 @@ class Corpus:
     periodicals: int = 0
 
 
-def create_corpus(
-    driver: Driver, name: str, segmenter: str | None = None, database: str = "neo4j"
-) -> Corpus:
-    records, _, _ = driver.execute_query(
-        q.CREATE_CORPUS, name=name, segmenter=segmenter, database_=database
-    )
+def create_corpus(db: GraphDB, name: str, segmenter: str | None = None) -> Corpus:
+    records, _, _ = db.execute_query(q.CREATE_CORPUS, name=name, segmenter=segmenter)
     return Corpus(**records[0].data())
 
 
-def list_corpora(driver: Driver, database: str = "neo4j") -> list[Corpus]:
-    records, _, _ = driver.execute_query(
-        q.LIST_CORPORA, database_=database, routing_=RoutingControl.READ
-    )
+def list_corpora(db: GraphDB) -> list[Corpus]:
+    records, _, _ = db.execute_query(q.LIST_CORPORA, routing_=RoutingControl.READ)
     return [Corpus(**r.data()) for r in records]

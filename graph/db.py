@@ -1,11 +1,12 @@
-"""Opening the Neo4j driver and checking it answers."""
+"""Opening the Neo4j driver, checking it answers, and the context every repository takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import neo4j
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, RoutingControl, Session
 
 from graph.errors import GraphUnavailableError
 
@@ -15,7 +16,42 @@ class Neo4jConnection:
     uri: str
     user: str
     password: str
-    database: str = "neo4j"
+    database: str
+
+
+@dataclass(frozen=True)
+class GraphDB:
+    """The driver and the one database that every query of a process runs against.
+
+    Built once by the composition root and passed to every repository function, so that no
+    function can fall back to a database its caller did not choose.
+    """
+
+    driver: Driver
+    database: str
+
+    def execute_query(
+        self,
+        query: str,
+        parameters: dict[str, Any] | None = None,
+        /,
+        *,
+        routing_: RoutingControl = RoutingControl.WRITE,
+        **kwargs: Any,
+    ) -> Any:
+        return self.driver.execute_query(
+            query,  # type: ignore[arg-type]  # our queries are module constants
+            parameters,
+            routing_=routing_,
+            database_=self.database,
+            **kwargs,
+        )
+
+    def session(self, **config: Any) -> Session:
+        return self.driver.session(database=self.database, **config)
+
+    def close(self) -> None:
+        self.driver.close()
 
 
 def open_driver(connection: Neo4jConnection) -> Driver:
@@ -29,8 +65,12 @@ def open_driver(connection: Neo4jConnection) -> Driver:
     )
 
 
-def check_connectivity(driver: Driver) -> None:
+def open_graph(connection: Neo4jConnection) -> GraphDB:
+    return GraphDB(open_driver(connection), connection.database)
+
+
+def check_connectivity(db: GraphDB) -> None:
     try:
-        driver.verify_connectivity()
+        db.driver.verify_connectivity()
     except (neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError, OSError) as exc:
         raise GraphUnavailableError(f"Neo4j unavailable: {exc}") from exc

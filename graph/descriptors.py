@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.illustrations import page_from_row
 from graph.queries import descriptors as q
 from graph.records import PageRecord
@@ -41,9 +42,9 @@ class IllustrationSource:
     year: int | None
 
 
-def record_model(driver: Driver, model: DescriptorModelRecord, database: str = "neo4j") -> None:
+def record_model(db: GraphDB, model: DescriptorModelRecord) -> None:
     """Record the model and make it the active one (the only one new vectors are made with)."""
-    driver.execute_query(
+    db.execute_query(
         q.RECORD_MODEL,
         id=model.id,
         backbone=model.backbone,
@@ -54,32 +55,23 @@ def record_model(driver: Driver, model: DescriptorModelRecord, database: str = "
         artifact=model.artifact,
         collection=model.collection,
         preprocessing=model.preprocessing,
-        database_=database,
     )
 
 
-def active_model(driver: Driver, database: str = "neo4j") -> DescriptorModelRecord | None:
-    records, _, _ = driver.execute_query(
-        q.ACTIVE_MODEL, database_=database, routing_=RoutingControl.READ
-    )
+def active_model(db: GraphDB) -> DescriptorModelRecord | None:
+    records, _, _ = db.execute_query(q.ACTIVE_MODEL, routing_=RoutingControl.READ)
     return DescriptorModelRecord(**records[0].data()) if records else None
 
 
-def model_by_id(
-    driver: Driver, model_id: str, database: str = "neo4j"
-) -> DescriptorModelRecord | None:
-    records, _, _ = driver.execute_query(
-        q.MODEL_BY_ID, id=model_id, database_=database, routing_=RoutingControl.READ
-    )
+def model_by_id(db: GraphDB, model_id: str) -> DescriptorModelRecord | None:
+    records, _, _ = db.execute_query(q.MODEL_BY_ID, id=model_id, routing_=RoutingControl.READ)
     return DescriptorModelRecord(**records[0].data()) if records else None
 
 
-def illustration_sources(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> list[IllustrationSource | None]:
+def illustration_sources(db: GraphDB, ids: Sequence[str]) -> list[IllustrationSource | None]:
     """In the order of `ids`; None for unknown ids."""
-    records, _, _ = driver.execute_query(
-        q.ILLUSTRATION_SOURCES, ids=list(ids), database_=database, routing_=RoutingControl.READ
+    records, _, _ = db.execute_query(
+        q.ILLUSTRATION_SOURCES, ids=list(ids), routing_=RoutingControl.READ
     )
     found = {
         r["id"]: IllustrationSource(
@@ -99,55 +91,58 @@ def illustration_sources(
     return [found.get(i) for i in ids]
 
 
-def mark_indexed(
-    driver: Driver, ids: Sequence[str], model_id: str, database: str = "neo4j"
-) -> None:
-    driver.execute_query(q.MARK_INDEXED, ids=list(ids), model_id=model_id, database_=database)
+def mark_indexed(db: GraphDB, ids: Sequence[str], model_id: str) -> None:
+    db.execute_query(q.MARK_INDEXED, ids=list(ids), model_id=model_id)
 
 
-def mark_index_failed(driver: Driver, failures: dict[str, str], database: str = "neo4j") -> None:
+def mark_index_failed(db: GraphDB, failures: dict[str, str]) -> None:
     rows = [{"id": k, "reason": v[:2000]} for k, v in failures.items()]
-    driver.execute_query(q.MARK_INDEX_FAILED, rows=rows, database_=database)
+    db.execute_query(q.MARK_INDEX_FAILED, rows=rows)
 
 
-def sample_illustrations(
-    driver: Driver, limit: int, corpus: str | None = None, database: str = "neo4j"
-) -> list[str]:
-    records, _, _ = driver.execute_query(
-        q.SAMPLE_ILLUSTRATIONS, limit=limit, corpus=corpus, database_=database,
+def sample_illustrations(db: GraphDB, limit: int, corpus: str | None = None) -> list[str]:
+    records, _, _ = db.execute_query(
+        q.SAMPLE_ILLUSTRATIONS,
+        limit=limit,
+        corpus=corpus,
         routing_=RoutingControl.READ,
-    )  # fmt: skip
+    )
     return [r["id"] for r in records]
 
 
 def illustrations_to_index(
-    driver: Driver, model_id: str, corpus: str | None = None, everything: bool = False,
-    database: str = "neo4j",
-) -> list[str]:  # fmt: skip
-    records, _, _ = driver.execute_query(
-        q.ILLUSTRATIONS_TO_INDEX, model_id=model_id, corpus=corpus, all=everything,
-        database_=database, routing_=RoutingControl.READ,
-    )  # fmt: skip
-    return [r["id"] for r in records]
-
-
-def indexed_illustrations(
-    driver: Driver, model_id: str, corpus: str | None = None, database: str = "neo4j"
+    db: GraphDB,
+    model_id: str,
+    corpus: str | None = None,
+    everything: bool = False,
 ) -> list[str]:
-    records, _, _ = driver.execute_query(
-        q.ILLUSTRATION_IDS_OF_CORPUS, model_id=model_id, corpus=corpus, database_=database,
+    records, _, _ = db.execute_query(
+        q.ILLUSTRATIONS_TO_INDEX,
+        model_id=model_id,
+        corpus=corpus,
+        all=everything,
         routing_=RoutingControl.READ,
-    )  # fmt: skip
+    )
     return [r["id"] for r in records]
 
 
-def index_progress(
-    driver: Driver, corpus: str, model_id: str, database: str = "neo4j"
-) -> tuple[int, int, int]:
-    """(total, indexed with this model, failed) illustrations of a corpus."""
-    records, _, _ = driver.execute_query(
-        q.INDEX_PROGRESS, corpus=corpus, model_id=model_id, database_=database,
+def indexed_illustrations(db: GraphDB, model_id: str, corpus: str | None = None) -> list[str]:
+    records, _, _ = db.execute_query(
+        q.ILLUSTRATION_IDS_OF_CORPUS,
+        model_id=model_id,
+        corpus=corpus,
         routing_=RoutingControl.READ,
-    )  # fmt: skip
+    )
+    return [r["id"] for r in records]
+
+
+def index_progress(db: GraphDB, corpus: str, model_id: str) -> tuple[int, int, int]:
+    """(total, indexed with this model, failed) illustrations of a corpus."""
+    records, _, _ = db.execute_query(
+        q.INDEX_PROGRESS,
+        corpus=corpus,
+        model_id=model_id,
+        routing_=RoutingControl.READ,
+    )
     row = records[0]
     return row["total"], row["indexed"], row["failed"]

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import explore as q
 
 READ = RoutingControl.READ
@@ -260,8 +261,8 @@ class ExportSelection:
         return "run" if self.within_run is not None else "all"
 
 
-def _read(driver: Driver, query: str, database: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(query, params, database_=database, routing_=READ)
+def _read(db: GraphDB, query: str, **params: Any) -> list[dict[str, Any]]:
+    records, _, _ = db.execute_query(query, params, routing_=READ)
     return [r.data() for r in records]
 
 
@@ -269,51 +270,48 @@ def _read(driver: Driver, query: str, database: str, **params: Any) -> list[dict
 
 
 def cluster_page(
-    driver: Driver,
+    db: GraphDB,
     run_id: str,
     where: ClusterFilter,
     sort: ClusterSortKey = "size",
     descending: bool = True,
     first: int = 20,
     after: tuple[Any, str] | None = None,
-    database: str = "neo4j",
 ) -> KeysetPage:
     """One page of a run's clusters, after the (sort value, id) of the previous page's end."""
     query = q.cluster_page_query(sort, descending, where.on_appearances)
     rows = _read(
-        driver, query, database, run_id=run_id, limit=first + 1,
-        after_value=after[0] if after else None, after_id=after[1] if after else None,
+        db,
+        query,
+        run_id=run_id,
+        limit=first + 1,
+        after_value=after[0] if after else None,
+        after_id=after[1] if after else None,
         **where.params(),
-    )  # fmt: skip
+    )
     page = tuple((row.pop("sort_value"), _build(ClusterSummary, row)) for row in rows[:first])
     return KeysetPage(page, len(rows) > first)
 
 
-def cluster_count(
-    driver: Driver, run_id: str, where: ClusterFilter, database: str = "neo4j"
-) -> int:
+def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
     query = q.cluster_count_query(where.on_appearances)
-    return _read(driver, query, database, run_id=run_id, **where.params())[0]["total"]
+    return _read(db, query, run_id=run_id, **where.params())[0]["total"]
 
 
-def clusters_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, ClusterSummary]:
-    rows = _read(driver, q.CLUSTERS_BY_IDS, database, ids=list(ids))
+def clusters_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, ClusterSummary]:
+    rows = _read(db, q.CLUSTERS_BY_IDS, ids=list(ids))
     return {row["id"]: _build(ClusterSummary, row) for row in rows}
 
 
-def children_of(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[str]]:
+def children_of(db: GraphDB, ids: Sequence[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {i: [] for i in ids}
-    for row in _read(driver, q.CHILDREN, database, ids=list(ids)):
+    for row in _read(db, q.CHILDREN, ids=list(ids)):
         found[row["parent_id"]].append(row["id"])
     return found
 
 
 def member_pages(
-    driver: Driver, requests: Sequence[tuple[str, str | None, int]], database: str = "neo4j"
+    db: GraphDB, requests: Sequence[tuple[str, str | None, int]]
 ) -> list[tuple[list[str], bool]]:
     """For each (cluster, after id, first): the member ids of that page and whether more follow.
 
@@ -323,7 +321,7 @@ def member_pages(
         {"n": n, "cluster": c, "after": a, "limit": first + 1}
         for n, (c, a, first) in enumerate(requests)
     ]
-    got = {row["n"]: row["ids"] for row in _read(driver, q.MEMBER_PAGES, database, requests=wanted)}
+    got = {row["n"]: row["ids"] for row in _read(db, q.MEMBER_PAGES, requests=wanted)}
     pages = []
     for n, (_, _, first) in enumerate(requests):
         ids = got.get(n, [])
@@ -331,105 +329,103 @@ def member_pages(
     return pages
 
 
-def appearances_of(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[AppearanceDetail]]:
+def appearances_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[AppearanceDetail]]:
     """Each cluster's printings, dated ones first in date order."""
     found: dict[str, list[AppearanceDetail]] = {i: [] for i in cluster_ids}
-    for row in _read(driver, q.APPEARANCES_OF, database, ids=list(cluster_ids)):
+    for row in _read(db, q.APPEARANCES_OF, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(AppearanceDetail, row))
     return found
 
 
-def hops_of(
-    driver: Driver, cluster_ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, list[HopDetail]]:
+def hops_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[HopDetail]]:
     found: dict[str, list[HopDetail]] = {i: [] for i in cluster_ids}
-    for row in _read(driver, q.HOPS_OF, database, ids=list(cluster_ids)):
+    for row in _read(db, q.HOPS_OF, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(HopDetail, row))
     return found
 
 
-def runs(driver: Driver, limit: int = 100, database: str = "neo4j") -> list[RunSummary]:
-    return [_build(RunSummary, row) for row in _read(driver, q.RUNS, database, limit=limit)]
+def runs(db: GraphDB, limit: int = 100) -> list[RunSummary]:
+    return [_build(RunSummary, row) for row in _read(db, q.RUNS, limit=limit)]
 
 
 # -- illustrations ------------------------------------------------------------------------
 
 
-def illustrations_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, IllustrationDetail]:
-    rows = _read(driver, q.ILLUSTRATIONS_BY_IDS, database, ids=list(ids))
+def illustrations_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, IllustrationDetail]:
+    rows = _read(db, q.ILLUSTRATIONS_BY_IDS, ids=list(ids))
     return {row["id"]: _build(IllustrationDetail, row) for row in rows}
 
 
-def leaf_clusters_of(
-    driver: Driver, ids: Sequence[str], run_id: str, database: str = "neo4j"
-) -> dict[str, str]:
+def leaf_clusters_of(db: GraphDB, ids: Sequence[str], run_id: str) -> dict[str, str]:
     """Illustration id → the leaf cluster holding it in `run_id` (absent when unclustered)."""
-    rows = _read(driver, q.LEAF_CLUSTER_OF, database, ids=list(ids), run_id=run_id)
+    rows = _read(db, q.LEAF_CLUSTER_OF, ids=list(ids), run_id=run_id)
     return {row["id"]: row["cluster_id"] for row in rows}
 
 
-def flagged_among(driver: Driver, ids: Sequence[str], database: str = "neo4j") -> set[str]:
-    return set(_read(driver, q.FLAGGED_AMONG, database, ids=list(ids))[0]["ids"])
+def flagged_among(db: GraphDB, ids: Sequence[str]) -> set[str]:
+    return set(_read(db, q.FLAGGED_AMONG, ids=list(ids))[0]["ids"])
 
 
 def neighbours_of(
-    driver: Driver,
+    db: GraphDB,
     ids: Sequence[str],
     limit: int,
     edge_set: str | None = None,
-    database: str = "neo4j",
 ) -> dict[str, list[tuple[str, float]]]:
     """Nearest illustrations by SIMILAR edges (of `edge_set`, or any), best first."""
     found: dict[str, list[tuple[str, float]]] = {i: [] for i in ids}
-    rows = _read(driver, q.NEIGHBOURS_OF, database, ids=list(ids), limit=limit, edge_set=edge_set)
+    rows = _read(db, q.NEIGHBOURS_OF, ids=list(ids), limit=limit, edge_set=edge_set)
     for row in rows:
         found[row["id"]] = [(hit[0], float(hit[1])) for hit in row["hits"]]
     return found
 
 
 def flag_illustration(
-    driver: Driver, illustration_id: str, reason: str | None, flagged: bool = True,
-    database: str = "neo4j",
-) -> bool:  # fmt: skip
+    db: GraphDB,
+    illustration_id: str,
+    reason: str | None,
+    flagged: bool = True,
+) -> bool:
     """Mark (or unmark) an illustration as not relevant; False when it does not exist."""
-    records, _, _ = driver.execute_query(
-        q.FLAG_ILLUSTRATION, id=illustration_id, reason=reason, flagged=flagged,
-        database_=database,
-    )  # fmt: skip
+    records, _, _ = db.execute_query(
+        q.FLAG_ILLUSTRATION,
+        id=illustration_id,
+        reason=reason,
+        flagged=flagged,
+    )
     return bool(records)
 
 
 # -- circulation --------------------------------------------------------------------------
 
 
-def flows(
-    driver: Driver, run_id: str, where: FlowFilter, limit: int = 1000, database: str = "neo4j"
-) -> list[FlowAggregate]:
+def flows(db: GraphDB, run_id: str, where: FlowFilter, limit: int = 1000) -> list[FlowAggregate]:
     """FLOW hops of a run aggregated per origin → destination, most travelled first."""
     params = {f.name: getattr(where, f.name) for f in fields(where)}
-    rows = _read(driver, q.FLOWS, database, run_id=run_id, limit=limit, **params)
+    rows = _read(db, q.FLOWS, run_id=run_id, limit=limit, **params)
     return [_build(FlowAggregate, row) for row in rows]
 
 
 def reached_within(
-    driver: Driver,
+    db: GraphDB,
     run_id: str,
     origin: str,
     destination: str,
     years: int,
     level: Level = "place",
     limit: int = 1000,
-    database: str = "neo4j",
 ) -> list[Reach]:
     """Leaf clusters first printed in `origin` that reached `destination` within `years`."""
     rows = _read(
-        driver, q.REACHED_WITHIN, database, run_id=run_id, origin=origin,
-        destination=destination, years=years, level=level, limit=limit,
-    )  # fmt: skip
+        db,
+        q.REACHED_WITHIN,
+        run_id=run_id,
+        origin=origin,
+        destination=destination,
+        years=years,
+        level=level,
+        limit=limit,
+    )
     return [_build(Reach, row) for row in rows]
 
 
@@ -437,66 +433,62 @@ def reached_within(
 
 
 def periodicals(
-    driver: Driver,
+    db: GraphDB,
     corpus: str | None = None,
     limit: int = 1000,
     periodical_id: str | None = None,
-    database: str = "neo4j",
 ) -> list[PeriodicalSummary]:
     """Periodicals by title, with issue counts and date range; one of them by id if given."""
-    rows = _read(driver, q.PERIODICALS, database, corpus=corpus, limit=limit, id=periodical_id)
+    rows = _read(db, q.PERIODICALS, corpus=corpus, limit=limit, id=periodical_id)
     return [_build(PeriodicalSummary, row) for row in rows]
 
 
 def issue_page(
-    driver: Driver,
+    db: GraphDB,
     periodical: str,
     first: int = 20,
     after: tuple[Any, str] | None = None,
-    database: str = "neo4j",
 ) -> KeysetPage:
     rows = _read(
-        driver, q.ISSUE_PAGE, database, periodical=periodical, limit=first + 1,
-        after_value=after[0] if after else None, after_id=after[1] if after else None,
-    )  # fmt: skip
+        db,
+        q.ISSUE_PAGE,
+        periodical=periodical,
+        limit=first + 1,
+        after_value=after[0] if after else None,
+        after_id=after[1] if after else None,
+    )
     page = tuple((row.pop("sort_value"), _build(IssueSummary, row)) for row in rows[:first])
     return KeysetPage(page, len(rows) > first)
 
 
-def issue_count(driver: Driver, periodical: str, database: str = "neo4j") -> int:
-    return _read(driver, q.ISSUE_COUNT, database, periodical=periodical)[0]["total"]
+def issue_count(db: GraphDB, periodical: str) -> int:
+    return _read(db, q.ISSUE_COUNT, periodical=periodical)[0]["total"]
 
 
-def issues_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, IssueSummary]:
-    rows = _read(driver, q.ISSUES_BY_IDS, database, ids=list(ids))
+def issues_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, IssueSummary]:
+    rows = _read(db, q.ISSUES_BY_IDS, ids=list(ids))
     return {row["id"]: _build(IssueSummary, row) for row in rows}
 
 
-def places(
-    driver: Driver, country: str | None = None, limit: int = 1000, database: str = "neo4j"
-) -> list[PlaceSummary]:
-    rows = _read(driver, q.PLACES, database, country=country, limit=limit)
+def places(db: GraphDB, country: str | None = None, limit: int = 1000) -> list[PlaceSummary]:
+    rows = _read(db, q.PLACES, country=country, limit=limit)
     return [_build(PlaceSummary, row) for row in rows]
 
 
-def places_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> dict[str, PlaceSummary]:
-    rows = _read(driver, q.PLACES_BY_IDS, database, ids=list(ids))
+def places_by_ids(db: GraphDB, ids: Sequence[str]) -> dict[str, PlaceSummary]:
+    rows = _read(db, q.PLACES_BY_IDS, ids=list(ids))
     return {row["id"]: _build(PlaceSummary, row) for row in rows}
 
 
-def countries(driver: Driver, database: str = "neo4j") -> list[CountrySummary]:
-    return [_build(CountrySummary, row) for row in _read(driver, q.COUNTRIES, database)]
+def countries(db: GraphDB) -> list[CountrySummary]:
+    return [_build(CountrySummary, row) for row in _read(db, q.COUNTRIES)]
 
 
 # -- exports ------------------------------------------------------------------------------
 
 
 def export_rows(
-    driver: Driver, selection: ExportSelection, run_id: str | None, database: str = "neo4j"
+    db: GraphDB, selection: ExportSelection, run_id: str | None
 ) -> Iterator[dict[str, Any]]:
     """Stream one row per selected illustration (its context and its leaf cluster in `run_id`).
 
@@ -505,7 +497,7 @@ def export_rows(
     params = {f.name: getattr(selection, f.name) for f in fields(selection)}
     params["ids"] = list(selection.ids or ())
     params["run_id"] = run_id
-    with driver.session(database=database, default_access_mode="READ") as session:
+    with db.session(default_access_mode="READ") as session:
         result = session.run(q.export_query(selection.start), params)
         for record in result:
             yield record.data()

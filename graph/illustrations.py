@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import illustrations as q
 from graph.records import IllustrationRecord, PageRecord
 
@@ -22,48 +23,37 @@ def page_from_row(data: dict) -> PageRecord:
     return PageRecord(**values)
 
 
-def pages_by_ids(
-    driver: Driver, ids: Sequence[str], database: str = "neo4j"
-) -> list[PageRecord | None]:
+def pages_by_ids(db: GraphDB, ids: Sequence[str]) -> list[PageRecord | None]:
     """Pages in the order of `ids`, None for unknown ids."""
-    records, _, _ = driver.execute_query(
-        q.PAGES_BY_IDS, ids=list(ids), database_=database, routing_=RoutingControl.READ
-    )
+    records, _, _ = db.execute_query(q.PAGES_BY_IDS, ids=list(ids), routing_=RoutingControl.READ)
     found = {r["page"]["id"]: page_from_row(r["page"]) for r in records}
     return [found.get(i) for i in ids]
 
 
-def page_ids_of_issues(
-    driver: Driver, issue_ids: Sequence[str], database: str = "neo4j"
-) -> list[str]:
-    records, _, _ = driver.execute_query(
+def page_ids_of_issues(db: GraphDB, issue_ids: Sequence[str]) -> list[str]:
+    records, _, _ = db.execute_query(
         q.PAGE_IDS_OF_ISSUES,
         issue_ids=list(issue_ids),
-        database_=database,
         routing_=RoutingControl.READ,
     )
     return [r["id"] for r in records]
 
 
-def page_ids_of_corpus(
-    driver: Driver, corpus: str, only_pending: bool = False, database: str = "neo4j"
-) -> list[str]:
-    records, _, _ = driver.execute_query(
+def page_ids_of_corpus(db: GraphDB, corpus: str, only_pending: bool = False) -> list[str]:
+    records, _, _ = db.execute_query(
         q.PAGE_IDS_OF_CORPUS,
         corpus=corpus,
         only_pending=only_pending,
-        database_=database,
         routing_=RoutingControl.READ,
     )
     return [r["id"] for r in records]
 
 
 def replace_illustrations(
-    driver: Driver,
+    db: GraphDB,
     page_id: str,
     segmenter: str,
     illustrations: Sequence[IllustrationRecord],
-    database: str = "neo4j",
 ) -> list[str]:
     """Make the page's illustrations from `segmenter` exactly these (curated ones are kept).
 
@@ -89,29 +79,26 @@ def replace_illustrations(
         ).consume()
         return gone
 
-    with driver.session(database=database) as session:
+    with db.session() as session:
         return session.execute_write(work)
 
 
-def mark_page_failed(driver: Driver, page_id: str, reason: str, database: str = "neo4j") -> None:
-    driver.execute_query(
-        q.MARK_PAGE_FAILED, page_id=page_id, reason=reason[:2000], database_=database
-    )
+def mark_page_failed(db: GraphDB, page_id: str, reason: str) -> None:
+    db.execute_query(q.MARK_PAGE_FAILED, page_id=page_id, reason=reason[:2000])
 
 
-def job_page_progress(driver: Driver, job_id: str, database: str = "neo4j") -> dict[str, int]:
-    records, _, _ = driver.execute_query(
-        q.JOB_PAGE_PROGRESS, job_id=job_id, database_=database, routing_=RoutingControl.READ
+def job_page_progress(db: GraphDB, job_id: str) -> dict[str, int]:
+    records, _, _ = db.execute_query(
+        q.JOB_PAGE_PROGRESS, job_id=job_id, routing_=RoutingControl.READ
     )
     row = records[0].data() if records else {}
     return {k: int(v or 0) for k, v in row.items()}
 
 
 def upsert_illustrations(
-    driver: Driver,
+    db: GraphDB,
     illustrations: Sequence[IllustrationRecord],
     batch: int = 10_000,
-    database: str = "neo4j",
 ) -> None:
     """Write illustrations of many pages at once (no stale-illustration clean-up)."""
     rows = [
@@ -122,7 +109,7 @@ def upsert_illustrations(
         }
         for ill in illustrations
     ]
-    with driver.session(database=database) as session:
+    with db.session() as session:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
             session.execute_write(

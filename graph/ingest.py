@@ -10,8 +10,9 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
+from graph.db import GraphDB
 from graph.illustrations import job_page_progress
 from graph.queries import ingest as q
 from graph.records import IssueRecord, PageRecord
@@ -158,11 +159,10 @@ def _write_issues(tx: ManagedTransaction, corpus: str, issues: Sequence[IssueRec
 
 
 def write_issue(
-    driver: Driver,
+    db: GraphDB,
     corpus: str,
     issue: IssueRecord,
     task: str | None = None,
-    database: str = "neo4j",
 ) -> None:
     """Write one harvested manifest and, in the same transaction, mark its task done."""
 
@@ -178,39 +178,35 @@ def write_issue(
                 issue_id=issue.id,
             ).consume()
 
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.execute_write(work)
 
 
-def write_issues(
-    driver: Driver, corpus: str, issues: Sequence[IssueRecord], database: str = "neo4j"
-) -> None:
+def write_issues(db: GraphDB, corpus: str, issues: Sequence[IssueRecord]) -> None:
     """Bulk path: several manifests in one transaction (all or none), a few queries in all."""
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.execute_write(_write_issues, corpus, issues)
 
 
 def create_job(
-    driver: Driver,
+    db: GraphDB,
     corpus: str,
     job_id: str,
     kind: str = "ingest",
     segmenter: str | None = None,
-    database: str = "neo4j",
 ) -> str:
     """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given."""
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         q.CREATE_JOB,
         corpus=corpus,
         job_id=job_id,
         kind=kind,
         segmenter=segmenter,
-        database_=database,
     )
     return records[0]["id"]
 
 
-def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j") -> list[TaskSpec]:
+def add_tasks(db: GraphDB, tasks: Iterable[TaskSpec]) -> list[TaskSpec]:
     """Register tasks; returns only those the job did not know (to be enqueued)."""
     by_job: dict[str, list[TaskSpec]] = {}
     for task in tasks:
@@ -218,7 +214,7 @@ def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j"
     created: list[TaskSpec] = []
     for job_id, specs in by_job.items():
         by_id = {spec.id: spec for spec in specs}
-        records, _, _ = driver.execute_query(
+        records, _, _ = db.execute_query(
             q.ADD_TASKS,
             job_id=job_id,
             tasks=[
@@ -231,66 +227,56 @@ def add_tasks(driver: Driver, tasks: Iterable[TaskSpec], database: str = "neo4j"
                 }
                 for spec in by_id.values()
             ],
-            database_=database,
         )
         created += [by_id[record["id"]] for record in records]
     return created
 
 
-def get_task(driver: Driver, task: str, database: str = "neo4j") -> TaskState | None:
-    records, _, _ = driver.execute_query(
-        q.GET_TASK, task_id=task, database_=database, routing_=RoutingControl.READ
-    )
+def get_task(db: GraphDB, task: str) -> TaskState | None:
+    records, _, _ = db.execute_query(q.GET_TASK, task_id=task, routing_=RoutingControl.READ)
     if not records:
         return None
     return TaskState(**records[0].data())
 
 
-def mark_collection_done(driver: Driver, task: str, members: int, database: str = "neo4j") -> None:
-    driver.execute_query(
+def mark_collection_done(db: GraphDB, task: str, members: int) -> None:
+    db.execute_query(
         q.MARK_TASK_DONE,
         task_id=task,
         kind="collection",
         pages=0,
         members=members,
         issue_id=None,
-        database_=database,
     )
 
 
-def mark_task_failed(driver: Driver, task: str, reason: str, database: str = "neo4j") -> None:
-    driver.execute_query(q.MARK_TASK_FAILED, task_id=task, reason=reason[:2000], database_=database)
+def mark_task_failed(db: GraphDB, task: str, reason: str) -> None:
+    db.execute_query(q.MARK_TASK_FAILED, task_id=task, reason=reason[:2000])
 
 
-def issue_validators(
-    driver: Driver, manifest_uri: str, database: str = "neo4j"
-) -> tuple[str | None, str | None]:
+def issue_validators(db: GraphDB, manifest_uri: str) -> tuple[str | None, str | None]:
     """The ETag and Last-Modified seen at the last harvest of that manifest."""
-    records, _, _ = driver.execute_query(
-        q.ISSUE_VALIDATORS, uri=manifest_uri, database_=database, routing_=RoutingControl.READ
+    records, _, _ = db.execute_query(
+        q.ISSUE_VALIDATORS, uri=manifest_uri, routing_=RoutingControl.READ
     )
     if not records:
         return None, None
     return records[0]["etag"], records[0]["last_modified"]
 
 
-def job_progress(driver: Driver, job_id: str, database: str = "neo4j") -> JobProgress | None:
-    records, _, _ = driver.execute_query(
-        q.JOB_PROGRESS, job_id=job_id, database_=database, routing_=RoutingControl.READ
-    )
+def job_progress(db: GraphDB, job_id: str) -> JobProgress | None:
+    records, _, _ = db.execute_query(q.JOB_PROGRESS, job_id=job_id, routing_=RoutingControl.READ)
     if not records:
         return None
     data = records[0].data()
     data.pop("created")
     # Page counts are derived from the pages themselves, so redelivered messages can't inflate them.
-    data.update(job_page_progress(driver, job_id, database=database))
+    data.update(job_page_progress(db, job_id))
     return JobProgress(**data)
 
 
-def job_failures(
-    driver: Driver, job_id: str, limit: int = 100, database: str = "neo4j"
-) -> list[Failure]:
-    records, _, _ = driver.execute_query(
-        q.JOB_FAILURES, job_id=job_id, limit=limit, database_=database, routing_=RoutingControl.READ
+def job_failures(db: GraphDB, job_id: str, limit: int = 100) -> list[Failure]:
+    records, _, _ = db.execute_query(
+        q.JOB_FAILURES, job_id=job_id, limit=limit, routing_=RoutingControl.READ
     )
     return [Failure(uri=r["uri"], reason=r["reason"]) for r in records]

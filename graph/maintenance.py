@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neo4j import Driver
+from graph.db import GraphDB
 
 # Batched so that a large graph is not deleted in one huge transaction.
 WIPE = """
@@ -11,8 +11,8 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """
 
 
-def wipe_graph(driver: Driver, database: str = "neo4j") -> None:
+def wipe_graph(db: GraphDB) -> None:
     """Delete every node but the schema version (constraints and indexes stay)."""
     # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
-    with driver.session(database=database) as session:
+    with db.session() as session:
         session.run(WIPE).consume()

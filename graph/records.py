@@ -28,7 +28,7 @@ class PlaceRecord:
 class PeriodicalRecord:
     id: str
     title: str
-    rule: str  # which recognition rule produced it (see ingest/periodicals.py)
+    rule: str  # which recognition rule produced it (see ingest/iiif/periodical.py)
     source_uri: str | None = None
 
 

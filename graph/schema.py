@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import schema as q
 
 SCHEMA_VERSION = 3
@@ -34,28 +35,22 @@ def schema_statements() -> list[str]:
     return statements
 
 
-def ensure_schema(driver: Driver, database: str = "neo4j") -> int:
+def ensure_schema(db: GraphDB) -> int:
     """Create constraints and indexes if missing; record the schema version. Safe to repeat."""
     for statement in schema_statements():
-        driver.execute_query(statement, database_=database)
-    records, _, _ = driver.execute_query(
-        q.SET_SCHEMA_VERSION, version=SCHEMA_VERSION, database_=database
-    )
+        db.execute_query(statement)
+    records, _, _ = db.execute_query(q.SET_SCHEMA_VERSION, version=SCHEMA_VERSION)
     return records[0]["version"]
 
 
-def schema_version(driver: Driver, database: str = "neo4j") -> int | None:
-    records, _, _ = driver.execute_query(
-        q.GET_SCHEMA_VERSION, database_=database, routing_=RoutingControl.READ
-    )
+def schema_version(db: GraphDB) -> int | None:
+    records, _, _ = db.execute_query(q.GET_SCHEMA_VERSION, routing_=RoutingControl.READ)
     return records[0]["version"] if records else None
 
 
-def existing_names(driver: Driver, database: str = "neo4j") -> set[str]:
+def existing_names(db: GraphDB) -> set[str]:
     names: set[str] = set()
     for query in (q.LIST_CONSTRAINTS, q.LIST_INDEXES):
-        records, _, _ = driver.execute_query(
-            query, database_=database, routing_=RoutingControl.READ
-        )
+        records, _, _ = db.execute_query(query, routing_=RoutingControl.READ)
         names.update(records[0]["names"])
     return names

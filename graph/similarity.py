@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import similarity as q
 
 EDGE_BATCH = 20_000
@@ -22,49 +23,47 @@ class EdgeSet:
     corpus: str | None
 
 
-def create_edge_set(driver: Driver, edge_set: EdgeSet, database: str = "neo4j") -> None:
-    driver.execute_query(
+def create_edge_set(db: GraphDB, edge_set: EdgeSet) -> None:
+    db.execute_query(
         q.MERGE_EDGE_SET,
         id=edge_set.id,
         model_id=edge_set.model_id,
         k=edge_set.k,
         min_score=edge_set.min_score,
         corpus=edge_set.corpus,
-        database_=database,
     )
 
 
 def write_edges(
-    driver: Driver,
+    db: GraphDB,
     edge_set: str,
     a: Sequence[str],
     b: Sequence[str],
     score: np.ndarray,
     batch: int = EDGE_BATCH,
-    database: str = "neo4j",
 ) -> int:
     """Write edges (a[i], b[i], score[i]) in UNWIND batches; returns the edge set's size."""
     scores = np.round(np.asarray(score, dtype=np.float64), 5).tolist()
     # In id order a batch touches neighbouring index pages and locks each source node once:
     # about 20 % more edges per second than in query order (bench/similarity.py --only-neo4j).
     rows_all = sorted(zip(a, b, scores, strict=True))
-    with driver.session(database=database) as session:
+    with db.session() as session:
         for start in range(0, len(rows_all), batch):
             rows = [list(row) for row in rows_all[start : start + batch]]
             session.execute_write(
                 lambda tx, rows=rows: tx.run(q.WRITE_EDGES, edges=rows, edge_set=edge_set).consume()
             )
-    records, _, _ = driver.execute_query(q.COUNT_EDGES, edge_set=edge_set, database_=database)
+    records, _, _ = db.execute_query(q.COUNT_EDGES, edge_set=edge_set)
     return records[0]["n"]
 
 
 def edges_above(
-    driver: Driver, edge_set: str, min_score: float, database: str = "neo4j"
+    db: GraphDB, edge_set: str, min_score: float
 ) -> tuple[list[str], list[str], np.ndarray]:
     a: list[str] = []
     b: list[str] = []
     scores: list[float] = []
-    with driver.session(database=database, default_access_mode="READ") as session:
+    with db.session(default_access_mode="READ") as session:
         result = session.run(q.EDGES_ABOVE, edge_set=edge_set, min_score=min_score)
         for record in result:
             a.append(record["a"])
@@ -73,45 +72,39 @@ def edges_above(
     return a, b, np.asarray(scores, dtype=np.float32)
 
 
-def latest_edge_set(
-    driver: Driver, corpus: str | None = None, database: str = "neo4j"
-) -> EdgeSet | None:
-    records, _, _ = driver.execute_query(
-        q.LATEST_EDGE_SET, corpus=corpus, database_=database, routing_=RoutingControl.READ
-    )
+def latest_edge_set(db: GraphDB, corpus: str | None = None) -> EdgeSet | None:
+    records, _, _ = db.execute_query(q.LATEST_EDGE_SET, corpus=corpus, routing_=RoutingControl.READ)
     return EdgeSet(**records[0].data()) if records else None
 
 
 def neighbours(
-    driver: Driver, illustration_id: str, edge_set: str, limit: int = 20, database: str = "neo4j"
+    db: GraphDB, illustration_id: str, edge_set: str, limit: int = 20
 ) -> list[tuple[str, float]]:
-    records, _, _ = driver.execute_query(
+    records, _, _ = db.execute_query(
         q.NEIGHBOURS,
         id=illustration_id,
         edge_set=edge_set,
         limit=limit,
-        database_=database,
         routing_=RoutingControl.READ,
     )
     return [(r["id"], r["score"]) for r in records]
 
 
-def mark_edges_done(
-    driver: Driver, ids: Sequence[str], edge_set: str, database: str = "neo4j"
-) -> None:
+def mark_edges_done(db: GraphDB, ids: Sequence[str], edge_set: str) -> None:
     for start in range(0, len(ids), EDGE_BATCH):
-        driver.execute_query(
-            q.MARK_EDGES_DONE, ids=list(ids[start : start + EDGE_BATCH]), edge_set=edge_set,
-            database_=database,
-        )  # fmt: skip
+        db.execute_query(
+            q.MARK_EDGES_DONE,
+            ids=list(ids[start : start + EDGE_BATCH]),
+            edge_set=edge_set,
+        )
 
 
-def edges_pending(
-    driver: Driver, ids: Sequence[str], edge_set: str, database: str = "neo4j"
-) -> list[str]:
+def edges_pending(db: GraphDB, ids: Sequence[str], edge_set: str) -> list[str]:
     """The ids whose neighbours were not computed yet for this edge set."""
-    records, _, _ = driver.execute_query(
-        q.EDGES_PENDING, ids=list(ids), edge_set=edge_set, database_=database,
+    records, _, _ = db.execute_query(
+        q.EDGES_PENDING,
+        ids=list(ids),
+        edge_set=edge_set,
         routing_=RoutingControl.READ,
-    )  # fmt: skip
+    )
     return [r["id"] for r in records]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neo4j import Driver, RoutingControl
+from neo4j import RoutingControl
 
+from graph.db import GraphDB
 from graph.queries import summary as q
 
 
@@ -31,25 +32,21 @@ class TravelledCluster:
     hops: tuple[Hop, ...]
 
 
-def corpus_counts(driver: Driver, corpus: str, database: str = "neo4j") -> dict[str, int]:
-    records, _, _ = driver.execute_query(
-        q.CORPUS_COUNTS, corpus=corpus, database_=database, routing_=RoutingControl.READ
-    )
+def corpus_counts(db: GraphDB, corpus: str) -> dict[str, int]:
+    records, _, _ = db.execute_query(q.CORPUS_COUNTS, corpus=corpus, routing_=RoutingControl.READ)
     return records[0].data() if records else {}
 
 
-def top_clusters(
-    driver: Driver, run_id: str, limit: int = 5, database: str = "neo4j"
-) -> list[TravelledCluster]:
-    records, _, _ = driver.execute_query(
-        q.TOP_CLUSTERS, run_id=run_id, limit=limit, database_=database,
+def top_clusters(db: GraphDB, run_id: str, limit: int = 5) -> list[TravelledCluster]:
+    records, _, _ = db.execute_query(
+        q.TOP_CLUSTERS,
+        run_id=run_id,
+        limit=limit,
         routing_=RoutingControl.READ,
-    )  # fmt: skip
+    )
     out = []
     for r in records:
-        first, _, _ = driver.execute_query(
-            q.FIRST_APPEARANCE, id=r["id"], database_=database, routing_=RoutingControl.READ
-        )
+        first, _, _ = db.execute_query(q.FIRST_APPEARANCE, id=r["id"], routing_=RoutingControl.READ)
         out.append(
             TravelledCluster(
                 id=r["id"],

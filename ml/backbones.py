@@ -26,7 +26,7 @@ import timm
 import torch
 from torch import nn
 
-from ml.descriptors import gem
+from ml.pooling import gem
 
 __all__ = [
     "BACKBONE_NAMES",

@@ -108,17 +108,24 @@ def cluster_key(members: Sequence[Id], threshold: float) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ClusterParams:
+    """How a clustering run cuts the similarity graph; the defaults live here only."""
+
+    threshold: float
+    giant_size: int = 500
+    giant_fraction: float = 0.05
+    threshold_step: float = 0.05
+    max_threshold: float = 0.95
+    min_size: int = 2
+
+
 def cluster(
     ids: Sequence[Id],
     edges: tuple[np.ndarray, np.ndarray, np.ndarray],
-    threshold: float,
-    giant_size: int,
-    giant_fraction: float,
-    threshold_step: float,
-    max_threshold: float,
-    min_size: int = 2,
+    params: ClusterParams,
 ) -> list[ClusterNode]:
-    """Clusters of ``ids`` (positions = edge endpoints) at ``threshold``, giants split inside.
+    """Clusters of ``ids`` (positions = edge endpoints) at the threshold, giants split inside.
 
     ``edges`` is ``(i, j, score)`` as from ``ml.knn.unique_pairs``. A component is a giant when
     it has more than ``giant_size`` members, or more than ``giant_fraction`` of ``len(ids)``
@@ -126,16 +133,17 @@ def cluster(
     Returns top-level clusters (largest first, then by key), each followed by its descendants
     depth first. Components smaller than ``min_size`` (singletons by default) are left out.
     """
-    if threshold_step <= 0:
+    if params.threshold_step <= 0:
         raise ValueError("threshold_step must be > 0")
+    threshold, min_size = params.threshold, params.min_size
     ids = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
     n = len(ids)
     i, j, score = (np.asarray(a) for a in edges)
-    giant = giant_size
-    if giant_fraction > 0:
+    giant = params.giant_size
+    if params.giant_fraction > 0:
         # A fraction of a small corpus is no giant: the fraction rule needs MIN_FRACTION_GIANT.
-        giant = min(giant, max(int(giant_fraction * n), MIN_FRACTION_GIANT))
-    splitter = _Splitter(ids, giant, threshold_step, max_threshold, min_size)
+        giant = min(giant, max(int(params.giant_fraction * n), MIN_FRACTION_GIANT))
+    splitter = _Splitter(ids, giant, params.threshold_step, params.max_threshold, min_size)
     labels = connected_components(n, i, j, score, threshold)
     nodes: list[ClusterNode] = []
     for positions, part_edges in _parts(labels, min_size, giant, i, j, score, threshold):

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 Id = Hashable
 Members = frozenset
@@ -142,6 +142,22 @@ def reapply(
     outcomes = [state.apply(index, decision) for index, decision in enumerate(decisions)]
     clusters = sorted(state.clusters.values(), key=lambda c: (-c.size, c.key))
     return clusters, outcomes
+
+
+Origin = TypeVar("Origin")
+
+
+def majority_origin(
+    members: Iterable[Any], owner: Mapping[Any, Origin], key: Callable[[Origin], str]
+) -> Origin:
+    """The cluster that held most of `members` before curation (ties: the greatest key).
+
+    A curated cluster that matches no previous cluster inherits its place in the tree (parent,
+    level, threshold) from this one.
+    """
+    counts = Counter(key(owner[m]) for m in members if m in owner)
+    best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    return next(cluster for cluster in owner.values() if key(cluster) == best)
 
 
 def curated_key(members: Iterable[Id]) -> str:

@@ -15,30 +15,24 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 import torch
 from PIL import Image
 
+from ml.backbones import IMAGENET_MEAN, IMAGENET_STD, Backbone
 from ml.images import ImageDecodeError
 from ml.images import decode_image as decode_safely
-
-if TYPE_CHECKING:
-    from ml.backbones import Backbone
 
 __all__ = [
     "DescriptorExtractor",
     "Extraction",
     "ImageDecodeError",
     "decode_image",
-    "gem",
     "preprocess",
     "resize_rgb",
 ]
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 Precision = Literal["fp32", "bf16"]
 Item = TypeVar("Item")
@@ -55,11 +49,6 @@ class Extraction:
     vectors: np.ndarray
     indices: tuple[int, ...]
     errors: dict[int, str]
-
-
-def gem(x: torch.Tensor, p: float = 4.0, eps: float = 1e-6, dim: int = -1) -> torch.Tensor:
-    """Generalized mean over ``dim``: (mean(clamp(x, eps)^p))^(1/p)."""
-    return x.clamp(min=eps).pow(p).mean(dim=dim).pow(1.0 / p)
 
 
 def decode_image(data: bytes) -> Image.Image:

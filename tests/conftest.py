@@ -57,15 +57,16 @@ def services(settings: Settings):
 
 
 @pytest.fixture(scope="session")
-def driver(services, settings: Settings):
+def db(services, settings: Settings):
+    """The graph the suite's own Neo4j holds, in the database the settings name."""
     from api.resources import neo4j_connection
-    from graph.db import open_driver
+    from graph.db import open_graph
     from graph.schema import ensure_schema
 
-    driver = open_driver(neo4j_connection(settings))
-    ensure_schema(driver)
-    yield driver
-    driver.close()
+    db = open_graph(neo4j_connection(settings))
+    ensure_schema(db)
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session")
@@ -76,12 +77,12 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture
-def clean_graph(driver):
+def clean_graph(db):
     """An empty graph (the test database is the suite's own)."""
     from graph.maintenance import wipe_graph
 
-    wipe_graph(driver)
-    return driver
+    wipe_graph(db)
+    return db
 
 
 @pytest.fixture
@@ -186,3 +187,68 @@ def iiif_image_server(tmp_path_factory):
     server = IiifImageServer(root / "images", root)
     yield server
     server.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Fixtures read the outcome at teardown (see `start_worker`).
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+class WorkerProcess:
+    """A real `contagions worker` process; its output goes to a log file, not to /dev/null."""
+
+    def __init__(self, queues: tuple[str, ...], env: dict[str, str], log: Path, threads: int):
+        import subprocess
+        import sys
+
+        self.log = log
+        command = [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", str(threads)]
+        if queues:
+            command += ["-Q", ",".join(queues)]
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                command,
+                env=os.environ | env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, sig: int | None = None) -> None:
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig if sig is not None else signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def tail(self, chars: int = 6000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+@pytest.fixture
+def start_worker(request, tmp_path):
+    """Start real workers: `start_worker("ingest", env={...})`. Stopped after the test; when the
+    test failed, their logs are printed so that a worker crash does not read as a time-out."""
+    started: list[WorkerProcess] = []
+
+    def start(*queues: str, env: dict[str, str] | None = None, threads: int = 1) -> WorkerProcess:
+        log = tmp_path / f"worker-{len(started)}.log"
+        worker = WorkerProcess(queues, env or {}, log, threads)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for n, worker in enumerate(started):
+            print(f"\n----- worker {n} ({worker.log}) -----\n{worker.tail()}")

@@ -36,15 +36,11 @@ def embed_batch(illustration_ids: list[str]) -> None:
         log.info("%d illustrations wait for a descriptor model: %s", len(illustration_ids), exc)
         return
     outcome = index_illustrations(
-        runtime.driver,
-        runtime.fetcher,
-        runtime.image_cache,
-        runtime.extractor,
-        pca,
-        runtime.vector_store,
         illustration_ids,
-        runtime.crop_limits_for(pca),
-        runtime.database,
+        source=runtime.crop_source(runtime.crop_limits_for(pca)),
+        extractor=runtime.extractor,
+        pca=pca,
+        store=runtime.vector_store,
     )
     if outcome.failed:
         log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)

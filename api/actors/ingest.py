@@ -18,12 +18,11 @@ def enqueue_tasks(task_ids: list[str]) -> None:
 def harvest_task(task_id: str) -> None:
     runtime = get_runtime()
     outcome = process_task(
-        runtime.driver,
-        runtime.fetcher,
+        runtime.db,
         task_id,
+        fetcher=runtime.fetcher,
         enqueue=enqueue_tasks,
         max_depth=runtime.settings.ingest.max_collection_depth,
-        database=runtime.database,
     )
     if outcome.page_ids:
         from api.actors.pages import enqueue_pages

@@ -18,13 +18,12 @@ def enqueue_pages(page_ids: list[str], segmenter: str, batch_size: int) -> None:
 def segment_page_batch(page_ids: list[str], segmenter: str) -> None:
     runtime = get_runtime()
     outcomes = segment_pages(
-        runtime.driver,
-        runtime.fetcher,
-        runtime.segmenter(segmenter),
+        runtime.db,
         page_ids,
-        runtime.page_limits,
-        runtime.image_cache,
-        runtime.database,
+        fetcher=runtime.fetcher,
+        segmenter=runtime.segmenter(segmenter),
+        limits=runtime.page_limits,
+        cache=runtime.image_cache,
     )
     illustration_ids = [i for outcome in outcomes for i in outcome.illustration_ids]
     removed = [i for outcome in outcomes for i in outcome.removed_ids]

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from api.cli.common import fail, load_settings
+from ml.segment.registry import SEGMENTER_NAMES
 
 
 def _runtime():
@@ -18,9 +19,7 @@ def _runtime():
 
 @click.command("segment")
 @click.option("--corpus", required=True)
-@click.option(
-    "--segmenter", type=click.Choice(["whole", "annotations", "layout", "sheets", "docextractor"])
-)
+@click.option("--segmenter", type=click.Choice(SEGMENTER_NAMES))
 @click.option("--all", "everything", is_flag=True, help="Also pages already segmented.")
 def segment_command(corpus: str, segmenter: str | None, everything: bool) -> None:
     """Queue the corpus's pages for segmentation (the `pages` workers do it)."""
@@ -29,7 +28,7 @@ def segment_command(corpus: str, segmenter: str | None, everything: bool) -> Non
 
     runtime = _runtime()
     settings = runtime.settings
-    ids = page_ids_of_corpus(runtime.driver, corpus, only_pending=not everything)
+    ids = page_ids_of_corpus(runtime.db, corpus, only_pending=not everything)
     enqueue_pages(ids, segmenter or settings.segmenter.default, settings.ingest.page_batch_size)
     click.echo(f"{len(ids)} pages queued for segmentation")
 
@@ -61,14 +60,18 @@ def pca_fit(sample_size: int, corpus: str | None, extra: Path | None) -> None:
         fail(str(exc))
     if choice.fallback_reason:
         click.secho(f"{choice.fallback_reason}\n→ using {choice.backbone.name}", fg="yellow")
-    ids = sample_illustrations(runtime.driver, sample_size, corpus)
+    ids = sample_illustrations(runtime.db, sample_size, corpus)
     started = time.monotonic()
     try:
         pca_model, record = fit_pca(
-            runtime.driver, runtime.fetcher, runtime.image_cache, runtime.extractor, ids,
-            extra_images(extra), settings.model.dim, settings.model.whitening_power,
-            settings.data_dir.resolve() / "models", runtime.crop_limits,
-        )  # fmt: skip
+            ids,
+            source=runtime.crop_source(runtime.crop_limits),
+            extractor=runtime.extractor,
+            extra=extra_images(extra),
+            dim=settings.model.dim,
+            power=settings.model.whitening_power,
+            artifact_dir=settings.data_dir.resolve() / "models",
+        )
     except NoDescriptorModelError as exc:
         fail(str(exc))
     click.echo(
@@ -93,7 +96,7 @@ def index_command(corpus: str | None, reindex: bool, in_process: bool, batch: in
         pca_model, record = runtime.embedder()
     except NoDescriptorModelError as exc:
         fail(str(exc))
-    ids = illustrations_to_index(runtime.driver, record.id, corpus, everything=reindex)
+    ids = illustrations_to_index(runtime.db, record.id, corpus, everything=reindex)
     if not in_process:
         from api.actors.gpu import enqueue_descriptors
 
@@ -104,10 +107,12 @@ def index_command(corpus: str | None, reindex: bool, in_process: bool, batch: in
     with click.progressbar(length=len(ids), label=f"indexing with {record.id}") as bar:
         for start in range(0, len(ids), batch):
             outcome = index_illustrations(
-                runtime.driver, runtime.fetcher, runtime.image_cache, runtime.extractor,
-                pca_model, runtime.vector_store, ids[start : start + batch],
-                runtime.crop_limits_for(pca_model),
-            )  # fmt: skip
+                ids[start : start + batch],
+                source=runtime.crop_source(runtime.crop_limits_for(pca_model)),
+                extractor=runtime.extractor,
+                pca=pca_model,
+                store=runtime.vector_store,
+            )
             failed += len(outcome.failed)
             bar.update(len(ids[start : start + batch]))
     click.echo(f"{len(ids) - failed} indexed, {failed} failed")
@@ -135,10 +140,15 @@ def similarity_command(
         fail(str(exc))
     started = time.monotonic()
     build = build_edges(
-        runtime.driver, runtime.vector_store, record, k or settings.similarity.k,
-        min_score if min_score is not None else settings.similarity.min_score, corpus,
-        has_gpu=torch.cuda.is_available(), method=method,
-    )  # fmt: skip
+        runtime.db,
+        store=runtime.vector_store,
+        model=record,
+        k=k or settings.similarity.k,
+        min_score=min_score if min_score is not None else settings.similarity.min_score,
+        corpus=corpus,
+        has_gpu=torch.cuda.is_available(),
+        method=method,
+    )
     click.echo(
         f"edge set {build.edge_set.id} ({build.method}): {build.queried} illustrations queried, "
         f"{build.edges_written} edges written, {build.total_edges} in the set "
@@ -155,32 +165,22 @@ def similarity_command(
 @click.option("--edge-set", help="Default: the latest edge set (of the corpus).")
 def cluster_command(threshold: float | None, corpus: str | None, edge_set: str | None) -> None:
     """Connected components of the similarity graph at a threshold, curated, with flows."""
-    from api.pipeline.clustering import ClusterParams, run_clustering
-    from graph.descriptors import model_by_id
+    from api.pipeline.clustering import params_from_settings, run_clustering
     from graph.errors import ValidationError
     from graph.similarity import latest_edge_set
-    from ml.clustering import calibrated_threshold
 
     settings = load_settings()
     runtime = _runtime()
-    chosen = latest_edge_set(runtime.driver, corpus)
+    chosen = latest_edge_set(runtime.db, corpus)
     if edge_set is not None and (chosen is None or chosen.id != edge_set):
         fail(f"edge set {edge_set!r} is not the latest of that corpus")
     if chosen is None:
         fail("no similarity edges yet: run `contagions similarity` first")
-    similarity = settings.similarity
-    model = model_by_id(runtime.driver, chosen.model_id)
-    params = ClusterParams(
-        threshold=calibrated_threshold(
-            threshold if threshold is not None else similarity.cluster_threshold,
-            model.backbone if model else "",
-        ),
-        giant_size=similarity.giant_size,
-        giant_fraction=similarity.giant_fraction,
-        threshold_step=similarity.threshold_step,
+    params = params_from_settings(
+        runtime.db, similarity=settings.similarity, edge_set=chosen, threshold=threshold
     )
     try:
-        result = run_clustering(runtime.driver, chosen, params)
+        result = run_clustering(runtime.db, edge_set=chosen, params=params)
     except ValidationError as exc:
         fail(str(exc))
     orphaned = sum(o.status == "orphaned" for o in result.outcomes)

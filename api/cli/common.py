@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -13,6 +14,6 @@ def load_settings() -> Settings:
     return get_settings()
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.secho(message, fg="red", err=True)
     sys.exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from api.cli.common import fail, load_settings
+from ml.segment.registry import SEGMENTER_NAMES
 
 
 @click.command("ingest")
@@ -15,7 +16,7 @@ from api.cli.common import fail, load_settings
 @click.option("--corpus", required=True, help="Corpus name (created if new).")
 @click.option(
     "--segmenter",
-    type=click.Choice(["whole", "annotations", "layout", "sheets", "docextractor"]),
+    type=click.Choice(SEGMENTER_NAMES),
     help="How pages become illustrations for this corpus (default: settings).",
 )
 @click.option("--wait/--no-wait", default=True, help="Follow progress until the job ends.")
@@ -33,22 +34,21 @@ def ingest_command(corpus_file: Path, corpus: str, segmenter: str | None, wait: 
     resources = Resources.open(settings)
     try:
         job_id = start_ingest(
-            resources.driver,
-            corpus,
-            uris,
-            enqueue_tasks,
+            resources.db,
+            corpus=corpus,
+            uris=uris,
+            enqueue=enqueue_tasks,
             segmenter=segmenter,
-            database=settings.neo4j.database,
         )
         click.echo(f"ingest job {job_id}: {len(uris)} URIs queued for corpus {corpus!r}")
         if wait:
             from api.progress import follow_job
 
-            progress = follow_job(resources.driver, job_id, settings.neo4j.database)
+            progress = follow_job(resources.db, job_id)
             if progress.failed:
                 from graph.ingest import job_failures
 
-                for failure in job_failures(resources.driver, job_id, limit=20):
+                for failure in job_failures(resources.db, job_id, limit=20):
                     click.secho(f"  failed: {failure.uri}\n          {failure.reason}", fg="yellow")
     finally:
         resources.close()
@@ -66,11 +66,11 @@ def job_command(job_id: str) -> None:
     settings = load_settings()
     resources = Resources.open(settings)
     try:
-        progress = job_progress(resources.driver, job_id)
+        progress = job_progress(resources.db, job_id)
         if progress is None:
             fail(f"no ingest job {job_id!r}")
         report = dataclasses.asdict(progress)
-        report["failures"] = [dataclasses.asdict(f) for f in job_failures(resources.driver, job_id)]
+        report["failures"] = [dataclasses.asdict(f) for f in job_failures(resources.db, job_id)]
     finally:
         resources.close()
     click.echo(json.dumps(report, indent=2))

@@ -26,7 +26,7 @@ def metadata_export(out: Path, corpus: str | None) -> None:
     resources = Resources.open(load_settings())
     try:
         with out.open("w", newline="", encoding="utf-8") as handle:
-            count = export_csv(resources.driver, handle, corpus)
+            count = export_csv(resources.db, handle, corpus=corpus)
     finally:
         resources.close()
     click.echo(f"{count} issues written to {out}")
@@ -41,7 +41,7 @@ def metadata_import(source: Path) -> None:
 
     resources = Resources.open(load_settings())
     try:
-        report = import_csv(resources.driver, source)
+        report = import_csv(resources.db, source)
     finally:
         resources.close()
     click.echo(

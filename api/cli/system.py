@@ -75,7 +75,7 @@ def schema_command() -> None:
     settings = load_settings()
     resources = Resources.open(settings)
     try:
-        version = ensure_schema(resources.driver, settings.neo4j.database)
+        version = ensure_schema(resources.db)
     except Exception as exc:
         fail(f"could not create the graph schema: {GraphUnavailableError(exc)}")
     finally:
@@ -142,7 +142,7 @@ def status_command() -> None:
     settings = load_settings()
     resources = Resources.open(settings)
     try:
-        health = check_all(settings, resources.driver)
+        health = check_all(settings, resources.db)
     finally:
         resources.close()
     click.echo(json.dumps(health.as_dict(), indent=2))

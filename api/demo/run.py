@@ -84,12 +84,11 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
     """The main job; `pca_extra` non-source crops join the PCA sample (fewer: faster, coarser)."""
     from api.actors.gpu import enqueue_descriptors
     from api.actors.ingest import enqueue_tasks
-    from api.pipeline.clustering import ClusterParams, run_clustering
+    from api.pipeline.clustering import params_from_settings, run_clustering
     from api.pipeline.index import fit_pca
     from api.pipeline.ingest import start_ingest
     from api.pipeline.similarity import build_edges
     from graph.descriptors import illustrations_to_index, sample_illustrations
-    from ml.clustering import calibrated_threshold
 
     started = time.monotonic()
     settings = runtime.settings
@@ -100,15 +99,17 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
     collection = serve(runtime, out)
     console.print(f"sample press served as IIIF: {collection}")
 
-    driver = runtime.driver
-    job_id = start_ingest(driver, demo.corpus, [collection], enqueue_tasks, segmenter="layout")
+    db = runtime.db
+    job_id = start_ingest(
+        db, corpus=demo.corpus, uris=[collection], enqueue=enqueue_tasks, segmenter="layout"
+    )
 
     def harvested() -> tuple[int, int]:
-        p = job_progress(driver, job_id)
+        p = job_progress(db, job_id)
         return p.done + p.failed, p.total
 
     def segmented() -> tuple[int, int]:
-        p = job_progress(driver, job_id)
+        p = job_progress(db, job_id)
         return p.pages_segmented + p.pages_failed, p.pages
 
     follow("harvesting manifests", harvested)
@@ -120,37 +121,40 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
         console.print(f"[yellow]→ descriptors from the packaged, ImageNet-trained "
                       f"{choice.backbone.name} backbone[/yellow]")  # fmt: skip
     with console.status(f"fitting the PCA whitening on {choice.backbone.name} descriptors…"):
-        sample = sample_illustrations(driver, 20_000, demo.corpus)
-        extra = pca_extra_images(pca_extra, demo.seed)
+        sample = sample_illustrations(db, 20_000, demo.corpus)
         _, record = fit_pca(
-            driver, runtime.fetcher, runtime.image_cache, runtime.extractor, sample,
-            extra, settings.model.dim, settings.model.whitening_power,
-            settings.data_dir.resolve() / "models", runtime.crop_limits,
-        )  # fmt: skip
+            sample,
+            source=runtime.crop_source(runtime.crop_limits),
+            extractor=runtime.extractor,
+            extra=pca_extra_images(pca_extra, demo.seed),
+            dim=settings.model.dim,
+            power=settings.model.whitening_power,
+            artifact_dir=settings.data_dir.resolve() / "models",
+        )
     console.print(f"descriptor model {record.id}: {record.backbone} → {record.dim}-d PCA, "
                   f"fitted on {record.sample_size} images")  # fmt: skip
-    enqueue_descriptors(illustrations_to_index(driver, record.id, demo.corpus))
+    enqueue_descriptors(illustrations_to_index(db, record.id, demo.corpus))
 
     def indexed() -> tuple[int, int]:
-        total, done, failed = index_progress(driver, demo.corpus, record.id)
+        total, done, failed = index_progress(db, demo.corpus, record.id)
         return done + failed, total
 
     follow("indexing illustrations", indexed)
     runtime.embedder()  # opens the model's collection in this process
     with console.status("building the similarity graph…"):
         edges = build_edges(
-            driver, runtime.vector_store, record, settings.similarity.k,
-            settings.similarity.min_score, demo.corpus,
-        )  # fmt: skip
-    similarity = settings.similarity
-    params = ClusterParams(
-        threshold=calibrated_threshold(similarity.cluster_threshold, record.backbone),
-        giant_size=similarity.giant_size,
-        giant_fraction=similarity.giant_fraction,
-        threshold_step=similarity.threshold_step,
+            db,
+            store=runtime.vector_store,
+            model=record,
+            k=settings.similarity.k,
+            min_score=settings.similarity.min_score,
+            corpus=demo.corpus,
+        )
+    params = params_from_settings(
+        db, similarity=settings.similarity, edge_set=edges.edge_set, threshold=None
     )
     with console.status("clustering…"):
-        result = run_clustering(driver, edges.edge_set, params)
+        result = run_clustering(db, edge_set=edges.edge_set, params=params)
     return DemoResult(job_id, result.run_id, record.id, record.backbone, params.threshold,
                       time.monotonic() - started)  # fmt: skip
 
@@ -159,7 +163,7 @@ def print_summary(runtime: Runtime, result: DemoResult) -> None:
     from graph.summary import corpus_counts, top_clusters
 
     settings = runtime.settings
-    counts = corpus_counts(runtime.driver, settings.demo.corpus)
+    counts = corpus_counts(runtime.db, settings.demo.corpus)
     console.rule("[bold]contagions: the sample press")
     console.print(
         f"{counts['periodicals']} periodicals, {counts['issues']} issues, {counts['pages']} pages, "
@@ -168,7 +172,7 @@ def print_summary(runtime: Runtime, result: DemoResult) -> None:
         f"{result.threshold:g}; {result.seconds:.0f}s in all"
     )
     console.print("\n[bold]Clusters that travelled furthest[/bold] (by number of countries)")
-    top = top_clusters(runtime.driver, result.run_id, limit=5)
+    top = top_clusters(runtime.db, result.run_id, limit=5)
     for cluster in top:
         console.print(
             f"• {cluster.id.split(':')[-1]}: {cluster.size} printings in {cluster.places} places, "

@@ -53,8 +53,7 @@ class Periodical:
         first = page_size(first)
         start = decode_cursor(after)
         page = await run_in_threadpool(
-            explore.issue_page, info.context.resources.driver, str(self.id), first, start,
-            info.context.resources.settings.neo4j.database,
+            explore.issue_page, info.context.resources.db, str(self.id), first, start,
         )  # fmt: skip
         total = self.issue_count
 
@@ -83,8 +82,7 @@ class CatalogueQuery:
     ) -> list[Periodical]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.periodicals, info.context.resources.driver, corpus, _limit(limit), None,
-            info.context.resources.settings.neo4j.database,
+            explore.periodicals, info.context.resources.db, corpus, _limit(limit), None,
         )  # fmt: skip
         return [Periodical.from_summary(p) for p in rows]
 
@@ -92,8 +90,7 @@ class CatalogueQuery:
     async def periodical(self, info: Info, id: strawberry.ID) -> Periodical | None:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.periodicals, info.context.resources.driver, None, 1, str(id),
-            info.context.resources.settings.neo4j.database,
+            explore.periodicals, info.context.resources.db, None, 1, str(id),
         )  # fmt: skip
         return Periodical.from_summary(rows[0]) if rows else None
 
@@ -103,9 +100,8 @@ class CatalogueQuery:
     ) -> list[Place]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.places, info.context.resources.driver,
+            explore.places, info.context.resources.db,
             country.upper() if country else None, _limit(limit),
-            info.context.resources.settings.neo4j.database,
         )  # fmt: skip
         return [Place.from_summary(p) for p in rows]
 
@@ -113,8 +109,7 @@ class CatalogueQuery:
     async def countries(self, info: Info) -> list[Country]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.countries, info.context.resources.driver,
-            info.context.resources.settings.neo4j.database,
+            explore.countries, info.context.resources.db,
         )  # fmt: skip
         return [Country(code=c.code, name=c.name, place_count=c.places, issue_count=c.issues)
                 for c in rows]  # fmt: skip

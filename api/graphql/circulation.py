@@ -98,8 +98,8 @@ class CirculationQuery:
             max_lag_days=where.max_lag_days,
         )
         rows = await run_in_threadpool(
-            explore.flows, info.context.resources.driver, run_id, conditions,
-            min(max(limit, 1), MAX_FLOWS), info.context.resources.settings.neo4j.database,
+            explore.flows, info.context.resources.db, run_id, conditions,
+            min(max(limit, 1), MAX_FLOWS),
         )  # fmt: skip
         return [Flow.from_aggregate(f) for f in rows]
 
@@ -125,8 +125,8 @@ class CirculationQuery:
         if run_id is None:
             return []
         rows = await run_in_threadpool(
-            explore.reached_within, info.context.resources.driver, run_id, origin, destination,
-            years, origin_level, 1000, info.context.resources.settings.neo4j.database,
+            explore.reached_within, info.context.resources.db, run_id, origin, destination,
+            years, origin_level, 1000,
         )  # fmt: skip
         return [Reach(origin_date=r.origin_date, arrival_date=r.arrival_date,
                       lag_days=r.lag_days, cluster_id=r.cluster_id) for r in rows]  # fmt: skip

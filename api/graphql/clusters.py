@@ -118,21 +118,18 @@ class ClusterQuery:
         sort = sort or ClusterSort()
         conditions = cluster_filter(where)
         run_id = await run_or_latest(info, run)
-        driver = info.context.resources.driver
-        database = info.context.resources.settings.neo4j.database
+        db = info.context.resources.db
 
         async def count() -> int:
             if run_id is None:
                 return 0
-            return await run_in_threadpool(
-                explore.cluster_count, driver, run_id, conditions, database
-            )
+            return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
 
         if run_id is None:
             return connection([], False, count)
         page = await run_in_threadpool(
-            explore.cluster_page, driver, run_id, conditions, sort.by.value,
-            sort.direction is SortDirection.DESC, first, start, database,
+            explore.cluster_page, db, run_id, conditions, sort.by.value,
+            sort.direction is SortDirection.DESC, first, start,
         )  # fmt: skip
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count)
@@ -146,7 +143,6 @@ class ClusterQuery:
     async def clustering_runs(self, info: Info, limit: int = 20) -> list[ClusteringRun]:
         require_read(info)
         runs = await run_in_threadpool(
-            explore.runs, info.context.resources.driver, min(max(limit, 1), 500),
-            info.context.resources.settings.neo4j.database,
+            explore.runs, info.context.resources.db, min(max(limit, 1), 500),
         )  # fmt: skip
         return [ClusteringRun.from_summary(r) for r in runs]

@@ -18,5 +18,5 @@ class Context:
 
     @classmethod
     def create(cls, request: HTTPConnection, resources: Resources) -> Context:
-        loaders = Loaders(resources.driver, resources.settings.neo4j.database)
+        loaders = Loaders(resources.db)
         return cls(request=request, resources=resources, loaders=loaders)

@@ -37,7 +37,7 @@ class CorrectionMutation:
         if not date and not place:
             return InvalidInput(message="give a date, a place or both")
         try:
-            await run_in_threadpool(correct_issue, resources.driver, str(id), date, place)
+            await run_in_threadpool(correct_issue, resources.db, str(id), date=date, place=place)
         except CorrectionError as exc:
             return InvalidInput(message=str(exc), field="date" if "date" in str(exc) else "place")
         except NotFoundError as exc:
@@ -55,7 +55,7 @@ class CorrectionMutation:
             return InvalidInput(message="give a title, a place or both")
         try:
             touched = await run_in_threadpool(
-                correct_periodical, resources.driver, str(id), title, place
+                correct_periodical, resources.db, str(id), title=title, place=place
             )
         except CorrectionError as exc:
             return InvalidInput(message=str(exc))

@@ -81,8 +81,7 @@ def _text(value: str, field: str) -> str:
 async def _members(info: Info, cluster_id: str) -> tuple[str, frozenset[str]]:
     try:
         run_id, members = await run_in_threadpool(
-            cluster_repo.cluster_members, info.context.resources.driver, cluster_id,
-            info.context.resources.settings.neo4j.database,
+            cluster_repo.cluster_members, info.context.resources.db, cluster_id,
         )  # fmt: skip
     except NotFoundError as exc:
         raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", id=cluster_id)) from exc
@@ -94,9 +93,8 @@ async def _apply(
 ) -> CurationApplied:
     """Apply and report the changed clusters, or the targets when nothing had to change."""
     applied = await run_in_threadpool(
-        apply_decision, info.context.resources.driver, run_id, decision, DECIDED_BY,
-        info.context.resources.settings.neo4j.database,
-    )  # fmt: skip
+        apply_decision, info.context.resources.db, run_id=run_id, decision=decision, by=DECIDED_BY
+    )
     return CurationApplied(decision_id=strawberry.ID(applied.decision_id), status=applied.status,
                            cluster_ids=applied.cluster_ids or targets)  # fmt: skip
 
@@ -125,10 +123,10 @@ class CurationMutation:
         self,
         info: Info,
         threshold: float,
-        giant_size: int = 500,
-        giant_fraction: float = 0.05,
-        threshold_step: float = 0.05,
-        min_size: int = 2,
+        giant_size: int = ClusterParams.giant_size,
+        giant_fraction: float = ClusterParams.giant_fraction,
+        threshold_step: float = ClusterParams.threshold_step,
+        min_size: int = ClusterParams.min_size,
         corpus: str | None = None,
     ) -> ClusteringResult:
         resources = info.context.resources
@@ -140,8 +138,7 @@ class CurationMutation:
                 or min_size < 1:  # fmt: skip
             return InvalidInput(message="giantSize >= 2, giantFraction in (0, 1], "
                                 "thresholdStep in (0, 1), minSize >= 1")  # fmt: skip
-        database = resources.settings.neo4j.database
-        edge_set = await run_in_threadpool(latest_edge_set, resources.driver, corpus, database)
+        edge_set = await run_in_threadpool(latest_edge_set, resources.db, corpus)
         if edge_set is None:
             return NotFound(message="no similarity edges yet: index the corpus first")
         params = ClusterParams(threshold=threshold, giant_size=giant_size,
@@ -150,11 +147,11 @@ class CurationMutation:
         try:
             # A thread for now; large corpora belong on a worker queue.
             result = await run_in_threadpool(
-                run_clustering, resources.driver, edge_set, params, database
+                run_clustering, resources.db, edge_set=edge_set, params=params
             )
         except ValidationError as exc:
             return InvalidInput(message=str(exc), field="threshold")
-        runs = await run_in_threadpool(explore.runs, resources.driver, 50, database)
+        runs = await run_in_threadpool(explore.runs, resources.db, 50)
         run = next(r for r in runs if r.id == result.run_id)
         return ClusteringStarted(run=ClusteringRun.from_summary(run), clusters=result.clusters,
                                  leaves=result.leaves,
@@ -257,8 +254,7 @@ class CurationMutation:
         except _Refused as refused:
             return refused.result
         found = await run_in_threadpool(
-            explore.flag_illustration, info.context.resources.driver, str(id), reason, flagged,
-            info.context.resources.settings.neo4j.database,
+            explore.flag_illustration, info.context.resources.db, str(id), reason, flagged,
         )  # fmt: skip
         if not found:
             return NotFound(message=f"no illustration {str(id)!r}", id=str(id))

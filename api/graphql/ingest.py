@@ -58,10 +58,10 @@ class IngestJob:
 
     @strawberry.field
     def failures(self, info: Info, limit: int = 100) -> list[IngestFailure]:
-        driver = info.context.resources.driver
+        db = info.context.resources.db
         return [
             IngestFailure(uri=f.uri, reason=f.reason)
-            for f in ingest.job_failures(driver, str(self.id), limit=min(limit, 1000))
+            for f in ingest.job_failures(db, str(self.id), limit=min(limit, 1000))
         ]
 
     @classmethod
@@ -96,14 +96,12 @@ AddManifestsResult = Annotated[
 class IngestQuery:
     @strawberry.field
     async def corpora(self, info: Info) -> list[Corpus]:
-        records = await run_in_threadpool(corpora.list_corpora, info.context.resources.driver)
+        records = await run_in_threadpool(corpora.list_corpora, info.context.resources.db)
         return [Corpus.from_record(r) for r in records]
 
     @strawberry.field
     async def ingest_job(self, info: Info, id: strawberry.ID) -> IngestJob | None:
-        progress = await run_in_threadpool(
-            ingest.job_progress, info.context.resources.driver, str(id)
-        )
+        progress = await run_in_threadpool(ingest.job_progress, info.context.resources.db, str(id))
         return IngestJob.from_progress(progress) if progress else None
 
 
@@ -128,7 +126,7 @@ class IngestMutation:
             known = ", ".join(SEGMENTER_NAMES)
             return InvalidInput(message=f"unknown segmenter; known: {known}", field="segmenter")
         record = await run_in_threadpool(
-            corpora.create_corpus, info.context.resources.driver, name.strip(), segmenter
+            corpora.create_corpus, info.context.resources.db, name.strip(), segmenter
         )
         return Corpus.from_record(record)
 
@@ -149,9 +147,9 @@ class IngestMutation:
         if bad:
             return InvalidInput(message=f"not an http(s) URI: {bad[0][:200]}", field="uris")
         job_id = await run_in_threadpool(
-            start_ingest, resources.driver, corpus.strip(), clean, enqueue_tasks
+            start_ingest, resources.db, corpus=corpus.strip(), uris=clean, enqueue=enqueue_tasks
         )
-        progress = await run_in_threadpool(ingest.job_progress, resources.driver, job_id)
+        progress = await run_in_threadpool(ingest.job_progress, resources.db, job_id)
         if progress is None:
             return NotFound(message="job vanished", id=job_id)
         return IngestJob.from_progress(progress)

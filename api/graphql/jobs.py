@@ -25,9 +25,7 @@ class JobSubscription:
         require_read(info)
         resources = info.context.resources
         while True:
-            progress = await run_in_threadpool(
-                ingest.job_progress, resources.driver, str(id), resources.settings.neo4j.database
-            )
+            progress = await run_in_threadpool(ingest.job_progress, resources.db, str(id))
             yield IngestJob.from_progress(progress) if progress else None
             if progress is None or progress.finished:
                 return

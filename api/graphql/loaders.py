@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from neo4j import Driver
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
 from graph import clusters as cluster_repo
 from graph import explore
+from graph.db import GraphDB
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -26,42 +26,39 @@ def _loader(fetch: Callable[[list[K]], Sequence[V]]) -> DataLoader[K, V]:
 
 @dataclass
 class Loaders:
-    driver: Driver
-    database: str = "neo4j"
+    db: GraphDB
     _latest_run: dict[str | None, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        d, db = self.driver, self.database
-        self.cluster = _loader(lambda ids: _pick(explore.clusters_by_ids(d, ids, db), ids))
-        self.children = _loader(lambda ids: _pick(explore.children_of(d, ids, db), ids, []))
-        self.members = _loader(lambda keys: explore.member_pages(d, keys, db))
-        self.illustration = _loader(
-            lambda ids: _pick(explore.illustrations_by_ids(d, ids, db), ids)
-        )
-        self.appearances = _loader(lambda ids: _pick(explore.appearances_of(d, ids, db), ids, []))
-        self.hops = _loader(lambda ids: _pick(explore.hops_of(d, ids, db), ids, []))
+        d = self.db
+        self.cluster = _loader(lambda ids: _pick(explore.clusters_by_ids(d, ids), ids))
+        self.children = _loader(lambda ids: _pick(explore.children_of(d, ids), ids, []))
+        self.members = _loader(lambda keys: explore.member_pages(d, keys))
+        self.illustration = _loader(lambda ids: _pick(explore.illustrations_by_ids(d, ids), ids))
+        self.appearances = _loader(lambda ids: _pick(explore.appearances_of(d, ids), ids, []))
+        self.hops = _loader(lambda ids: _pick(explore.hops_of(d, ids), ids, []))
         self.neighbours = _loader(self._neighbours)
         self.leaf_cluster = _loader(self._leaf_clusters)
-        self.issue = _loader(lambda ids: _pick(explore.issues_by_ids(d, ids, db), ids))
-        self.place = _loader(lambda ids: _pick(explore.places_by_ids(d, ids, db), ids))
+        self.issue = _loader(lambda ids: _pick(explore.issues_by_ids(d, ids), ids))
+        self.place = _loader(lambda ids: _pick(explore.places_by_ids(d, ids), ids))
 
     async def latest_run(self, corpus: str | None = None) -> str | None:
         if corpus not in self._latest_run:
             self._latest_run[corpus] = await run_in_threadpool(
-                cluster_repo.latest_run_id, self.driver, corpus, self.database
+                cluster_repo.latest_run_id, self.db, corpus
             )
         return self._latest_run[corpus]
 
     def _neighbours(self, keys: list[tuple[str, int]]) -> list[list[tuple[str, float]]]:
         limit = max(k for _, k in keys)
-        found = explore.neighbours_of(self.driver, [i for i, _ in keys], limit, None, self.database)
+        found = explore.neighbours_of(self.db, [i for i, _ in keys], limit, None)
         return [found[i][:k] for i, k in keys]
 
     def _leaf_clusters(self, keys: list[tuple[str, str]]) -> list[str | None]:
         by_run: dict[str, dict[str, str]] = {}
         for run_id in {run for _, run in keys}:
             ids = [i for i, run in keys if run == run_id]
-            by_run[run_id] = explore.leaf_clusters_of(self.driver, ids, run_id, self.database)
+            by_run[run_id] = explore.leaf_clusters_of(self.db, ids, run_id)
         return [by_run[run].get(i) for i, run in keys]
 
 

@@ -213,8 +213,7 @@ class SearchQuery:
         except SearchUnavailableError as exc:
             return SearchUnavailable(message=str(exc))
         flagged = await run_in_threadpool(
-            explore.flagged_among, info.context.resources.driver, [h.id for h in hits],
-            info.context.resources.settings.neo4j.database,
+            explore.flagged_among, info.context.resources.db, [h.id for h in hits],
         )  # fmt: skip
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(

@@ -20,5 +20,5 @@ class About:
 class SystemQuery:
     @strawberry.field(description="Software version and the graph's schema version.")
     def about(self, info: Info) -> About:
-        driver = info.context.resources.driver
-        return About(version=version("contagions"), schema_version=schema_version(driver))
+        db = info.context.resources.db
+        return About(version=version("contagions"), schema_version=schema_version(db))

@@ -10,32 +10,41 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from neo4j import Driver
 
 from api.pipeline.curation import decisions_from_rows
+from api.pipeline.flows import write_flows
+from api.settings import SimilaritySettings
 from graph import clusters as repo
+from graph.db import GraphDB
+from graph.descriptors import model_by_id
 from graph.errors import ValidationError
-from graph.records import AppearanceRow, ClusterRow, FlowRow
+from graph.records import ClusterRow
 from graph.similarity import EdgeSet, edges_above
-from ml.circulation import Appearance, circulation
-from ml.clustering import ClusterNode, cluster
-from ml.curation import CuratedCluster, Outcome, reapply
+from ml.clustering import ClusterNode, ClusterParams, calibrated_threshold, cluster
+from ml.curation import Outcome, majority_origin, reapply
+
+__all__ = ["ClusterParams", "RunResult", "params_from_settings", "run_clustering"]
 
 
-@dataclass(frozen=True)
-class ClusterParams:
-    threshold: float
-    giant_size: int = 500
-    giant_fraction: float = 0.05
-    threshold_step: float = 0.05
-    max_threshold: float = 0.95
-    min_size: int = 2
+def params_from_settings(
+    db: GraphDB, *, similarity: SimilaritySettings, edge_set: EdgeSet, threshold: float | None
+) -> ClusterParams:
+    """A run's parameters: the giant rules from settings; the threshold given, else the
+    settings', else the one calibrated for the backbone of the edge set's descriptor model."""
+    model = model_by_id(db, edge_set.model_id)
+    return ClusterParams(
+        threshold=calibrated_threshold(
+            threshold if threshold is not None else similarity.cluster_threshold,
+            model.backbone if model else "",
+        ),
+        giant_size=similarity.giant_size,
+        giant_fraction=similarity.giant_fraction,
+        threshold_step=similarity.threshold_step,
+    )
 
 
 @dataclass(frozen=True)
@@ -58,48 +67,33 @@ def validate(params: ClusterParams, edge_set: EdgeSet) -> None:
         )
 
 
-def run_clustering(
-    driver: Driver,
-    edge_set: EdgeSet,
-    params: ClusterParams,
-    database: str = "neo4j",
-) -> RunResult:
+def run_clustering(db: GraphDB, *, edge_set: EdgeSet, params: ClusterParams) -> RunResult:
     validate(params, edge_set)
-    a, b, scores = edges_above(driver, edge_set.id, params.threshold, database)
+    a, b, scores = edges_above(db, edge_set.id, params.threshold)
     ids = sorted(set(a) | set(b))
     position = {illustration: n for n, illustration in enumerate(ids)}
     i = np.fromiter((position[x] for x in a), dtype=np.int64, count=len(a))
     j = np.fromiter((position[x] for x in b), dtype=np.int64, count=len(b))
-    nodes = cluster(
-        ids,
-        (i, j, scores),
-        params.threshold,
-        params.giant_size,
-        params.giant_fraction,
-        params.threshold_step,
-        params.max_threshold,
-        params.min_size,
-    )
+    nodes = cluster(ids, (i, j, scores), params)
     run_id = f"run_{uuid.uuid4().hex[:12]}"
-    decisions = decisions_from_rows(repo.list_decisions(driver, database))
+    decisions = decisions_from_rows(repo.list_decisions(db))
     rows, outcomes = cluster_rows(run_id, nodes, decisions)
 
     repo.create_run(
-        driver,
+        db,
         repo.RunRecord(
             id=run_id,
             threshold=params.threshold,
-            params=json.dumps(params.__dict__, sort_keys=True),
+            params=json.dumps(asdict(params), sort_keys=True),
             edge_set=edge_set.id,
             corpus=edge_set.corpus,
             model_id=edge_set.model_id,
         ),
-        database,
     )
-    repo.write_clusters(driver, run_id, rows, database)
-    repo.refresh_stats(driver, [r.id for r in rows], database)
-    flows = write_flows(driver, run_id, [r.id for r in rows if r.leaf], database)
-    summary = repo.run_summary(driver, run_id, database)
+    repo.write_clusters(db, run_id, rows)
+    repo.refresh_stats(db, [r.id for r in rows])
+    flows = write_flows(db, run_id=run_id, cluster_ids=[r.id for r in rows if r.leaf])
+    summary = repo.run_summary(db, run_id)
     return RunResult(
         run_id=run_id,
         clusters=summary["clusters"],
@@ -119,7 +113,7 @@ def cluster_rows(
 ) -> tuple[list[ClusterRow], list[Outcome]]:
     """Rows to write: the component tree, with its leaves replaced by their curated versions."""
     by_key = {node.key: node for node in nodes}
-    level = {}
+    level: dict[str, int] = {}
     for node in nodes:  # parents come before their children
         level[node.key] = 0 if node.parent_key is None else level[node.parent_key] + 1
     leaves = [node for node in nodes if not node.children]
@@ -140,7 +134,7 @@ def cluster_rows(
         if node.children
     ]
     for item in curated:
-        origin = by_key.get(item.key) or _majority_leaf(item, owner)
+        origin = by_key.get(item.key) or majority_origin(item.members, owner, _key)
         rows.append(
             ClusterRow(
                 id=cluster_id(run_id, item.key),
@@ -159,43 +153,5 @@ def cluster_rows(
     return rows, outcomes
 
 
-def _majority_leaf(item: CuratedCluster, owner: dict) -> ClusterNode:
-    counts = Counter(owner[m].key for m in item.members if m in owner)
-    key = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
-    return next(leaf for leaf in owner.values() if leaf.key == key)
-
-
-def _appearance(row: AppearanceRow) -> Appearance:
-    return Appearance(
-        illustration_id=row.illustration_id,
-        date=date.fromisoformat(row.date) if row.date else None,
-        date_precision=row.date_precision,
-        place_id=row.place_id,
-        country_code=row.country_code,
-        periodical_id=row.periodical_id,
-        issue_id=row.issue_id,
-    )
-
-
-def write_flows(driver: Driver, run_id: str, cluster_ids: Sequence[str], database: str) -> int:
-    """Compute and write the FLOW relations of these clusters; returns how many."""
-    by_cluster: dict[str, list[Appearance]] = {}
-    for row in repo.appearances(driver, cluster_ids, database):
-        by_cluster.setdefault(row.cluster_id, []).append(_appearance(row))
-    flows = [
-        FlowRow(
-            cluster=cid,
-            origin=hop.origin,
-            destination=hop.destination,
-            from_date=hop.from_date.isoformat(),
-            to_date=hop.to_date.isoformat(),
-            lag_days=hop.lag_days,
-            precision=hop.date_precision,
-            from_illustration=str(hop.from_illustration_id),
-            to_illustration=str(hop.to_illustration_id),
-        )
-        for cid, appearances in by_cluster.items()
-        for hop in circulation(appearances).hops
-    ]
-    repo.write_flows(driver, run_id, flows, database)
-    return len(flows)
+def _key(node: ClusterNode) -> str:
+    return node.key

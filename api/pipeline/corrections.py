@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from neo4j import Driver
-
 from graph import corrections as repo
+from graph.db import GraphDB
 from graph.records import PlaceRecord
 from ingest.normalize.dates import normalize_date
 from ingest.normalize.places import normalize_place
@@ -48,51 +47,49 @@ def parse_place(text: str) -> PlaceRecord:
 
 
 def correct_issue(
-    driver: Driver,
+    db: GraphDB,
     issue_id: str,
+    *,
     date: str | None = None,
     place: str | None = None,
     by: str = "curator",
-    database: str = "neo4j",
 ) -> None:
     """Raises CorrectionError (bad value) or graph.errors.NotFoundError (unknown issue)."""
     parsed_date = parse_date(date) if date else None
     parsed_place = parse_place(place) if place else None
     if parsed_date:
-        repo.correct_issue_date(driver, issue_id, *parsed_date, raw=date, by=by, database=database)
+        repo.correct_issue_date(db, issue_id, *parsed_date, raw=date, by=by)
     if parsed_place:
-        repo.correct_issue_place(
-            driver, issue_id, parsed_place, raw=place, by=by, database=database
-        )
+        repo.correct_issue_place(db, issue_id, parsed_place, raw=place, by=by)
 
 
 def correct_periodical(
-    driver: Driver,
+    db: GraphDB,
     periodical_id: str,
+    *,
     title: str | None = None,
     place: str | None = None,
     by: str = "curator",
-    database: str = "neo4j",
 ) -> int:
     """Correct a periodical's title, and/or the place of all its issues. Returns issues touched."""
     if title is not None:
         if not title.strip():
             raise CorrectionError("a title cannot be empty")
-        repo.correct_periodical_title(driver, periodical_id, title.strip(), by, database)
+        repo.correct_periodical_title(db, periodical_id, title.strip(), by)
     touched = 0
     if place:
         parsed = parse_place(place)
-        for issue_id in repo.issues_of_periodical(driver, periodical_id, database):
-            repo.correct_issue_place(driver, issue_id, parsed, raw=place, by=by, database=database)
+        for issue_id in repo.issues_of_periodical(db, periodical_id):
+            repo.correct_issue_place(db, issue_id, parsed, raw=place, by=by)
             touched += 1
     return touched
 
 
-def export_csv(driver: Driver, out: TextIO, corpus: str | None = None) -> int:
+def export_csv(db: GraphDB, out: TextIO, *, corpus: str | None = None) -> int:
     writer = csv.DictWriter(out, fieldnames=repo.EXPORT_COLUMNS)
     writer.writeheader()
     count = 0
-    for row in repo.export_metadata(driver, corpus):
+    for row in repo.export_metadata(db, corpus):
         writer.writerow(row)
         count += 1
     return count
@@ -105,9 +102,9 @@ def _changed(row: dict[str, str], key: str, current: dict[str, object]) -> str |
     return value
 
 
-def import_csv(driver: Driver, path: Path, by: str = "csv-import") -> ImportReport:
+def import_csv(db: GraphDB, path: Path, *, by: str = "csv-import") -> ImportReport:
     """Apply the rows whose date, place or periodical title differ from the graph."""
-    current = {row["issue_id"]: row for row in repo.export_metadata(driver)}
+    current = {row["issue_id"]: row for row in repo.export_metadata(db)}
     rows = dates = places = titles = 0
     errors: list[str] = []
     titled: set[str] = set()
@@ -120,14 +117,14 @@ def import_csv(driver: Driver, path: Path, by: str = "csv-import") -> ImportRepo
                 continue
             try:
                 if date := _changed(row, "date", known):
-                    correct_issue(driver, known["issue_id"], date=date, by=by)
+                    correct_issue(db, known["issue_id"], date=date, by=by)
                     dates += 1
                 if (place := _changed(row, "place", known)) is not None:
-                    correct_issue(driver, known["issue_id"], place=place, by=by)
+                    correct_issue(db, known["issue_id"], place=place, by=by)
                     places += 1
                 title = _changed(row, "periodical_title", known)
                 if title and known["periodical_id"] not in titled:
-                    correct_periodical(driver, known["periodical_id"], title=title, by=by)
+                    correct_periodical(db, known["periodical_id"], title=title, by=by)
                     titled.add(known["periodical_id"])
                     titles += 1
             except CorrectionError as exc:

@@ -9,13 +9,12 @@ inherits the curation of the leaf that held most of its members.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver
-
+from api.pipeline.flows import write_flows
 from graph import clusters as repo
+from graph.db import GraphDB
 from graph.records import ClusterRow, DecisionRow
 from ml import curation as cur
 
@@ -79,13 +78,11 @@ def decisions_from_rows(rows: Sequence[DecisionRow]) -> list[cur.Decision]:
     return [decision_from_row(row) for row in rows]
 
 
-def apply_decision(
-    driver: Driver, run_id: str, decision: cur.Decision, by: str | None, database: str = "neo4j"
-) -> Applied:
+def apply_decision(db: GraphDB, *, run_id: str, decision: cur.Decision, by: str | None) -> Applied:
     """Store `decision`, then apply it to the run's leaf clusters."""
     kind, members, payload = decision_to_row(decision)
-    decision_id = repo.add_decision(driver, kind, members, payload, by, database)
-    leaves = repo.run_leaves(driver, run_id, database)
+    decision_id = repo.add_decision(db, kind, members, payload, by)
+    leaves = repo.run_leaves(db, run_id)
     by_key = {leaf.key: leaf for leaf in leaves}
     curated, outcomes = cur.reapply([decision], {leaf.key: leaf.members for leaf in leaves})
     outcome = outcomes[0]
@@ -103,7 +100,7 @@ def apply_decision(
             if merged != previous:
                 changed.append(merged)
             continue
-        origin = _majority(item, owner)
+        origin = cur.majority_origin(item.members, owner, _row_id)
         new_rows.append(
             _overlay(
                 ClusterRow(
@@ -123,14 +120,12 @@ def apply_decision(
             )
         )
     gone = [leaf.id for leaf in leaves if leaf.key not in {c.key for c in curated}]
-    repo.delete_clusters(driver, gone, database)
+    repo.delete_clusters(db, gone)
     if new_rows:
-        from api.pipeline.clustering import write_flows
-
-        repo.write_clusters(driver, run_id, new_rows, database)
-        repo.refresh_stats(driver, [r.id for r in new_rows], database)
-        write_flows(driver, run_id, [r.id for r in new_rows], database)
-    repo.set_curation(driver, changed, database)
+        repo.write_clusters(db, run_id, new_rows)
+        repo.refresh_stats(db, [r.id for r in new_rows])
+        write_flows(db, run_id=run_id, cluster_ids=[r.id for r in new_rows])
+    repo.set_curation(db, changed)
     touched = tuple(r.id for r in [*changed, *new_rows])
     return Applied(decision_id, "applied", touched)
 
@@ -152,7 +147,5 @@ def _overlay(row: ClusterRow, item: cur.CuratedCluster) -> ClusterRow:
     )
 
 
-def _majority(item: cur.CuratedCluster, owner: dict[str, ClusterRow]) -> ClusterRow:
-    counts = Counter(owner[m].id for m in item.members if m in owner)
-    best = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
-    return next(row for row in owner.values() if row.id == best)
+def _row_id(row: ClusterRow) -> str:
+    return row.id

@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from neo4j import Driver
 from PIL import Image
 
 from graph import descriptors as repo
+from graph.db import GraphDB
 from graph.descriptors import DescriptorModelRecord, IllustrationSource
 from ingest.cache import ImageCache
 from ingest.errors import FetchError
@@ -62,6 +62,16 @@ class CropLimits:
 
 def pca_dim(wanted: int, input_dim: int, samples: int) -> int:
     return max(1, min(wanted, input_dim, max(MIN_PCA_DIM, samples // SAMPLES_PER_DIM)))
+
+
+@dataclass(frozen=True)
+class CropSource:
+    """Where illustration pixels come from: boxes in the graph, pages through IIIF, a cache."""
+
+    db: GraphDB
+    fetcher: Fetcher
+    cache: ImageCache | None
+    limits: CropLimits
 
 
 @dataclass(frozen=True)
@@ -133,23 +143,23 @@ def _crop_or_reason(
 
 
 def crops(
-    driver: Driver,
-    ids: Sequence[str],
-    fetcher: Fetcher,
-    cache: ImageCache | None,
-    limits: CropLimits,
-    workers: int = 8,
-    database: str = "neo4j",
+    source: CropSource, ids: Sequence[str], *, workers: int = 8
 ) -> tuple[list[IllustrationSource], list[Image.Image], dict[str, str]]:
-    sources = repo.illustration_sources(driver, ids, database)
+    sources = repo.illustration_sources(source.db, ids)
+
+    def crop(s: IllustrationSource | None) -> Image.Image | str:
+        return _crop_or_reason(s, source.fetcher, source.cache, source.limits)
+
     with ThreadPoolExecutor(workers, thread_name_prefix="crop") as pool:
-        results = list(pool.map(lambda s: _crop_or_reason(s, fetcher, cache, limits), sources))
-    good_sources, images, failed = [], [], {}
-    for illustration_id, source, result in zip(ids, sources, results, strict=True):
-        if isinstance(result, str):
-            failed[illustration_id] = result
+        results = list(pool.map(crop, sources))
+    good_sources: list[IllustrationSource] = []
+    images: list[Image.Image] = []
+    failed: dict[str, str] = {}
+    for illustration_id, found, result in zip(ids, sources, results, strict=True):
+        if isinstance(result, str) or found is None:
+            failed[illustration_id] = result if isinstance(result, str) else "unknown illustration"
         else:
-            good_sources.append(source)
+            good_sources.append(found)
             images.append(result)
     return good_sources, images, failed
 
@@ -168,24 +178,21 @@ def payload(source: IllustrationSource) -> dict:
 
 
 def index_illustrations(
-    driver: Driver,
-    fetcher: Fetcher,
-    cache: ImageCache | None,
+    ids: Sequence[str],
+    *,
+    source: CropSource,
     extractor: DescriptorExtractor,
     pca: PCAWhitening,
     store: VectorStore,
-    ids: Sequence[str],
-    limits: CropLimits,
-    database: str = "neo4j",
 ) -> IndexOutcome:
     """Embed and upsert `ids`; the store must hold the collection of `pca.model_id`."""
-    sources, images, failed = crops(driver, ids, fetcher, cache, limits, database=database)
+    sources, images, failed = crops(source, ids)
     if images:
         vectors = pca.transform(extractor.extract(images))
         store.upsert([s.id for s in sources], vectors, [payload(s) for s in sources])
-        repo.mark_indexed(driver, [s.id for s in sources], pca.model_id, database)
+        repo.mark_indexed(source.db, [s.id for s in sources], pca.model_id)
     if failed:
-        repo.mark_index_failed(driver, failed, database)
+        repo.mark_index_failed(source.db, failed)
     return IndexOutcome(tuple(s.id for s in sources), failed)
 
 
@@ -203,21 +210,19 @@ def extra_images(folder: Path | None) -> list[Image.Image]:
 
 
 def fit_pca(
-    driver: Driver,
-    fetcher: Fetcher,
-    cache: ImageCache | None,
-    extractor: DescriptorExtractor,
     sample_ids: Sequence[str],
-    extra: Sequence[Image.Image],
+    *,
+    source: CropSource,
+    extractor: DescriptorExtractor,
+    extra: Sequence[Image.Image] = (),
     dim: int,
     power: float,
     artifact_dir: Path,
-    limits: CropLimits,
-    database: str = "neo4j",
 ) -> tuple[PCAWhitening, DescriptorModelRecord]:
     """Fit the whitening on a corpus sample (plus extra images), save it, make it active."""
-    _, images, failed = crops(driver, sample_ids, fetcher, cache, limits, database=database)
-    images = [*images, *(limits.prepare.apply(image) for image in extra)]
+    _, images, failed = crops(source, sample_ids)
+    prepare = source.limits.prepare
+    images = [*images, *(prepare.apply(image) for image in extra)]
     if len(images) < 2:
         raise NoDescriptorModelError(
             f"only {len(images)} usable images to fit the PCA ({len(failed)} failed)"
@@ -227,9 +232,13 @@ def fit_pca(
     )
     backbone = extractor.backbone
     pca = PCAWhitening.fit(
-        raw, dim=pca_dim(dim, raw.shape[1], len(images)), power=power, backbone=backbone.name,
-        weights_sha256=backbone.weights_sha256, preprocessing=limits.prepare,
-    )  # fmt: skip
+        raw,
+        dim=pca_dim(dim, raw.shape[1], len(images)),
+        power=power,
+        backbone=backbone.name,
+        weights_sha256=backbone.weights_sha256,
+        preprocessing=prepare,
+    )
     path = artifact_dir / pca.model_id / "pca"
     pca.save(path)
     record = DescriptorModelRecord(
@@ -243,16 +252,5 @@ def fit_pca(
         collection=collection_name(pca.model_id),
         preprocessing=pca.preprocessing.key,
     )
-    repo.record_model(driver, record, database)
+    repo.record_model(source.db, record)
     return pca, record
-
-
-def load_active(
-    driver: Driver, database: str = "neo4j"
-) -> tuple[PCAWhitening, DescriptorModelRecord]:
-    record = repo.active_model(driver, database)
-    if record is None:
-        raise NoDescriptorModelError(
-            "no descriptor model yet: run `contagions pca fit` on an ingested corpus"
-        )
-    return PCAWhitening.load(Path(record.artifact)), record

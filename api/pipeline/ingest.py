@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import Driver
-
 from graph import ingest as repo
+from graph.db import GraphDB
 from graph.ingest import TaskSpec
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher
@@ -60,50 +59,50 @@ def read_corpus_file(path: Path) -> list[str]:
 
 
 def start_ingest(
-    driver: Driver,
+    db: GraphDB,
+    *,
     corpus: str,
     uris: Iterable[str],
     enqueue: Enqueue,
     job_id: str | None = None,
     segmenter: str | None = None,
-    database: str = "neo4j",
 ) -> str:
     """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id."""
     job_id = job_id or f"job_{uuid.uuid4().hex[:12]}"
-    repo.create_job(driver, corpus, job_id, segmenter=segmenter, database=database)
-    created = repo.add_tasks(driver, [TaskSpec(job_id, uri) for uri in uris], database=database)
+    repo.create_job(db, corpus, job_id, segmenter=segmenter)
+    created = repo.add_tasks(db, [TaskSpec(job_id, uri) for uri in uris])
     enqueue([task.id for task in created])
     return job_id
 
 
 def process_task(
-    driver: Driver,
-    fetcher: Fetcher,
+    db: GraphDB,
     task_id: str,
+    *,
+    fetcher: Fetcher,
     enqueue: Enqueue,
     max_depth: int = 8,
-    database: str = "neo4j",
 ) -> TaskOutcome:
     """Harvest one task's URI and write the result. Safe to run twice for the same task."""
-    state = repo.get_task(driver, task_id, database=database)
+    state = repo.get_task(db, task_id)
     if state is None:
         return TaskOutcome(task_id, "skipped", detail="unknown task")
     if state.status in ("done", "failed"):
         return TaskOutcome(task_id, "skipped", detail=f"already {state.status}")
-    etag, last_modified = repo.issue_validators(driver, state.uri, database=database)
+    etag, last_modified = repo.issue_validators(db, state.uri)
     parent = Parent(state.parent, state.parent_label) if state.parent else None
     try:
         result = harvest(state.uri, fetcher, parent, etag=etag, last_modified=last_modified)
     except (FetchError, ManifestParseError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
 
     if isinstance(result, NotModified):
-        repo.mark_collection_done(driver, task_id, members=0, database=database)
+        repo.mark_collection_done(db, task_id, members=0)
         return TaskOutcome(task_id, "done", kind="not-modified")
     if isinstance(result, HarvestedManifest):
-        repo.write_issue(driver, state.corpus, result.issue, task=task_id, database=database)
+        repo.write_issue(db, state.corpus, result.issue, task=task_id)
         return TaskOutcome(
             task_id,
             "done",
@@ -112,21 +111,20 @@ def process_task(
             issue_id=result.issue.id,
             page_ids=tuple(page.id for page in result.issue.pages),
         )
-    return _expand_collection(driver, state, task_id, result, enqueue, max_depth, database)
+    return _expand_collection(db, state, task_id, result, enqueue, max_depth)
 
 
 def _expand_collection(
-    driver: Driver,
+    db: GraphDB,
     state: repo.TaskState,
     task_id: str,
     collection: HarvestedCollection,
     enqueue: Enqueue,
     max_depth: int,
-    database: str,
 ) -> TaskOutcome:
     if state.depth >= max_depth:
         reason = f"collection nested deeper than {max_depth} levels (depth guard)"
-        repo.mark_task_failed(driver, task_id, reason, database=database)
+        repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
     children = []
     for member in collection.members:
@@ -141,7 +139,7 @@ def _expand_collection(
                 parent_label=state.parent_label if is_page else collection.label,
             )
         )
-    created = repo.add_tasks(driver, children, database=database)
+    created = repo.add_tasks(db, children)
     enqueue([task.id for task in created])
-    repo.mark_collection_done(driver, task_id, members=len(collection.members), database=database)
+    repo.mark_collection_done(db, task_id, members=len(collection.members))
     return TaskOutcome(task_id, "done", kind="collection", detail=f"{len(created)} new members")

@@ -9,8 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from neo4j import Driver
-
+from graph.db import GraphDB
 from graph.illustrations import mark_page_failed, pages_by_ids, replace_illustrations
 from graph.records import IllustrationRecord, PageRecord
 from ingest.cache import ImageCache
@@ -95,16 +94,16 @@ def segment_page(
 
 
 def segment_pages(
-    driver: Driver,
+    db: GraphDB,
+    page_ids: Sequence[str],
+    *,
     fetcher: Fetcher,
     segmenter: Segmenter,
-    page_ids: Sequence[str],
     limits: PageLimits,
     cache: ImageCache | None = None,
-    database: str = "neo4j",
 ) -> list[PageOutcome]:
     outcomes = []
-    for page_id, page in zip(page_ids, pages_by_ids(driver, page_ids, database), strict=True):
+    for page_id, page in zip(page_ids, pages_by_ids(db, page_ids), strict=True):
         if page is None:
             outcomes.append(PageOutcome(page_id, False, reason="unknown page"))
             continue
@@ -112,9 +111,9 @@ def segment_pages(
             records = segment_page(page, fetcher, segmenter, limits, cache)
         except (FetchError, ImageDecodeError, SegmentationError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
-            mark_page_failed(driver, page_id, reason, database)
+            mark_page_failed(db, page_id, reason)
             outcomes.append(PageOutcome(page_id, False, reason=reason))
             continue
-        removed = replace_illustrations(driver, page_id, segmenter.name, records, database)
+        removed = replace_illustrations(db, page_id, segmenter.name, records)
         outcomes.append(PageOutcome(page_id, True, tuple(r.id for r in records), tuple(removed)))
     return outcomes

@@ -7,58 +7,40 @@ again every `refresh_s` seconds, and the backbone is only loaded for searches by
 from __future__ import annotations
 
 import threading
-import time
-from pathlib import Path
 
 import numpy as np
-from neo4j import Driver
 
+from api.pipeline.active_model import ActiveModel
 from api.pipeline.index import NoDescriptorModelError, load_configured_backbone
 from api.settings import Settings
-from graph.descriptors import DescriptorModelRecord, active_model
+from graph.db import GraphDB
+from graph.descriptors import DescriptorModelRecord
 from ml.descriptors import DescriptorExtractor
 from ml.images import decode_image
-from ml.pca import PCAWhitening
 from ml.vectors import Hit, SearchFilter, VectorStore
 from ml.vectors.similar import similar_to_id, similar_to_vector
 
 
 class ActiveModelSimilarity:
-    def __init__(self, driver: Driver, settings: Settings, store: VectorStore,
-                 refresh_s: float = 30.0) -> None:  # fmt: skip
-        self.driver = driver
+    def __init__(
+        self, db: GraphDB, *, settings: Settings, store: VectorStore, refresh_s: float = 30.0
+    ) -> None:
         self.settings = settings
         self.store = store
-        self.refresh_s = refresh_s
+        self.model = ActiveModel(db, store=store, vectors=settings.vectors, refresh_s=refresh_s)
         self._lock = threading.Lock()
-        self._model: tuple[DescriptorModelRecord, PCAWhitening] | None = None
-        self._checked = 0.0
         self._extractor: DescriptorExtractor | None = None
-
-    def _active(self) -> tuple[DescriptorModelRecord, PCAWhitening]:
-        with self._lock:
-            if self._model is None or time.monotonic() - self._checked > self.refresh_s:
-                record = active_model(self.driver, self.settings.neo4j.database)
-                if record is None:
-                    raise NoDescriptorModelError("no descriptor model yet: nothing is indexed")
-                if self._model is None or self._model[0].id != record.id:
-                    vectors = self.settings.vectors
-                    self.store.ensure_collection(
-                        record.collection, record.dim, vectors.hnsw_m,
-                        vectors.hnsw_ef_construct, vectors.quantization,
-                    )  # fmt: skip
-                    self._model = (record, PCAWhitening.load(Path(record.artifact)))
-                self._checked = time.monotonic()
-            return self._model
 
     def _extractor_for(self, record: DescriptorModelRecord) -> DescriptorExtractor:
         with self._lock:
             if self._extractor is None:
                 model = self.settings.model
                 choice = load_configured_backbone(
-                    model.backbone, model.checkpoint, model.allow_download,
+                    model.backbone,
+                    model.checkpoint,
+                    model.allow_download,
                     model.fallback_backbone,
-                )  # fmt: skip
+                )
                 self._extractor = DescriptorExtractor(choice.backbone, batch_size=1)
             if self._extractor.backbone.name != record.backbone:
                 raise NoDescriptorModelError(
@@ -67,19 +49,30 @@ class ActiveModelSimilarity:
                 )
             return self._extractor
 
-    def by_id(self, illustration_id: str, k: int, min_score: float | None,
-              search_filter: SearchFilter | None) -> list[Hit]:  # fmt: skip
-        self._active()
+    def by_id(
+        self,
+        illustration_id: str,
+        k: int,
+        min_score: float | None,
+        search_filter: SearchFilter | None,
+    ) -> list[Hit]:
+        self.model.get()
         return similar_to_id(self.store, illustration_id, k, min_score, search_filter)
 
-    def by_vector(self, vector: np.ndarray, k: int, min_score: float | None,
-                  search_filter: SearchFilter | None) -> list[Hit]:  # fmt: skip
-        self._active()
+    def by_vector(
+        self,
+        vector: np.ndarray,
+        k: int,
+        min_score: float | None,
+        search_filter: SearchFilter | None,
+    ) -> list[Hit]:
+        self.model.get()
         return similar_to_vector(self.store, vector, k, min_score, search_filter)
 
-    def by_image_bytes(self, data: bytes, k: int, min_score: float | None,
-                       search_filter: SearchFilter | None) -> list[Hit]:  # fmt: skip
-        record, pca = self._active()
+    def by_image_bytes(
+        self, data: bytes, k: int, min_score: float | None, search_filter: SearchFilter | None
+    ) -> list[Hit]:
+        pca, record = self.model.get()
         extractor = self._extractor_for(record)
         # Prepared as the indexed crops were (the model's recipe), so that scores compare.
         image = decode_image(data, None, self.settings.http.max_image_pixels)

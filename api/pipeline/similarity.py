@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from neo4j import Driver
 
+from graph.db import GraphDB
 from graph.descriptors import DescriptorModelRecord, indexed_illustrations
 from graph.similarity import (
     EdgeSet,
@@ -54,7 +54,8 @@ def retrieve_all(store: VectorStore, ids: list[str]) -> tuple[list[str], np.ndar
 
 
 def build_edges(
-    driver: Driver,
+    db: GraphDB,
+    *,
     store: VectorStore,
     model: DescriptorModelRecord,
     k: int,
@@ -63,16 +64,13 @@ def build_edges(
     has_gpu: bool = False,
     memory_budget: int = 8 << 30,
     method: str | None = None,
-    database: str = "neo4j",
 ) -> EdgeBuild:
     edge_set = EdgeSet(edge_set_id(model.id, k, min_score), model.id, k, min_score, corpus)
-    create_edge_set(driver, edge_set, database)
-    ids, vectors = retrieve_all(store, indexed_illustrations(driver, model.id, corpus, database))
-    pending = set(edges_pending(driver, ids, edge_set.id, database))
+    create_edge_set(db, edge_set)
+    ids, vectors = retrieve_all(store, indexed_illustrations(db, model.id, corpus))
+    pending = set(edges_pending(db, ids, edge_set.id))
     if not pending:
-        return EdgeBuild(
-            edge_set, "none", 0, 0, write_edges(driver, edge_set.id, [], [], np.zeros(0))
-        )
+        return EdgeBuild(edge_set, "none", 0, 0, write_edges(db, edge_set.id, [], [], np.zeros(0)))
     positions = np.array([n for n, i in enumerate(ids) if i in pending], dtype=np.int64)
     chosen = method or choose_method(len(ids), vectors.shape[1], has_gpu, memory_budget)
     device = "cuda" if has_gpu else "cpu"
@@ -95,6 +93,6 @@ def build_edges(
     pairs = unique_pairs(graph)
     a = [ids[n] for n in pairs.i]
     b = [ids[n] for n in pairs.j]
-    total = write_edges(driver, edge_set.id, a, b, pairs.score, database=database)
-    mark_edges_done(driver, [ids[n] for n in positions], edge_set.id, database)
+    total = write_edges(db, edge_set.id, a, b, pairs.score)
+    mark_edges_done(db, [ids[n] for n in positions], edge_set.id)
     return EdgeBuild(edge_set, chosen, len(positions), len(a), total)

@@ -101,6 +101,9 @@ class LocalNeo4j:
             f"server.directories.logs={self.logs_dir}",
             f"server.directories.plugins={self.root / 'plugins'}",
             f"server.directories.run={self.root}",
+            # Community holds one user database: make it the one settings name, so that a
+            # query routed anywhere else fails instead of writing to a default.
+            f"initial.dbms.default_database={s.database}",
             "dbms.security.auth_enabled=true",
             "dbms.usage_report.enabled=false",
             "server.jvm.additional=-XX:+ExitOnOutOfMemoryError",

@@ -1,9 +1,5 @@
 """The gpu actor through the real Redis broker, a real worker process and the vector service."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
@@ -13,7 +9,7 @@ from PIL import Image
 from skimage import data
 
 from api.actors.gpu import enqueue_descriptors
-from api.pipeline.index import CropLimits, fit_pca
+from api.pipeline.index import CropLimits, CropSource, fit_pca
 from api.pipeline.ingest import process_task, start_ingest
 from api.pipeline.pages import PageLimits, segment_pages
 from api.resources import make_vector_store
@@ -54,49 +50,51 @@ def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, 
         "label": {"en": ["GPU"]}, "items": canvases,
     })  # fmt: skip
     queue = []
-    start_ingest(clean_graph, "gpu", [url], queue.extend, segmenter="whole")
+    start_ingest(clean_graph, corpus="gpu", uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:
-        process_task(clean_graph, fetcher, queue.pop(), queue.extend)
+        process_task(clean_graph, queue.pop(), fetcher=fetcher, enqueue=queue.extend)
     segment_pages(
-        clean_graph, fetcher, get_segmenter("whole"), page_ids_of_corpus(clean_graph, "gpu"),
-        PageLimits(),
-    )  # fmt: skip
+        clean_graph,
+        page_ids_of_corpus(clean_graph, "gpu"),
+        fetcher=fetcher,
+        segmenter=get_segmenter("whole"),
+        limits=PageLimits(),
+    )
     records, _, _ = clean_graph.execute_query("MATCH (i:Illustration) RETURN i.id AS id")
     ids = [r["id"] for r in records]
     rng = np.random.default_rng(1)
     extra = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)) for _ in range(40)]
     extractor = DescriptorExtractor(load_backbone("efficientnet_lite0"))
     _, record = fit_pca(
-        clean_graph, fetcher, None, extractor, ids, extra, dim=8, power=0.5,
-        artifact_dir=tmp_path / "models", limits=CropLimits(PrintNormalization(224)),
-    )  # fmt: skip
+        ids,
+        source=CropSource(clean_graph, fetcher, None, CropLimits(PrintNormalization(224))),
+        extractor=extractor,
+        extra=extra,
+        dim=8,
+        power=0.5,
+        artifact_dir=tmp_path / "models",
+    )
     fetcher.close()
     return ids, record
 
 
-def test_embed_batch_runs_in_a_worker(indexed_corpus, settings, clean_graph):
+def test_embed_batch_runs_in_a_worker(indexed_corpus, settings, clean_graph, start_worker):
     ids, record = indexed_corpus
-    env = os.environ | {
+    env = {
         "CONTAGIONS_MODEL__BACKBONE": "efficientnet_lite0",
         "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "-Q", "gpu", "-p", "1", "-t", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    try:
-        enqueue_descriptors(ids)
-        deadline = time.monotonic() + 240
-        indexed = 0
-        while time.monotonic() < deadline and indexed < len(ids):
-            records, _, _ = clean_graph.execute_query(
-                "MATCH (i:Illustration {vector_model: $m}) RETURN count(i) AS n", m=record.id
-            )
-            indexed = records[0]["n"]
-            time.sleep(0.5)
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+    worker = start_worker("gpu", env=env)
+    enqueue_descriptors(ids)
+    deadline = time.monotonic() + 240
+    indexed = 0
+    while time.monotonic() < deadline and indexed < len(ids):
+        records, _, _ = clean_graph.execute_query(
+            "MATCH (i:Illustration {vector_model: $m}) RETURN count(i) AS n", m=record.id
+        )
+        indexed = records[0]["n"]
+        time.sleep(0.5)
+    worker.stop()
     assert indexed == len(ids)
     store = make_vector_store(settings)
     store.ensure_collection(record.collection, record.dim)

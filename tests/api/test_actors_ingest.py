@@ -1,10 +1,7 @@
 """The ingest actors through the real Redis broker and real worker processes, SIGKILL included."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,36 +14,22 @@ N_MANIFESTS = 24
 PAGES_EACH = 5
 
 
-def start_worker():
-    env = os.environ | {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
-        # A killed worker's unacknowledged messages come back after 3 s, not a minute.
-        "CONTAGIONS_BROKER__HEARTBEAT_TIMEOUT_MS": "3000",
-        "CONTAGIONS_BROKER__MAINTENANCE_CHANCE": "200000",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "-Q", "ingest", "-p", "1", "-t", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+WORKER_ENV = {
+    "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+    # A killed worker's unacknowledged messages come back after 3 s, not a minute.
+    "CONTAGIONS_BROKER__HEARTBEAT_TIMEOUT_MS": "3000",
+    "CONTAGIONS_BROKER__MAINTENANCE_CHANCE": "200000",
+}
 
 
-def stop(process, sig=signal.SIGTERM):
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=60)
-
-
-def wait_for(driver, job_id, condition, timeout_s):
+def wait_for(db, job_id, condition, timeout_s):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        progress = job_progress(driver, job_id)
+        progress = job_progress(db, job_id)
         if condition(progress):
             return progress
         time.sleep(0.2)
-    pytest.fail(f"job did not get there in {timeout_s}s: {job_progress(driver, job_id)}")
+    pytest.fail(f"job did not get there in {timeout_s}s: {job_progress(db, job_id)}")
 
 
 @pytest.fixture
@@ -61,19 +44,18 @@ def corpus_uris(static_server, shared_dir):
     return uris
 
 
-def test_sigkill_mid_corpus_loses_and_duplicates_nothing(clean_graph, clean_broker, corpus_uris):
-    worker = start_worker()
-    try:
-        job_id = start_ingest(clean_graph, "killed", corpus_uris, enqueue_tasks)
-        wait_for(clean_graph, job_id, lambda p: p.done >= 4, 120)
-        stop(worker, signal.SIGKILL)
-        halfway = job_progress(clean_graph, job_id)
-        assert halfway.done < N_MANIFESTS
+def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
+    clean_graph, clean_broker, corpus_uris, start_worker
+):
+    worker = start_worker("ingest", env=WORKER_ENV, threads=2)
+    job_id = start_ingest(clean_graph, corpus="killed", uris=corpus_uris, enqueue=enqueue_tasks)
+    wait_for(clean_graph, job_id, lambda p: p.done >= 4, 120)
+    worker.stop(signal.SIGKILL)
+    halfway = job_progress(clean_graph, job_id)
+    assert halfway.done < N_MANIFESTS
 
-        worker = start_worker()
-        final = wait_for(clean_graph, job_id, lambda p: p.finished, 180)
-    finally:
-        stop(worker)
+    start_worker("ingest", env=WORKER_ENV, threads=2)
+    final = wait_for(clean_graph, job_id, lambda p: p.finished, 180)
     assert (final.done, final.failed, final.manifests) == (N_MANIFESTS, 0, N_MANIFESTS)
     assert final.pages == N_MANIFESTS * PAGES_EACH
     records, _, _ = clean_graph.execute_query(

@@ -3,10 +3,6 @@
 Asserts that planted reprints land in the same cluster and singletons stay alone.
 """
 
-import os
-import signal
-import subprocess
-import sys
 from collections import defaultdict
 
 import pytest
@@ -15,39 +11,27 @@ from api.demo.corpus import DemoSize, load_truth
 from api.demo.run import corpus_dir, run
 from api.demo.site import image_server_process, site_process
 from api.runtime import Runtime
-from ml.evaluation import pairwise_precision_recall
+from ml.evaluation import box_iou, pairwise_precision_recall
 
 SIZE = DemoSize(issues=3, pages=3, reprinted_sources=5, single_sources=4)
 
 
-def iou(a, b):
-    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = w * h
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
-
-
 @pytest.fixture
-def demo_runtime(settings, services, clean_graph, clean_broker):
+def demo_runtime(settings, services, clean_graph, clean_broker, start_worker):
     env = {
         "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
         "CONTAGIONS_MODEL__ALLOW_DOWNLOAD": "false",
         "CONTAGIONS_DEMO__SITE_PORT": "18190",
         "CONTAGIONS_DEMO__IIIF_PORT": "18191",
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", "2"],
-        env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    worker = start_worker(env=env, threads=2)
     local = settings.model_copy(deep=True)
     local.http.allowed_private_hosts = ["127.0.0.1"]
     local.model.allow_download = False
     local.demo.site_port, local.demo.iiif_port = 18190, 18191
     runtime = Runtime(local)
     yield runtime
-    os.killpg(worker.pid, signal.SIGTERM)
-    worker.wait(timeout=60)
+    worker.stop()
     out = corpus_dir(runtime)
     site_process(out, 18190, local.run_dir).stop()
     image_server_process(out, 18191, local.run_dir).stop()
@@ -80,7 +64,7 @@ def test_planted_reprints_cluster_together(demo_runtime, clean_graph):
                     printing["periodical"],
                     printing["issue"],
                     printing["page"],
-                ) and iou(box, printing["box"]) >= 0.5:
+                ) and box_iou(box, printing["box"]) >= 0.5:
                     cluster_of[printing["id"]] = cluster
     assert len(cluster_of) >= 0.8 * sum(len(v) for v in printings_of.values())  # segmentation
     source_of = {p: source for source, printings in printings_of.items() for p in printings}

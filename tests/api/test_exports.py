@@ -28,11 +28,11 @@ G = _load_graph_module()
 
 
 class SuiteDriver:
-    def __init__(self, driver) -> None:
-        self.driver = driver
+    def __init__(self, db) -> None:
+        self.db = db
 
     def __getattr__(self, name):
-        return getattr(self.driver, name)
+        return getattr(self.db, name)
 
     def close(self) -> None:
         pass

@@ -33,13 +33,13 @@ G = _load_graph_module()
 
 
 class SuiteDriver:
-    """The suite's driver, which must outlive each app."""
+    """The suite's db, which must outlive each app."""
 
-    def __init__(self, driver) -> None:
-        self.driver = driver
+    def __init__(self, db) -> None:
+        self.db = db
 
     def __getattr__(self, name):
-        return getattr(self.driver, name)
+        return getattr(self.db, name)
 
     def close(self) -> None:
         pass
@@ -98,8 +98,8 @@ def curate(client, field: str, **args) -> dict:
 
 
 def test_name_describe_validate_flag(app_client):
-    client, driver, run_id = app_client
-    a = G.by_first_member(driver, run_id)["a1"]
+    client, db, run_id = app_client
+    a = G.by_first_member(db, run_id)["a1"]
     named = curate(client, "nameCluster", id=a.id, name="Le Rêve")
     assert named == {"__typename": "CurationApplied", "status": "applied", "clusters": [
         {"size": 4, "name": "Le Rêve", "validated": False, "flagged": False, "flagReason": None,
@@ -121,14 +121,14 @@ def test_name_describe_validate_flag(app_client):
 
 
 def test_membership_edits(app_client):
-    client, driver, run_id = app_client
-    clusters = G.by_first_member(driver, run_id)
+    client, db, run_id = app_client
+    clusters = G.by_first_member(db, run_id)
     a, b, c = clusters["a1"].id, clusters["b1"].id, clusters["c1"].id
     merged = curate(client, "mergeClusters", ids=[b, c])
     assert [x["size"] for x in merged["clusters"]] == [5]
     split = curate(client, "splitCluster", id=a, groups=[["a1", "a4"]])
     assert sorted(x["size"] for x in split["clusters"]) == [2, 2]
-    after = G.by_first_member(driver, run_id)
+    after = G.by_first_member(db, run_id)
     assert sorted(after) == ["a1", "a2", "b1", "e1"]
     added = curate(client, "addMember", cluster=after["e1"].id, illustration="d1")
     assert [x["size"] for x in added["clusters"]] == [3]
@@ -222,8 +222,8 @@ def test_uploads_are_checked_before_searching(app_client, settings):
 
 
 def test_job_progress_subscription(app_client):
-    client, driver, _ = app_client
-    create_job(driver, "presse", "job_sub")
+    client, db, _ = app_client
+    create_job(db, "presse", "job_sub")
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         ws.send_json({"type": "connection_init"})
         assert ws.receive_json()["type"] == "connection_ack"

@@ -26,21 +26,21 @@ G = _load_graph_module()
 
 
 class CountingDriver:
-    """The real driver, counting the queries sent through it."""
+    """The real db, counting the queries sent through it."""
 
-    def __init__(self, driver) -> None:
-        self.driver = driver
+    def __init__(self, db) -> None:
+        self.db = db
         self.queries: list[str] = []
 
     def execute_query(self, query, *args, **kwargs):
         self.queries.append(query)
-        return self.driver.execute_query(query, *args, **kwargs)
+        return self.db.execute_query(query, *args, **kwargs)
 
     def session(self, *args, **kwargs):
         self.queries.append("session")
-        return self.driver.session(*args, **kwargs)
+        return self.db.session(*args, **kwargs)
 
-    def close(self) -> None:  # the suite's driver outlives the app
+    def close(self) -> None:  # the suite's db outlives the app
         pass
 
 
@@ -112,8 +112,8 @@ query($id: ID!) {
 
 
 def test_cluster_detail(explored):
-    client, driver, run_id, _ = explored
-    a = G.by_first_member(driver, run_id)["a1"]
+    client, db, run_id, _ = explored
+    a = G.by_first_member(db, run_id)["a1"]
     got = gql(client, DETAIL, id=a.id)["cluster"]
     assert got["members"] == {
         "totalCount": 4, "pageInfo": {"hasNextPage": True},

@@ -63,8 +63,8 @@ def small_graph(clean_graph):
     return clean_graph
 
 
-def leaves(driver, run_id):
-    records, _, _ = driver.execute_query(
+def leaves(db, run_id):
+    records, _, _ = db.execute_query(
         "MATCH (c:Cluster {run_id: $run, leaf: true})<-[:IN_CLUSTER]-(i) "
         "WITH c, collect(i.id) AS m RETURN c, m ORDER BY c.size DESC",
         run=run_id,
@@ -73,7 +73,7 @@ def leaves(driver, run_id):
 
 
 def test_components_stats_and_flows(small_graph):
-    result = run_clustering(small_graph, EDGE_SET, ClusterParams(threshold=0.6))
+    result = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
     assert (result.leaves, result.clustered_illustrations) == (2, 5)
     (a_members, a), (b_members, _) = leaves(small_graph, result.run_id)
     assert a_members == ["a1", "a2", "a3"] and b_members == ["b1", "b2"]
@@ -92,7 +92,9 @@ def test_components_stats_and_flows(small_graph):
 
 def test_giant_components_are_split_with_parent_links(small_graph):
     result = run_clustering(
-        small_graph, EDGE_SET, ClusterParams(threshold=0.5, giant_size=4, threshold_step=0.05)
+        small_graph,
+        edge_set=EDGE_SET,
+        params=ClusterParams(threshold=0.5, giant_size=4, threshold_step=0.05),
     )
     records, _, _ = small_graph.execute_query(
         "MATCH (p:Cluster {run_id: $run})-[:HAS_CHILD]->(c:Cluster) "
@@ -106,25 +108,33 @@ def test_giant_components_are_split_with_parent_links(small_graph):
 
 def test_threshold_below_the_edge_set_is_refused(small_graph):
     with pytest.raises(ValidationError, match="below the edge set"):
-        run_clustering(small_graph, EDGE_SET, ClusterParams(threshold=0.3))
+        run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.3))
 
 
 def test_curation_survives_a_new_run(small_graph):
-    first = run_clustering(small_graph, EDGE_SET, ClusterParams(threshold=0.6))
+    first = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
     applied = apply_decision(
-        small_graph, first.run_id, NameCluster(frozenset({"a1", "a2", "a3"}), "Le Rêve"), "me"
+        small_graph,
+        run_id=first.run_id,
+        decision=NameCluster(frozenset({"a1", "a2", "a3"}), "Le Rêve"),
+        by="me",
     )
     assert applied.status == "applied"
-    apply_decision(small_graph, first.run_id, FlagCluster(frozenset({"b1", "b2"}), "barcode"), "me")
+    apply_decision(
+        small_graph,
+        run_id=first.run_id,
+        decision=FlagCluster(frozenset({"b1", "b2"}), "barcode"),
+        by="me",
+    )
     (_, a), (_, b) = leaves(small_graph, first.run_id)
     assert (a["name"], b["flagged"], b["flag_reason"]) == ("Le Rêve", True, "barcode")
 
-    second = run_clustering(small_graph, EDGE_SET, ClusterParams(threshold=0.6))
+    second = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
     assert [o.status for o in second.outcomes] == ["applied", "applied"]
     (_, a2), (_, b2) = leaves(small_graph, second.run_id)
     assert (a2["name"], b2["flag_reason"]) == ("Le Rêve", "barcode")
     # At 0.85 a1-a2 still hold the majority of the named snapshot; b1-b2 fall apart.
-    third = run_clustering(small_graph, EDGE_SET, ClusterParams(threshold=0.85))
+    third = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.85))
     assert [o.status for o in third.outcomes] == ["applied", "orphaned"]
     assert [(m, c["name"]) for m, c in leaves(small_graph, third.run_id)] == [
         (["a1", "a2"], "Le Rêve")

@@ -27,17 +27,17 @@ def ingested(clean_graph, static_server):
 
     def run():
         queue = deque()
-        start_ingest(clean_graph, "c", [uri], queue.extend)
+        start_ingest(clean_graph, corpus="c", uris=[uri], enqueue=queue.extend)
         while queue:
-            process_task(clean_graph, fetcher, queue.popleft(), queue.extend)
+            process_task(clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend)
 
     run()
     yield run
     fetcher.close()
 
 
-def issue(driver):
-    records, _, _ = driver.execute_query(
+def issue(db):
+    records, _, _ = db.execute_query(
         "MATCH (p:Periodical)-[:HAS_ISSUE]->(i:Issue) "
         "OPTIONAL MATCH (i)-[:PUBLISHED_IN]->(pl:Place)-[:IN_COUNTRY]->(co:Country) "
         "RETURN i.id AS id, p.id AS pid, p.title AS title, i.date AS date, "

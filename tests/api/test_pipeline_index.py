@@ -13,11 +13,13 @@ import pytest
 from PIL import Image, ImageEnhance, ImageOps
 from skimage import data
 
+from api.pipeline.active_model import ActiveModel
 from api.pipeline.clustering import ClusterParams, run_clustering
-from api.pipeline.index import CropLimits, fit_pca, index_illustrations, load_active
+from api.pipeline.index import CropLimits, CropSource, fit_pca, index_illustrations
 from api.pipeline.ingest import process_task, start_ingest
 from api.pipeline.pages import PageLimits, segment_pages
 from api.pipeline.similarity import build_edges
+from api.settings import VectorSettings
 from graph.descriptors import active_model, illustrations_to_index, model_by_id
 from graph.illustrations import page_ids_of_corpus
 from ingest.fetch import FetchConfig, Fetcher
@@ -113,11 +115,13 @@ def corpus(clean_graph, fetcher, static_server, iiif_image_server):
         "label": {"en": ["Prints"]}, "items": canvases,
     })  # fmt: skip
     queue = deque()
-    start_ingest(clean_graph, "prints", [url], queue.extend, segmenter="whole")
+    start_ingest(clean_graph, corpus="prints", uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:
-        process_task(clean_graph, fetcher, queue.popleft(), queue.extend)
+        process_task(clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend)
     pages = page_ids_of_corpus(clean_graph, "prints")
-    segment_pages(clean_graph, fetcher, get_segmenter("whole"), pages, PageLimits())
+    segment_pages(
+        clean_graph, pages, fetcher=fetcher, segmenter=get_segmenter("whole"), limits=PageLimits()
+    )
     return expected
 
 
@@ -129,20 +133,29 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
     extra = extra_sample()
     recipe = PrintNormalization(224, descreen_radius=4.0, grayscale=True)
     pca, record = fit_pca(
-        clean_graph, fetcher, None, extractor, ids, extra, dim=16, power=0.5,
-        artifact_dir=tmp_path / "models", limits=CropLimits(recipe),
-    )  # fmt: skip
+        ids,
+        source=CropSource(clean_graph, fetcher, None, CropLimits(recipe)),
+        extractor=extractor,
+        extra=extra,
+        dim=16,
+        power=0.5,
+        artifact_dir=tmp_path / "models",
+    )
     assert active_model(clean_graph) == model_by_id(clean_graph, record.id) == record
     assert record.id == pca.model_id
     assert pca.preprocessing == recipe and record.preprocessing == recipe.key
     assert (record.backbone, record.dim) == ("efficientnet_lite0", 16)
     assert record.sample_size == len(ids) + len(extra)
-    assert load_active(clean_graph)[0].model_id == pca.model_id
 
     store = QdrantClientStore.local(":memory:")
-    store.ensure_collection(record.collection, record.dim)
+    active = ActiveModel(clean_graph, store=store, vectors=VectorSettings())
+    assert active.get()[0].model_id == pca.model_id
     outcome = index_illustrations(
-        clean_graph, fetcher, None, extractor, pca, store, ids, CropLimits(pca.preprocessing)
+        ids,
+        source=CropSource(clean_graph, fetcher, None, CropLimits(pca.preprocessing)),
+        extractor=extractor,
+        pca=pca,
+        store=store,
     )
     assert (len(outcome.indexed), outcome.failed) == (len(ids), {})
     assert store.count() == len(ids)
@@ -162,9 +175,9 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
     assert store.search(vectors[ids[0]], 3, filter=SearchFilter(corpus="prints"))
     assert store.search(vectors[ids[0]], 3, filter=SearchFilter(corpus="other")) == []
 
-    build = build_edges(clean_graph, store, record, k=3, min_score=0.0, method="exact")
+    build = build_edges(clean_graph, store=store, model=record, k=3, min_score=0.0, method="exact")
     assert build.queried == len(ids) and build.total_edges > 0
-    again = build_edges(clean_graph, store, record, k=3, min_score=0.0, method="exact")
+    again = build_edges(clean_graph, store=store, model=record, k=3, min_score=0.0, method="exact")
     assert (again.queried, again.total_edges) == (0, build.total_edges)  # incremental: nothing new
 
     pair_scores = [
@@ -172,7 +185,9 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
         if a < b and canvas_of[a] == canvas_of[b]
     ]  # fmt: skip
     threshold = round(min(pair_scores) - 0.01, 2)
-    result = run_clustering(clean_graph, build.edge_set, ClusterParams(threshold=threshold))
+    result = run_clustering(
+        clean_graph, edge_set=build.edge_set, params=ClusterParams(threshold=threshold)
+    )
     records, _, _ = clean_graph.execute_query(
         "MATCH (c:Cluster {run_id: $run, leaf: true})<-[:IN_CLUSTER]-(i) "
         "RETURN collect(i.id) AS members",

@@ -27,17 +27,21 @@ def fetcher():
         yield f
 
 
-def run_job(driver, fetcher, corpus, uris, max_depth=8):
+def run_job(db, fetcher, corpus, uris, max_depth=8):
     queue: deque[str] = deque()
-    job_id = start_ingest(driver, corpus, uris, queue.extend)
+    job_id = start_ingest(db, corpus=corpus, uris=uris, enqueue=queue.extend)
     outcomes = []
     while queue:
-        outcomes.append(process_task(driver, fetcher, queue.popleft(), queue.extend, max_depth))
+        outcomes.append(
+            process_task(
+                db, queue.popleft(), fetcher=fetcher, enqueue=queue.extend, max_depth=max_depth
+            )
+        )
     return job_id, outcomes
 
 
-def count(driver, query, **params):
-    records, _, _ = driver.execute_query(query, **params)
+def count(db, query, **params):
+    records, _, _ = db.execute_query(query, **params)
     return records[0][0]
 
 

@@ -61,11 +61,11 @@ def served_issue(static_server, iiif_image_server):
     return url, pages
 
 
-def ingest(driver, fetcher, url, segmenter):
+def ingest(db, fetcher, url, segmenter):
     queue = deque()
-    job_id = start_ingest(driver, "pages", [url], queue.extend, segmenter=segmenter)
+    job_id = start_ingest(db, corpus="pages", uris=[url], enqueue=queue.extend, segmenter=segmenter)
     while queue:
-        process_task(driver, fetcher, queue.popleft(), queue.extend)
+        process_task(db, queue.popleft(), fetcher=fetcher, enqueue=queue.extend)
     return job_id
 
 
@@ -80,7 +80,11 @@ def test_layout_pages_become_illustrations_with_exact_regions(clean_graph, fetch
     job_id = ingest(clean_graph, fetcher, url, "layout")
     page_ids = page_ids_of_corpus(clean_graph, "pages")
     outcomes = segment_pages(
-        clean_graph, fetcher, get_segmenter("layout"), page_ids, PageLimits(working_size=1000)
+        clean_graph,
+        page_ids,
+        fetcher=fetcher,
+        segmenter=get_segmenter("layout"),
+        limits=PageLimits(working_size=1000),
     )
     assert sorted(len(o.illustration_ids) for o in outcomes) == [1, 2]
     progress = job_progress(clean_graph, job_id)
@@ -98,7 +102,13 @@ def test_layout_pages_become_illustrations_with_exact_regions(clean_graph, fetch
         assert max(thumb.size) <= 256
 
     # Re-segmenting replaces, it does not add.
-    segment_pages(clean_graph, fetcher, get_segmenter("layout"), page_ids, PageLimits(1000))
+    segment_pages(
+        clean_graph,
+        page_ids,
+        fetcher=fetcher,
+        segmenter=get_segmenter("layout"),
+        limits=PageLimits(1000),
+    )
     records, _, _ = clean_graph.execute_query("MATCH (i:Illustration) RETURN count(i) AS n")
     assert records[0]["n"] == 3
 
@@ -107,7 +117,13 @@ def test_whole_segmenter_needs_no_pixels(clean_graph, fetcher, served_issue):
     url, pages = served_issue
     ingest(clean_graph, fetcher, url, "whole")
     page_ids = page_ids_of_corpus(clean_graph, "pages")
-    outcomes = segment_pages(clean_graph, fetcher, get_segmenter("whole"), page_ids, PageLimits())
+    outcomes = segment_pages(
+        clean_graph,
+        page_ids,
+        fetcher=fetcher,
+        segmenter=get_segmenter("whole"),
+        limits=PageLimits(),
+    )
     assert [len(o.illustration_ids) for o in outcomes] == [1, 1]
     records, _, _ = clean_graph.execute_query(
         "MATCH (i:Illustration) RETURN i.xywh AS xywh ORDER BY xywh"
@@ -124,8 +140,8 @@ def test_bad_images_fail_per_page_with_reasons(
     page_ids = page_ids_of_corpus(clean_graph, "pages")
     # A decompression-bomb limit below the page size: recorded failure, no crash, no writes.
     outcomes = segment_pages(
-        clean_graph, fetcher, get_segmenter("layout"), page_ids,
-        PageLimits(working_size=1000, max_pixels=10_000),
+        clean_graph, page_ids, fetcher=fetcher, segmenter=get_segmenter("layout"),
+        limits=PageLimits(working_size=1000, max_pixels=10_000),
     )  # fmt: skip
     assert all(not o.ok and "ImageTooLargeError" in o.reason for o in outcomes)
     records, _, _ = clean_graph.execute_query(

@@ -1,24 +1,14 @@
 """A real actor, sent through the real Redis broker, executed by a real worker process."""
 
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 
 
 @pytest.fixture
-def worker(services, settings):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "--queues", "default", "-p", "1", "-t", "1"],
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield process
-    process.terminate()
-    process.wait(timeout=60)
+def worker(services, start_worker):
+    return start_worker("default")
 
 
 def test_ping_runs_in_a_worker_process(worker):

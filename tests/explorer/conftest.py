@@ -47,7 +47,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def press(settings, services, driver):
+def press(settings, services, db, tmp_path_factory):
     import redis
     import uvicorn
 
@@ -58,7 +58,7 @@ def press(settings, services, driver):
         pytest.fail("explorer/dist is not built: run `bash scripts/setup.sh`")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
-    wipe_graph(driver)
+    wipe_graph(db)
     redis.Redis.from_url(settings.broker.broker_url).flushdb()
     env = {
         "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
@@ -66,13 +66,16 @@ def press(settings, services, driver):
         "CONTAGIONS_DEMO__SITE_PORT": str(SITE_PORT),
         "CONTAGIONS_DEMO__IIIF_PORT": str(IIIF_PORT),
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", "2"],
-        env=os.environ | env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log = tmp_path_factory.mktemp("explorer") / "worker.log"
+    with log.open("ab") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", "2"],
+            env=os.environ | env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     local = settings.model_copy(deep=True)
     local.http.allowed_private_hosts = ["127.0.0.1"]
     local.model.allow_download = False
@@ -81,7 +84,11 @@ def press(settings, services, driver):
     runtime = Runtime(local)
     server = None
     try:
-        result = run(runtime, SIZE, pca_extra=40)  # the full 400 cost minutes of CPU
+        try:
+            result = run(runtime, SIZE, pca_extra=40)
+        except Exception:
+            print(f"----- worker log ({log}) -----\n{log.read_text(errors='replace')[-6000:]}")
+            raise  # the full 400 cost minutes of CPU
         config = uvicorn.Config(
             create_app(local), host="127.0.0.1", port=local.api.port, log_level="warning", ws="auto"
         )

@@ -72,19 +72,19 @@ def issue_record(name: str, place: str, when: str) -> IssueRecord:
     )  # fmt: skip
 
 
-def build_explore_graph(driver) -> str:
+def build_explore_graph(db) -> str:
     """Write the graph above, cluster it at 0.6 and return the run id."""
-    write_issues(driver, "presse", [issue_record(n, p, d) for n, (p, d) in PRINTS.items()])
+    write_issues(db, "presse", [issue_record(n, p, d) for n, (p, d) in PRINTS.items()])
     for name in PRINTS:
         region = f"https://images.example/iiif/{name}/100,200,300,400/max/0/default.jpg"
         thumb = f"https://images.example/iiif/{name}/100,200,300,400/!256,256/0/default.jpg"
         ill = IllustrationRecord(name, f"pg_{name}", 100, 200, 300, 400, 0.02, 0.9, "whole", "1",
                                  region, thumb)  # fmt: skip
-        replace_illustrations(driver, f"pg_{name}", "whole", [ill])
-    create_edge_set(driver, EDGE_SET)
+        replace_illustrations(db, f"pg_{name}", "whole", [ill])
+    create_edge_set(db, EDGE_SET)
     a, b, s = zip(*EDGES, strict=True)
-    write_edges(driver, EDGE_SET.id, a, b, np.array(s))
-    return run_clustering(driver, EDGE_SET, ClusterParams(threshold=0.6)).run_id
+    write_edges(db, EDGE_SET.id, a, b, np.array(s))
+    return run_clustering(db, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6)).run_id
 
 
 @pytest.fixture
@@ -92,56 +92,56 @@ def graph_run(clean_graph):
     return clean_graph, build_explore_graph(clean_graph)
 
 
-def by_first_member(driver, run_id):
+def by_first_member(db, run_id):
     """Leaf clusters keyed by their smallest member id ('a1', 'b1', 'c1', 'e1')."""
-    page = explore.cluster_page(driver, run_id, explore.ClusterFilter(), first=100)
+    page = explore.cluster_page(db, run_id, explore.ClusterFilter(), first=100)
     clusters = [c for _, c in page.rows]
-    members = explore.member_pages(driver, [(c.id, None, 100) for c in clusters])
+    members = explore.member_pages(db, [(c.id, None, 100) for c in clusters])
     return {ids[0]: c for c, (ids, _) in zip(clusters, members, strict=True)}
 
 
 def test_cluster_page_sorts_filters_and_paginates(graph_run):
-    driver, run_id = graph_run
+    db, run_id = graph_run
     everything = explore.ClusterFilter()
-    first = explore.cluster_page(driver, run_id, everything, "size", True, first=2)
+    first = explore.cluster_page(db, run_id, everything, "size", True, first=2)
     assert [(v, c.size) for v, c in first.rows] == [(4, 4), (3, 3)]
     assert first.has_next is True
     end_value, end = first.rows[-1]
-    rest = explore.cluster_page(driver, run_id, everything, "size", True, 2, (end_value, end.id))
+    rest = explore.cluster_page(db, run_id, everything, "size", True, 2, (end_value, end.id))
     assert [c.size for _, c in rest.rows] == [2, 2] and rest.has_next is False
     ids = [c.id for _, c in first.rows + rest.rows]
-    assert len(set(ids)) == 4 and explore.cluster_count(driver, run_id, everything) == 4
+    assert len(set(ids)) == 4 and explore.cluster_count(db, run_id, everything) == 4
 
-    by_date = explore.cluster_page(driver, run_id, everything, "first_date", False, first=10)
+    by_date = explore.cluster_page(db, run_id, everything, "first_date", False, first=10)
     assert [v for v, _ in by_date.rows] == ["1900-01-01", "1901-03-01", "1903-01-01", "1904-02-29"]
-    by_countries = explore.cluster_page(driver, run_id, everything, "n_countries", True, first=10)
+    by_countries = explore.cluster_page(db, run_id, everything, "n_countries", True, first=10)
     assert [v for v, _ in by_countries.rows] == [3, 3, 2, 2]
 
     in_lyon = explore.ClusterFilter(place=LYON)
-    assert [c.size for _, c in explore.cluster_page(driver, run_id, in_lyon).rows] == [4]
+    assert [c.size for _, c in explore.cluster_page(db, run_id, in_lyon).rows] == [4]
     german_1901 = explore.ClusterFilter(country="DE", date_from="1901-01-01", date_to="1901-12-31")
-    assert [c.first_date for _, c in explore.cluster_page(driver, run_id, german_1901).rows] == [
+    assert [c.first_date for _, c in explore.cluster_page(db, run_id, german_1901).rows] == [
         "1901-03-01"
     ]
-    assert explore.cluster_count(driver, run_id, explore.ClusterFilter(min_size=3)) == 2
-    assert explore.cluster_count(driver, run_id, explore.ClusterFilter(flagged=True)) == 0
+    assert explore.cluster_count(db, run_id, explore.ClusterFilter(min_size=3)) == 2
+    assert explore.cluster_count(db, run_id, explore.ClusterFilter(flagged=True)) == 0
 
 
 def test_members_appearances_hops(graph_run):
-    driver, run_id = graph_run
-    clusters = by_first_member(driver, run_id)
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
     a = clusters["a1"]
     assert (a.size, a.n_places, a.n_countries, a.first_date, a.last_date, a.span_days) == (
         4, 4, 3, "1900-01-01", "1902-01-01", 730,
     )  # fmt: skip
-    pages = explore.member_pages(driver, [(a.id, None, 2), (a.id, "a2", 2)])
+    pages = explore.member_pages(db, [(a.id, None, 2), (a.id, "a2", 2)])
     assert pages == [(["a1", "a2"], True), (["a3", "a4"], False)]
-    appearances = explore.appearances_of(driver, [a.id])[a.id]
+    appearances = explore.appearances_of(db, [a.id])[a.id]
     assert [(x.illustration_id, x.date, x.place_name) for x in appearances] == [
         ("a1", "1900-01-01", "Paris"), ("a2", "1900-06-01", "Berlin"),
         ("a4", "1900-06-01", "Lyon"), ("a3", "1902-01-01", "Buenos Aires"),
     ]  # fmt: skip
-    hops = explore.hops_of(driver, [a.id])[a.id]
+    hops = explore.hops_of(db, [a.id])[a.id]
     assert [(h.origin_name, h.destination_name, h.lag_days) for h in hops] == [
         ("Paris", "Berlin", 151), ("Paris", "Lyon", 151),
         ("Berlin", "Buenos Aires", 579), ("Lyon", "Buenos Aires", 579),
@@ -149,8 +149,8 @@ def test_members_appearances_hops(graph_run):
 
 
 def test_illustrations_in_context_and_neighbours(graph_run):
-    driver, run_id = graph_run
-    found = explore.illustrations_by_ids(driver, ["a2", "nope"])
+    db, run_id = graph_run
+    found = explore.illustrations_by_ids(db, ["a2", "nope"])
     assert list(found) == ["a2"]
     a2 = found["a2"]
     assert (a2.place_name, a2.country_code, a2.periodical_title, a2.issue_label) == (
@@ -160,19 +160,19 @@ def test_illustrations_in_context_and_neighbours(graph_run):
         3, "https://iiif.example/a2/canvas/1", "https://iiif.example/a2/manifest",
         "100,200,300,400",
     )  # fmt: skip
-    assert explore.neighbours_of(driver, ["a1", "d1"], limit=5) == {
+    assert explore.neighbours_of(db, ["a1", "d1"], limit=5) == {
         "a1": [("a2", 0.9), ("a4", 0.85)], "d1": [],
     }  # fmt: skip
-    leaves = explore.leaf_clusters_of(driver, ["a1", "a4", "d1"], run_id)
+    leaves = explore.leaf_clusters_of(db, ["a1", "a4", "d1"], run_id)
     assert set(leaves) == {"a1", "a4"} and leaves["a1"] == leaves["a4"]
-    assert explore.flag_illustration(driver, "d1", "masthead") is True
-    assert explore.flag_illustration(driver, "zz", "masthead") is False
-    assert explore.flagged_among(driver, ["a1", "d1"]) == {"d1"}
+    assert explore.flag_illustration(db, "d1", "masthead") is True
+    assert explore.flag_illustration(db, "zz", "masthead") is False
+    assert explore.flagged_among(db, ["a1", "d1"]) == {"d1"}
 
 
 def test_flows_aggregate(graph_run):
-    driver, run_id = graph_run
-    rows = explore.flows(driver, run_id, explore.FlowFilter())
+    db, run_id = graph_run
+    rows = explore.flows(db, run_id, explore.FlowFilter())
     assert [(f.origin_name, f.destination_name, f.hops, f.clusters) for f in rows] == [
         ("Paris", "Buenos Aires", 3, 3), ("Berlin", "Paris", 1, 1),
         ("Berlin", "Buenos Aires", 1, 1), ("Paris", "Berlin", 1, 1), ("Paris", "Lyon", 1, 1),
@@ -181,15 +181,15 @@ def test_flows_aggregate(graph_run):
     # b2 -> b3: 1036 days, c1 -> c2: 2708, e1 -> e2: 1826.
     assert rows[0].mean_lag_days == pytest.approx((1036 + 2708 + 1826) / 3)
     assert (rows[0].origin_country, rows[0].destination_latitude) == ("FR", -34.61)
-    french = explore.flows(driver, run_id, explore.FlowFilter(from_country="FR", max_lag_days=200))
+    french = explore.flows(db, run_id, explore.FlowFilter(from_country="FR", max_lag_days=200))
     assert [(f.origin_name, f.destination_name) for f in french] == [
         ("Paris", "Berlin"), ("Paris", "Lyon"),
     ]  # fmt: skip
 
 
-def _reference_clusters(driver, run_id):
-    clusters = by_first_member(driver, run_id)
-    appearances = explore.appearances_of(driver, [c.id for c in clusters.values()])
+def _reference_clusters(db, run_id):
+    clusters = by_first_member(db, run_id)
+    appearances = explore.appearances_of(db, [c.id for c in clusters.values()])
     return {
         cid: [
             Appearance(x.illustration_id, date.fromisoformat(x.date), x.date_precision,
@@ -207,11 +207,11 @@ def _reference_clusters(driver, run_id):
      ("DE", "AR", 7, "country"), (LYON, BA, 5, "place")],
 )  # fmt: skip
 def test_reached_within_matches_the_reference(graph_run, origin, destination, years, level):
-    driver, run_id = graph_run
+    db, run_id = graph_run
     reference = reference_reached_within(
-        _reference_clusters(driver, run_id), origin, destination, years, level
+        _reference_clusters(db, run_id), origin, destination, years, level
     )
-    got = explore.reached_within(driver, run_id, origin, destination, years, level)
+    got = explore.reached_within(db, run_id, origin, destination, years, level)
     expected = sorted(
         (r.cluster_key, r.origin_date.isoformat(), r.arrival_date.isoformat(), r.lag_days)
         for r in reference
@@ -222,9 +222,9 @@ def test_reached_within_matches_the_reference(graph_run, origin, destination, ye
 
 
 def test_reached_within_known_answer(graph_run):
-    driver, run_id = graph_run
-    clusters = by_first_member(driver, run_id)
-    got = explore.reached_within(driver, run_id, PARIS, BA, 5)
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
+    got = explore.reached_within(db, run_id, PARIS, BA, 5)
     # c1 -> c2 takes more than five years; e1 (29 February 1904) -> e2 (28 February 1909) does not.
     assert [(r.cluster_id, r.lag_days) for r in got] == [
         (clusters["a1"].id, 730), (clusters["e1"].id, 1826),
@@ -232,36 +232,36 @@ def test_reached_within_known_answer(graph_run):
 
 
 def test_catalogue(graph_run):
-    driver, _ = graph_run
-    titles = [(p.title, p.issues) for p in explore.periodicals(driver, corpus="presse")]
+    db, _ = graph_run
+    titles = [(p.title, p.issues) for p in explore.periodicals(db, corpus="presse")]
     assert titles == [("Journal de Berlin", 2), ("Journal de Buenos Aires", 4),
                       ("Journal de Lyon", 2), ("Journal de Paris", 4)]  # fmt: skip
-    first = explore.issue_page(driver, "per_paris", first=3)
+    first = explore.issue_page(db, "per_paris", first=3)
     assert [i.date for _, i in first.rows] == ["1900-01-01", "1903-01-01", "1904-02-29"]
     last_value, last = first.rows[-1]
-    rest = explore.issue_page(driver, "per_paris", first=3, after=(last_value, last.id))
+    rest = explore.issue_page(db, "per_paris", first=3, after=(last_value, last.id))
     assert [i.date for _, i in rest.rows] == ["1905-03-01"] and rest.has_next is False
-    assert explore.issue_count(driver, "per_paris") == 4
-    assert [(p.name, p.issues) for p in explore.places(driver, country="FR")] == [
+    assert explore.issue_count(db, "per_paris") == 4
+    assert [(p.name, p.issues) for p in explore.places(db, country="FR")] == [
         ("Paris", 4), ("Lyon", 2),
     ]  # fmt: skip
-    assert [(c.code, c.places, c.issues) for c in explore.countries(driver)] == [
+    assert [(c.code, c.places, c.issues) for c in explore.countries(db)] == [
         ("FR", 2, 6), ("AR", 1, 4), ("DE", 1, 2),
     ]  # fmt: skip
 
 
 def test_export_rows_stream_a_selection(graph_run):
-    driver, run_id = graph_run
-    clusters = by_first_member(driver, run_id)
-    by_ids = list(explore.export_rows(driver, explore.ExportSelection(ids=("c2", "d1", "a1")),
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
+    by_ids = list(explore.export_rows(db, explore.ExportSelection(ids=("c2", "d1", "a1")),
                                       run_id))  # fmt: skip
     assert [(r["id"], r["cluster_id"]) for r in by_ids] == [
         ("c2", clusters["c1"].id), ("d1", None), ("a1", clusters["a1"].id),
     ]  # fmt: skip
-    in_cluster = explore.export_rows(driver, explore.ExportSelection(cluster=clusters["b1"].id),
+    in_cluster = explore.export_rows(db, explore.ExportSelection(cluster=clusters["b1"].id),
                                      run_id)  # fmt: skip
     assert [r["id"] for r in in_cluster] == ["b1", "b2", "b3"]
     french = explore.ExportSelection(within_run=run_id, country="FR", date_to="1903-12-31")
-    assert [r["id"] for r in explore.export_rows(driver, french, run_id)] == ["a1", "a4", "c1"]
-    everything = explore.export_rows(driver, explore.ExportSelection(place=LYON), None)
+    assert [r["id"] for r in explore.export_rows(db, french, run_id)] == ["a1", "a4", "c1"]
+    everything = explore.export_rows(db, explore.ExportSelection(place=LYON), None)
     assert [(r["id"], r["cluster_id"]) for r in everything] == [("d1", None), ("a4", None)]

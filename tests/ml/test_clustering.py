@@ -9,6 +9,7 @@ from ml.circulation import Appearance
 from ml.clustering import (
     CALIBRATED_THRESHOLDS,
     DEFAULT_THRESHOLD,
+    ClusterParams,
     ClusterStats,
     calibrated_threshold,
     cluster,
@@ -65,15 +66,14 @@ GRAPH = edges(
 
 
 def run(giant_size=4, giant_fraction=0.0, max_threshold=0.95, graph=GRAPH, ids=IDS):
-    return cluster(
-        ids,
-        graph,
+    params = ClusterParams(
         threshold=0.6,
         giant_size=giant_size,
         giant_fraction=giant_fraction,
         threshold_step=0.05,
         max_threshold=max_threshold,
     )
+    return cluster(ids, graph, params)
 
 
 def test_giant_is_split_at_the_first_threshold_that_splits_it():

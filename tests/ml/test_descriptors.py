@@ -14,7 +14,8 @@ from skimage import data
 from torchvision import transforms
 
 from ml.backbones import Backbone, build_dino_vits16, dino_descriptor, load_backbone
-from ml.descriptors import DescriptorExtractor, ImageDecodeError, gem, preprocess
+from ml.descriptors import DescriptorExtractor, ImageDecodeError, preprocess
+from ml.pooling import gem
 
 SHARED = Path(
     os.environ.get("CONTAGIONS_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")

@@ -1,26 +1,11 @@
 import json
-import os
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
+from ml.evaluation import box_iou
 from ml.segment import get_segmenter
 from ml.segment.synthetic import newspaper_page
-
-SHARED = Path(
-    os.environ.get("CONTAGIONS_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")
-)
-GALLICA = SHARED / "datasets" / "gallica-images-eval"
-
-
-def iou(a, b):
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    width = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    height = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = width * height
-    return inter / (aw * ah + bw * bh - inter)
 
 
 @pytest.mark.parametrize(
@@ -33,9 +18,9 @@ def test_synthetic_newspaper_pictures_found_and_text_ignored(pictures):
     boxes = [(r.x, r.y, r.w, r.h) for r in regions]
     assert len(boxes) == len(pictures)
     for picture in page.pictures:
-        assert max(iou(picture, box) for box in boxes) >= 0.7
+        assert max(box_iou(picture, box) for box in boxes) >= 0.7
     for block in page.text_blocks:  # no region lies on text
-        assert all(iou(block, box) < 0.1 for box in boxes)
+        assert all(box_iou(block, box) < 0.1 for box in boxes)
     assert all(0.5 < r.confidence <= 1.0 for r in regions)
 
 
@@ -45,7 +30,7 @@ def test_regions_are_in_canvas_coordinates():
     # The image is half the canvas: boxes come back scaled to the canvas.
     regions = get_segmenter("layout").segment(small, 1200, 1700)
     for picture in page.pictures:
-        assert max(iou(picture, (r.x, r.y, r.w, r.h)) for r in regions) >= 0.7
+        assert max(box_iou(picture, (r.x, r.y, r.w, r.h)) for r in regions) >= 0.7
 
 
 def test_blank_page_has_no_pictures():
@@ -53,34 +38,34 @@ def test_blank_page_has_no_pictures():
     assert get_segmenter("layout").segment(blank, 800, 1100) == []
 
 
-@pytest.mark.skipif(not GALLICA.is_dir(), reason="shared gallica-images-eval not present")
-def test_album_pages_from_gallica():
+def test_album_pages_from_gallica(shared_dir):
     """Ten WWI album pages with 11 mounted photographs (first pages of the photo set)."""
-    images = json.loads((GALLICA / "photo" / "annotations.json").read_text())["images"][:10]
+    gallica = shared_dir / "datasets" / "gallica-images-eval"
+    images = json.loads((gallica / "photo" / "annotations.json").read_text())["images"][:10]
     segmenter = get_segmenter("layout")
     found = expected = predicted = 0
     for entry in images:
-        image = Image.open(GALLICA / entry["file"]).convert("RGB")
+        image = Image.open(gallica / entry["file"]).convert("RGB")
         boxes = [(r.x, r.y, r.w, r.h) for r in segmenter.segment(image, *image.size)]
         truth = [box["bbox_xywh_px"] for box in entry["boxes"]]
-        found += sum(any(iou(t, b) >= 0.5 for b in boxes) for t in truth)
+        found += sum(any(box_iou(t, b) >= 0.5 for b in boxes) for t in truth)
         expected += len(truth)
         predicted += len(boxes)
     assert (found, expected, predicted) == (11, 11, 11)
 
 
-@pytest.mark.skipif(not GALLICA.is_dir(), reason="shared gallica-images-eval not present")
-def test_drawing_pages_from_gallica():
+def test_drawing_pages_from_gallica(shared_dir):
     """Twelve sheets of drawings and plans (first pages of the dessins set): most are faint
     line work that never closes into a solid blob, found by the `sheets` page-sized rule."""
-    images = json.loads((GALLICA / "dessins" / "annotations.json").read_text())["images"][:12]
+    gallica = shared_dir / "datasets" / "gallica-images-eval"
+    images = json.loads((gallica / "dessins" / "annotations.json").read_text())["images"][:12]
     segmenter = get_segmenter("sheets")
     found = expected = predicted = 0
     for entry in images:
-        image = Image.open(GALLICA / entry["file"]).convert("RGB")
+        image = Image.open(gallica / entry["file"]).convert("RGB")
         boxes = [(r.x, r.y, r.w, r.h) for r in segmenter.segment(image, *image.size)]
         truth = [box["bbox_xywh_px"] for box in entry["boxes"]]
-        found += sum(any(iou(t, b) >= 0.5 for b in boxes) for t in truth)
+        found += sum(any(box_iou(t, b) >= 0.5 for b in boxes) for t in truth)
         expected += len(truth)
         predicted += len(boxes)
     assert (found, expected, predicted) == (8, 10, 8)
@@ -97,4 +82,7 @@ def test_blank_sheet_with_pencil_drawing_is_one_picture():
     assert get_segmenter("layout").segment(sheet, 600, 800) == []  # printed pages: rule off
     regions = get_segmenter("sheets").segment(sheet, 600, 800)
     assert len(regions) == 1
-    assert iou((100, 150, 400, 500), (regions[0].x, regions[0].y, regions[0].w, regions[0].h)) > 0.9
+    assert (
+        box_iou((100, 150, 400, 500), (regions[0].x, regions[0].y, regions[0].w, regions[0].h))
+        > 0.9
+    )
