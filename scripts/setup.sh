@@ -32,7 +32,6 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-
 # The explorer web app (served by the API at /): rebuilt only when its sources change.
 if command -v npm >/dev/null 2>&1; then
   sources=$( (find explorer -path explorer/node_modules -prune -o -path explorer/dist -prune \
