@@ -44,8 +44,12 @@ if command -v npm >/dev/null 2>&1; then
       (cd explorer && npm ci --no-audit --no-fund --loglevel=error)
       touch "explorer/node_modules/.ci-$lock"
     fi
-    echo "==> building the explorer web app"
-    (cd explorer && npm run --silent build >/dev/null)
+    echo "==> building the explorer web app (types from api/schema.graphql, type check, bundle)"
+    log=$(mktemp)
+    if ! (cd explorer && npm run --silent build) >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; echo "==> the explorer build failed" >&2; exit 1
+    fi
+    rm -f "$log"
     touch "explorer/dist/.built-$sources"
   fi
 else
