@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -48,7 +49,9 @@ def explorer_routes(dist: Path | None) -> list[BaseRoute]:
     """The route serving the app from `dist` (last in the table: it answers every path)."""
     dist = dist or DEFAULT_DIST
     if (dist / "index.html").is_file():
-        return [Mount("/", app=SinglePageApp(directory=dist, html=True), name="explorer")]
+        # Compressed here rather than app-wide: the bundles are most of a first visit's bytes.
+        app = GZipMiddleware(SinglePageApp(directory=dist, html=True), minimum_size=1024)
+        return [Mount("/", app=app, name="explorer")]
 
     async def not_built(request: object) -> HTMLResponse:
         return HTMLResponse(NOT_BUILT)

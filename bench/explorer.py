@@ -68,9 +68,10 @@ def screen(browser, path: str, ready: list[str]) -> dict:
     return {"ms": ms, "bytes": transferred, "graphql": posts}
 
 
-def replay(client: httpx.Client, bodies: list[str]) -> float:
-    """The screen's GraphQL requests, sequentially, from this process; ms."""
+def replay(client: httpx.Client, bodies: list[str]) -> tuple[float, int]:
+    """The screen's GraphQL requests, sequentially, from this process: ms, response bytes."""
     started = time.perf_counter()
+    size = 0
     for body in bodies:
         response = client.post(
             "/graphql",
@@ -78,7 +79,8 @@ def replay(client: httpx.Client, bodies: list[str]) -> float:
             headers={"Content-Type": "application/json", "X-Requested-With": "contagions-explorer"},
         )
         assert response.status_code == 200, response.text
-    return (time.perf_counter() - started) * 1000
+        size += len(response.content)
+    return (time.perf_counter() - started) * 1000, size
 
 
 def main() -> None:
@@ -131,13 +133,15 @@ def main() -> None:
                 screen(browser, path, ready)  # warm the API's caches and the page cache
                 runs = [screen(browser, path, ready) for _ in range(ROUNDS)]
                 ms = statistics.median(r["ms"] for r in runs)
-                peer = statistics.median(replay(client, runs[0]["graphql"]) for _ in range(ROUNDS))
+                replays = [replay(client, runs[0]["graphql"]) for _ in range(ROUNDS)]
+                peer = statistics.median(t for t, _ in replays)
+                data_bytes = replays[0][1]
                 kib = runs[-1]["bytes"] / 1024
                 calls = len(runs[-1]["graphql"])
                 print(
                     f"{name}: rendered in {ms:.0f} ms (median of {ROUNDS}, cold page), "
                     f"{kib:.0f} KiB transferred, {calls} GraphQL requests | their data alone "
-                    f"over httpx: {peer:.0f} ms",
+                    f"over httpx: {peer:.0f} ms, {data_bytes / 1024:.0f} KiB",
                     flush=True,
                 )
                 peer_name = "the screen's GraphQL requests alone (httpx, no browser)"
@@ -153,8 +157,15 @@ def main() -> None:
                         f"explorer_{name}_bytes_{n_ills}",
                         runs[-1]["bytes"],
                         "bytes",
-                        "GraphQL requests per screen",
+                        "the screen's GraphQL responses alone",
+                        data_bytes,
+                    ),
+                    Figure(
+                        f"explorer_{name}_graphql_requests_{n_ills}",
                         calls,
+                        "requests",
+                        "pages of data the screen needs",
+                        1,
                     ),
                 ]
             browser.close()

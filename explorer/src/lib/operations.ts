@@ -31,8 +31,8 @@ export const ClustersQuery = graphql(`
 export const FiltersQuery = graphql(`
   query Filters {
     countries { code name }
+    places(limit: 500) { id name countryCode }
     periodicals(limit: 500) { id title }
-    corpora { name }
   }
 `);
 
