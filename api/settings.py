@@ -210,6 +210,9 @@ class ApiSettings(BaseModel):
     def _bare_origins(cls, value: list[str]) -> list[str]:
         return [origin.rstrip("/") for origin in value]
 
+    # The built explorer app served at /; None: explorer/dist next to the packages.
+    explorer_dir: Path | None = None
+
 
 class DemoSettings(BaseModel):
     """The bundled sample corpus (`contagions demo run`)."""
