@@ -35,7 +35,10 @@ CORPUS = "living"
 @pytest.fixture
 def reprinted_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
     """Four pictures, each printed twice (the second a mirrored, darker reprint)."""
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=1), UrlPolicy.allowing(["127.0.0.1"]))
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=1),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
+    )
     canvases = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket") * 2):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")

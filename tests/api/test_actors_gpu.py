@@ -39,7 +39,10 @@ def canvas(base, n, service, image):
 
 @pytest.fixture
 def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=1), UrlPolicy.allowing(["127.0.0.1"]))
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=1),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
+    )
     canvases = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket")):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")
