@@ -5,26 +5,41 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
+from api.validation import InvalidInputError, UnknownValueError
+
 
 @strawberry.type
 class Forbidden:
     message: str = "curator role required"
 
 
-@strawberry.type
+@strawberry.type(description="The request cannot be answered as sent; `field` names the argument.")
 class InvalidInput:
     message: str
     field: str | None = None
 
+    @classmethod
+    def from_error(cls, error: InvalidInputError) -> InvalidInput:
+        return cls(message=error.message, field=error.field)
 
-@strawberry.type
+
+@strawberry.type(description="An id or code that names nothing; `value` is what was sent.")
 class NotFound:
     message: str
-    id: str | None = None
+    value: str | None = None
+
+    @strawberry.field(deprecation_reason="Use `value`.")
+    def id(self) -> str | None:
+        return self.value
+
+    @classmethod
+    def from_error(cls, error: UnknownValueError) -> NotFound:
+        return cls(message=error.message, value=error.value)
 
 
-class QueryInputError(ValueError):
-    """A query argument the API refuses (bad cursor, page size, unknown run): shown as is."""
+class QueryInputError(InvalidInputError):
+    """An argument refused inside a field that has no result union (a nested page's cursor or
+    size): shown as is in the top-level errors."""
 
 
 class ReadForbidden(PermissionError):

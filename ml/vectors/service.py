@@ -100,7 +100,8 @@ def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
                 store, lock = collections.get(request.path_params["name"])
             except NoCollectionError as exc:
                 return _error(exc, 404)
-            body = await request.json() if request.method == "POST" else {}
+            # `optimize` is a POST without a body.
+            body = await request.json() if await request.body() else {}
             try:
                 result = await run_in_threadpool(handler, store, lock, body)
             except (ValueError, KeyError) as exc:

@@ -39,8 +39,10 @@ def canvas(base, n, service, image):
 
 @pytest.fixture
 def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
-    allowed = UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint])
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=1), allowed)
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=1),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
+    )
     canvases = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket")):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")
