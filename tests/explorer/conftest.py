@@ -60,8 +60,9 @@ def press(settings, services, db, tmp_path_factory):
         pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     wipe_graph(db)
     redis.Redis.from_url(settings.broker.broker_url).flushdb()
+    endpoints = f'["127.0.0.1:{SITE_PORT}","127.0.0.1:{IIIF_PORT}"]'  # exact host:port pairs
     env = {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": endpoints,
         "CONTAGIONS_MODEL__ALLOW_DOWNLOAD": "false",
         "CONTAGIONS_DEMO__SITE_PORT": str(SITE_PORT),
         "CONTAGIONS_DEMO__IIIF_PORT": str(IIIF_PORT),
@@ -77,7 +78,7 @@ def press(settings, services, db, tmp_path_factory):
             start_new_session=True,
         )
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = ["127.0.0.1"]
+    local.http.allowed_private_hosts = [f"127.0.0.1:{SITE_PORT}", f"127.0.0.1:{IIIF_PORT}"]
     local.model.allow_download = False
     local.demo.site_port, local.demo.iiif_port = SITE_PORT, IIIF_PORT
     local.api.port = _free_port()
