@@ -12,6 +12,7 @@ from dramatiq.middleware import CurrentMessage
 from dramatiq.results import Results
 from dramatiq.results.backends.redis import RedisBackend
 
+from api.heartbeat import WorkerHeartbeat
 from api.settings import BrokerSettings, get_settings
 
 QUEUES = ("default", "ingest", "pages", "gpu")
@@ -36,6 +37,7 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
     # socket a 5 s read timeout by default, which would cut any wait longer than that.
     results = redis.Redis.from_url(url, socket_timeout=None)
     broker.add_middleware(Results(backend=RedisBackend(client=results), store_results=False))
+    broker.add_middleware(WorkerHeartbeat(settings.heartbeat_interval_s))
     # Actors read their retry count from it (api/actors/failures.py).
     broker.add_middleware(CurrentMessage())
     return broker

@@ -183,5 +183,5 @@ class IngestMutation:
         )
         progress = await run_in_threadpool(ingest.job_progress, resources.db, job_id)
         if progress is None:
-            return NotFound(message="job vanished", id=job_id)
+            return NotFound(message="job vanished", value=job_id)
         return IngestJob.from_progress(progress)

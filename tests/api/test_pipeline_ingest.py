@@ -19,10 +19,10 @@ MANIFESTS = {
 
 
 @pytest.fixture
-def fetcher():
+def fetcher(static_server):
     with Fetcher(
         FetchConfig(user_agent="contagions-test", retries=1, backoff_base_s=0.01),
-        UrlPolicy.allowing(["127.0.0.1"]),
+        UrlPolicy.allowing([static_server.endpoint]),
     ) as f:
         yield f
 
