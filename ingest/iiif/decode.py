@@ -40,7 +40,7 @@ def _null_pattern_encoding(raw: bytes) -> str | None:
     head = raw[:4]
     if len(head) < 4:
         return None
-    zeros = tuple(b == 0 for b in head)
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
