@@ -1,5 +1,5 @@
 """The Starlette application: GraphQL at /graphql (GraphiQL on, subscriptions over WebSocket),
-CSV/GeoJSON exports under /export, /healthz.
+CSV/GeoJSON exports under /export, /healthz, and the explorer web app at /.
 
 Around them: CORS for the origins in `api.cors_origins` (outermost, so that refusals reach a
 browser app readably), then `api.guard.RequestGuard` (CSRF check, body size limit).
@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from api.explorer import explorer_routes
 from api.exports import Exports
 from api.graphql.context import Context
 from api.graphql.errors import http_status
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         Route("/export/cluster/{id}.csv", exports.cluster_csv),
         Route("/export/cluster/{id}.geojson", exports.cluster_geojson),
         Route("/export/illustrations.csv", exports.illustrations_csv, methods=["GET", "POST"]),
+        *explorer_routes(settings.api.explorer_dir),
     ]
     api = settings.api
     middleware = [

@@ -15,7 +15,7 @@ from dramatiq.results.backends.redis import RedisBackend
 from api.heartbeat import WorkerHeartbeat
 from api.settings import BrokerSettings, get_settings
 
-QUEUES = ("default", "ingest", "pages", "gpu")
+QUEUES = ("default", "ingest", "pages", "gpu", "clusters")
 
 
 def build_broker(settings: BrokerSettings) -> dramatiq.Broker:

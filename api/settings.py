@@ -136,6 +136,18 @@ class SimilaritySettings(BaseModel):
     threshold_step: float = ClusterParams.threshold_step
 
 
+class ContinuousSettings(BaseModel):
+    """Continuous mode: illustrations that get their vectors flow on to edges and clusters."""
+
+    enabled: bool = True
+    # A burst of vector batches triggers one update: the first waits this long for the others.
+    debounce_seconds: float = 10.0
+    # The first PCA fit happens on its own once the graph holds this many illustrations;
+    # later fits are explicit (`contagions pca fit`: a new model means re-indexing).
+    first_fit_min_illustrations: int = 500
+    first_fit_sample: int = 20_000
+
+
 class IngestSettings(BaseModel):
     max_collection_depth: int = 8
     # Pages of one paged collection (`first`/`next`) followed before the chain is refused:
@@ -198,6 +210,9 @@ class ApiSettings(BaseModel):
     def _bare_origins(cls, value: list[str]) -> list[str]:
         return [origin.rstrip("/") for origin in value]
 
+    # The built explorer app served at /; None: explorer/dist next to the packages.
+    explorer_dir: Path | None = None
+
 
 class DemoSettings(BaseModel):
     """The bundled sample corpus (`contagions demo run`)."""
@@ -211,7 +226,9 @@ class DemoSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
-    queues: list[str] = Field(default_factory=lambda: ["default", "ingest", "pages", "gpu"])
+    queues: list[str] = Field(
+        default_factory=lambda: ["default", "ingest", "pages", "gpu", "clusters"]
+    )
     processes: int = 1
     threads: int = 2
 
@@ -232,6 +249,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     segmenter: SegmenterSettings = Field(default_factory=SegmenterSettings)
     similarity: SimilaritySettings = Field(default_factory=SimilaritySettings)
+    continuous: ContinuousSettings = Field(default_factory=ContinuousSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)

@@ -138,7 +138,7 @@ def generate(db, n_ills: int, vectors_dir: Path):
     edge_set = EdgeSet("es_bench", "bench_model", k=16, min_score=0.5, corpus="bench")
     create_edge_set(db, edge_set)
     write_edges(db, edge_set.id, a, b, np.array(s))
-    result = run_clustering(db, edge_set, ClusterParams(threshold=0.6))
+    result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
     print(f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
           f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
 

@@ -48,6 +48,7 @@ class ClusterSummary:
     flagged: bool
     flag_reason: str | None
     parent_id: str | None = None
+    stable_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ class ClusterRow:
     description: str | None = None
     validated: bool = False
     flag_reason: str | None = None
+    stable_id: str | None = None  # survives re-clustering (see graph/README.md)
 
 
 @dataclass(frozen=True, slots=True)

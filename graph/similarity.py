@@ -108,3 +108,40 @@ def edges_pending(db: GraphDB, ids: Sequence[str], edge_set: str) -> list[str]:
         routing_=RoutingControl.READ,
     )
     return [r["id"] for r in records]
+
+
+def edges_touching(
+    db: GraphDB, edge_set: str, ids: Sequence[str], min_score: float
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Edges with at least one end in ``ids`` (an edge joining two of them comes twice)."""
+    return _edge_rows(db, q.EDGES_TOUCHING, edge_set, ids, min_score, keep=None)
+
+
+def edges_within(
+    db: GraphDB, edge_set: str, ids: Sequence[str], min_score: float
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Edges with both ends in ``ids``, each once."""
+    return _edge_rows(db, q.EDGES_FROM, edge_set, ids, min_score, keep=set(ids))
+
+
+def _edge_rows(
+    db: GraphDB,
+    query: str,
+    edge_set: str,
+    ids: Sequence[str],
+    min_score: float,
+    keep: set[str] | None,
+) -> tuple[list[str], list[str], np.ndarray]:
+    a: list[str] = []
+    b: list[str] = []
+    scores: list[float] = []
+    ids = list(ids)
+    with db.session(default_access_mode="READ") as session:
+        for start in range(0, len(ids), EDGE_BATCH):
+            batch = ids[start : start + EDGE_BATCH]
+            for record in session.run(query, ids=batch, edge_set=edge_set, min_score=min_score):
+                if keep is None or record["b"] in keep:
+                    a.append(record["a"])
+                    b.append(record["b"])
+                    scores.append(record["score"])
+    return a, b, np.asarray(scores, dtype=np.float32)

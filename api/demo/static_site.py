@@ -28,6 +28,9 @@ class CorsHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def log_message(self, *args: object) -> None:
+        pass
+
 
 def serve(port: int, directory: str, host: str = "127.0.0.1") -> None:
     handler = functools.partial(CorsHandler, directory=directory)

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.graphql.access import require_read, run_or_latest
 from api.graphql.checks import refuse_unknown_references
-from api.graphql.errors import InvalidInput, NotFound
+from api.graphql.errors import InvalidInput, NotFound, QueryInputError
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.types import Cluster
 from api.validation import (
@@ -23,6 +23,7 @@ from api.validation import (
     date_range,
 )
 from graph import explore
+from graph.clusters import cluster_by_stable_id
 
 
 @strawberry.enum
@@ -207,10 +208,25 @@ class ClusterQuery:
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count, ClusterConnection)
 
-    @strawberry.field
-    async def cluster(self, info: Info, id: strawberry.ID) -> Cluster | None:
+    @strawberry.field(
+        description="A cluster by its run-scoped `id`, or the latest version "
+        "of the cluster with this `stableId`."
+    )
+    async def cluster(
+        self, info: Info, id: strawberry.ID | None = None, stable_id: strawberry.ID | None = None
+    ) -> Cluster | None:
         require_read(info)
-        return await Cluster.load(info, str(id))
+        if (id is None) == (stable_id is None):
+            raise QueryInputError("give either id or stableId")
+        wanted = str(id)
+        if stable_id is not None:
+            latest = await run_in_threadpool(
+                cluster_by_stable_id, info.context.resources.db, str(stable_id)
+            )
+            if latest is None:
+                return None
+            wanted = latest
+        return await Cluster.load(info, wanted)
 
     @strawberry.field(description="Clustering runs, latest first.")
     async def clustering_runs(self, info: Info, limit: int = 20) -> list[ClusteringRun]:

@@ -19,6 +19,7 @@ from api.graphql.errors import Forbidden, InvalidInput, NotFound
 from api.graphql.types import Cluster, Illustration
 from api.pipeline.clustering import ClusterParams, run_clustering
 from api.pipeline.curation import apply_decision
+from api.pipeline.freshness import flag_illustration
 from graph import clusters as cluster_repo
 from graph import explore
 from graph.errors import NotFoundError, ValidationError
@@ -242,7 +243,8 @@ class CurationMutation:
             return refused.result
 
     @strawberry.mutation(
-        description="Flag (or unflag) an illustration as not relevant: left out of searches."
+        description="Flag (or unflag) an illustration as not relevant: left out of searches "
+        "and of its clusters' counts, dates and flows."
     )
     async def flag_illustration(
         self, info: Info, id: strawberry.ID, reason: str | None = None, flagged: bool = True
@@ -254,8 +256,8 @@ class CurationMutation:
         except _Refused as refused:
             return refused.result
         found = await run_in_threadpool(
-            explore.flag_illustration, info.context.resources.db, str(id), reason, flagged,
-        )  # fmt: skip
+            flag_illustration, info.context.resources.db, str(id), reason=reason, flagged=flagged
+        )
         if not found:
             return NotFound(message=f"no illustration {str(id)!r}", value=str(id))
         with contextlib.suppress(KeyError):  # not loaded yet in this request

@@ -313,6 +313,14 @@ class Cluster:
     def run_id(self) -> strawberry.ID | None:
         return strawberry.ID(self.summary.run_id) if self.summary.run_id else None
 
+    @strawberry.field(
+        description="Survives re-clustering and incremental updates (lineage by member "
+        "overlap); `cluster(stableId:)` resolves it to the latest version. `id` names this "
+        "version within its run."
+    )
+    def stable_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.summary.stable_id) if self.summary.stable_id else None
+
     @strawberry.field(description="Leaf clusters are the ones researchers work with.")
     def leaf(self) -> bool:
         return self.summary.leaf

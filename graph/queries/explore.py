@@ -43,7 +43,7 @@ coalesce(c.n_places, 0) AS n_places, coalesce(c.n_countries, 0) AS n_countries,
 coalesce(c.n_periodicals, 0) AS n_periodicals, c.first_date AS first_date,
 c.last_date AS last_date, c.span_days AS span_days, c.name AS name,
 c.description AS description, coalesce(c.validated, false) AS validated,
-coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
+coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason, c.stable_id AS stable_id
 """
 
 _CLUSTER_PAGE = """

@@ -29,6 +29,8 @@ INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("Place", "name"),
     ("Cluster", "size"),
     ("Cluster", "first_date"),
+    ("Cluster", "run_id"),
+    ("Cluster", "stable_id"),
     ("ClusteringRun", "created"),
     ("IngestJob", "created"),
 )

@@ -175,6 +175,29 @@ def test_start_clustering(app_client):
     assert sizes == [{"size": 4}, {"size": 2}]
 
 
+def test_a_bookmark_by_stable_id_survives_a_re_clustering(app_client):
+    client, db, run_id = app_client
+    a = G.by_first_member(db, run_id)["a1"]
+    curate(client, "nameCluster", id=a.id, name="Le Rêve")
+    query = "query($s: ID) { cluster(stableId: $s) { id runId stableId name size } }"
+    first = gql(client, "query($id: ID) { cluster(id: $id) { stableId } }", id=a.id)
+    stable = first["cluster"]["stableId"]
+    assert stable
+    before = gql(client, query, s=stable)["cluster"]
+    assert before["id"] == a.id and before["name"] == "Le Rêve"
+
+    started = gql(client, "mutation { startClustering(threshold: 0.6) { __typename "
+                          "... on ClusteringStarted { run { id } } } }")  # fmt: skip
+    new_run = started["startClustering"]["run"]["id"]
+    after = gql(client, query, s=stable)["cluster"]
+    assert (after["runId"], after["stableId"], after["name"]) == (new_run, stable, "Le Rêve")
+    assert after["size"] == before["size"]
+    # The run-scoped id still names the old version, for history.
+    old = gql(client, "query($id: ID) { cluster(id: $id) { runId } }", id=a.id)
+    assert old["cluster"]["runId"] == run_id
+    assert gql(client, query, s="nope")["cluster"] is None
+
+
 SEARCH = """query($id: ID, $where: SearchWhere, $k: Int!) {
   searchSimilar(illustrationId: $id, k: $k, where: $where) { __typename
     ... on SimilarResults { hits { illustration { id } } }
