@@ -15,7 +15,11 @@ PAGES_EACH = 5
 
 
 # The broker's default heartbeat and maintenance: recovery is measured as users get it.
-WORKER_ENV = {"CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]'}
+def worker_env(*servers) -> dict[str, str]:
+    """Workers may harvest these loopback servers (exact endpoints, as settings require)."""
+    return {"CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps([s.endpoint for s in servers])}
+
+
 RECOVERY_BOUND_S = 60
 
 
@@ -54,8 +58,8 @@ def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
 ):
     # Both workers are up before one dies, so that what is timed is the broker giving the
     # killed worker's prefetched messages back, not a process start.
-    worker = start_worker("ingest", env=WORKER_ENV, threads=2)
-    survivor = start_worker("ingest", env=WORKER_ENV, threads=1)
+    worker = start_worker("ingest", env=worker_env(static_server), threads=2)
+    survivor = start_worker("ingest", env=worker_env(static_server), threads=1)
     wait_ready(worker)
     wait_ready(survivor)
     static_server.delay_s = 1.0  # the corpus takes ~10 s: the kill lands halfway
@@ -109,7 +113,7 @@ def test_a_hostile_manifest_fails_alone_with_its_reason(
                 args=(task_id,), max_retries=2, min_backoff=100, max_backoff=300
             )
 
-    start_worker("ingest", env=WORKER_ENV, threads=2)
+    start_worker("ingest", env=worker_env(static_server), threads=2)
     job_id = start_ingest(
         clean_graph, corpus="hostile", uris=[*uris, hostile], enqueue=enqueue_quickly
     )

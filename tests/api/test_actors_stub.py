@@ -30,7 +30,7 @@ from graph.ingest import job_progress
 
 
 @pytest.fixture
-def stub(settings, services):
+def stub(settings, services, static_server):
     """Every declared actor re-bound to a StubBroker; the process runtime allows loopback."""
     real = dramatiq.get_broker()
     broker = StubBroker()
@@ -45,7 +45,7 @@ def stub(settings, services):
         broker.declare_actor(actor)
     dramatiq.set_broker(broker)
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = ["127.0.0.1"]
+    local.http.allowed_private_hosts = [static_server.endpoint]
     previous_runtime = api.runtime._runtime
     api.runtime._runtime = Runtime(local)
     worker = Worker(broker, worker_timeout=50, worker_threads=1)

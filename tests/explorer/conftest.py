@@ -7,6 +7,7 @@ The press is built once for the module test_explorer.py; the app must have been 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -30,6 +31,7 @@ CHROMIUM = os.environ.get("CONTAGIONS_CHROMIUM", shutil.which("chromium") or "/u
 # Two reprinted pictures over three titles' issues: clusters that travel, a few singletons.
 SIZE = DemoSize(issues=2, pages=2, reprinted_sources=4, single_sources=2)
 SITE_PORT, IIIF_PORT = 18290, 18291
+DEMO_ENDPOINTS = [f"127.0.0.1:{SITE_PORT}", f"127.0.0.1:{IIIF_PORT}"]
 
 
 @dataclass
@@ -60,9 +62,8 @@ def press(settings, services, db, tmp_path_factory):
         pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     wipe_graph(db)
     redis.Redis.from_url(settings.broker.broker_url).flushdb()
-    endpoints = f'["127.0.0.1:{SITE_PORT}","127.0.0.1:{IIIF_PORT}"]'  # exact host:port pairs
     env = {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": endpoints,
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps(DEMO_ENDPOINTS),
         "CONTAGIONS_MODEL__ALLOW_DOWNLOAD": "false",
         "CONTAGIONS_DEMO__SITE_PORT": str(SITE_PORT),
         "CONTAGIONS_DEMO__IIIF_PORT": str(IIIF_PORT),
@@ -78,7 +79,7 @@ def press(settings, services, db, tmp_path_factory):
             start_new_session=True,
         )
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = [f"127.0.0.1:{SITE_PORT}", f"127.0.0.1:{IIIF_PORT}"]
+    local.http.allowed_private_hosts = DEMO_ENDPOINTS
     local.model.allow_download = False
     local.demo.site_port, local.demo.iiif_port = SITE_PORT, IIIF_PORT
     local.api.port = _free_port()
