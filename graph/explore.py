@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from neo4j import RoutingControl
 
 from graph.db import GraphDB
 from graph.queries import explore as q
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 READ = RoutingControl.READ
 ClusterSortKey = Literal[
@@ -23,7 +28,7 @@ FlowGroup = Literal["place", "country"]
 FlowPeriod = Literal["year", "decade"]
 
 
-def _build(cls, data: dict[str, Any]):
+def _build(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**{f.name: data.get(f.name) for f in fields(cls)})
 
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from neo4j import ManagedTransaction, RoutingControl
+from neo4j import ManagedTransaction, Record, RoutingControl
 
 from graph.db import GraphDB
 from graph.illustrations import job_page_progress
@@ -348,7 +348,7 @@ def link_unchanged_issue(
     mark the task done, in one transaction. Returns (issue id, ids of its pages still to
     segment), or None when no issue is stored for that URI (the caller harvests it in full)."""
 
-    def work(tx: ManagedTransaction):
+    def work(tx: ManagedTransaction) -> Record | None:
         return tx.run(
             q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
         ).single()

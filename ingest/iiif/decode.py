@@ -40,13 +40,16 @@ def _null_pattern_encoding(raw: bytes) -> str | None:
     head = raw[:4]
     if len(head) < 4:
         return None
-    zeros = tuple(b == 0 for b in head)
-    return {
-        (True, True, True, False): "utf-32-be",
-        (False, True, True, True): "utf-32-le",
-        (True, False, True, False): "utf-16-be",
-        (False, True, False, True): "utf-16-le",
-    }.get(zeros)
+    return _NULL_PATTERNS.get(tuple(b == 0 for b in head))
+
+
+# Which of the first four bytes are zero -> the encoding that pattern reveals.
+_NULL_PATTERNS: dict[tuple[bool, ...], str] = {
+    (True, True, True, False): "utf-32-be",
+    (False, True, True, True): "utf-32-le",
+    (True, False, True, False): "utf-16-be",
+    (False, True, False, True): "utf-16-le",
+}
 
 
 def _header_encoding(content_type: str | None) -> str | None:

@@ -9,7 +9,7 @@ Collection at all is refused with a `ManifestParseError` that says why.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from ingest.iiif.decode import decode_document, require_iiif, sanitize
 from ingest.iiif.errors import ManifestParseError
@@ -19,6 +19,7 @@ from ingest.iiif.models import (
     CollectionMember,
     Link,
     Manifest,
+    MemberType,
     MetadataEntry,
     PageImage,
     ParsedDocument,
@@ -183,7 +184,7 @@ def _nav_place(data: dict[str, Any]) -> dict[str, Any] | None:
 
 def _annotations(container: Any) -> list[dict[str, Any]]:
     """Annotations held inline by a list of annotation pages / lists, or a bare annotation list."""
-    found = []
+    found: list[dict[str, Any]] = []
     for page in _as_list(container):
         if not isinstance(page, dict):
             continue
@@ -373,7 +374,7 @@ def _members(data: dict[str, Any], ctx: _Context) -> list[CollectionMember]:
                 continue
             members[member_id] = CollectionMember(
                 id=member_id,
-                type=kind,
+                type=cast(MemberType, kind),
                 label=display_text(raw.get("label")),
                 nav_date=_nav_date(raw),
                 nav_place=_nav_place(raw),
