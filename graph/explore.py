@@ -24,6 +24,8 @@ READ = RoutingControl.READ
 ClusterSortKey = Literal[
     "size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"
 ]
+# How a date window applies: a printing inside it, or the whole cluster inside it.
+ClusterWindow = Literal["present_in", "within"]
 FlowGroup = Literal["place", "country"]
 FlowPeriod = Literal["year", "decade"]
 
@@ -72,7 +74,7 @@ class ClusterFilter:
     # "present_in": the dates select clusters with a printing in them (with the conditions
     # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
     # on the printings inside [date_from, date_to] only.
-    window: Literal["present_in", "within"] = "present_in"
+    window: ClusterWindow = "present_in"
 
     @property
     def within_window(self) -> bool:
