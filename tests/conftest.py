@@ -252,3 +252,62 @@ def start_worker(request, tmp_path):
     if report is not None and report.failed:
         for n, worker in enumerate(started):
             print(f"\n----- worker {n} ({worker.log}) -----\n{worker.tail()}")
+
+
+@pytest.fixture
+def press_graph(clean_graph):
+    """`press_graph(n)`: n illustrations (4 a page, 10 pages an issue) of two dated periodicals
+    in Paris and Berlin, written through the bulk ingest code; returns their ids."""
+    from graph.illustrations import upsert_illustrations
+    from graph.ingest import write_issues
+    from graph.records import (
+        CountryRecord,
+        IllustrationRecord,
+        IssueRecord,
+        PageRecord,
+        PeriodicalRecord,
+        PlaceRecord,
+    )
+
+    places = [
+        PlaceRecord("geonames:2988507", "Paris", CountryRecord("FR", "France")),
+        PlaceRecord("geonames:2950159", "Berlin", CountryRecord("DE", "Germany")),
+    ]
+
+    def build(n: int) -> list[str]:
+        pages = [
+            PageRecord(f"pg_{p}", f"c/{p}", p % 10, None, 1000, 1400, None, None, None, None)
+            for p in range(-(-n // 4))
+        ]
+        issues = [
+            IssueRecord(
+                f"iss_{s}",
+                f"http://127.0.0.1/m/{s}",
+                None,
+                f"{1900 + s % 50}-03-01",
+                "day",
+                None,
+                None,
+                None,
+                places[s % 2],
+                None,
+                PeriodicalRecord(f"per_{s % 2}", f"Title {s % 2}", "test"),
+                3,
+                tuple(pages[s * 10 : s * 10 + 10]),
+            )
+            for s in range(-(-len(pages) // 10))
+        ]
+        write_issues(clean_graph, "press", issues)
+        ids = [f"ill_{i:07d}" for i in range(n)]
+        upsert_illustrations(
+            clean_graph,
+            [
+                IllustrationRecord(
+                    i, f"pg_{k // 4}", 0, 0, 10, 10, 0.1, 1.0, "whole", "1", None, None
+                )
+                for k, i in enumerate(ids)
+            ],
+        )
+        return ids
+
+    return build
