@@ -32,8 +32,10 @@ class Neo4jSettings(BaseModel):
     http_port: int = 7474
     version: str = "5.26.30"
     browser_version: str = "5.24.0"
-    heap_size: str = "512m"
-    pagecache_size: str = "256m"
+    # "auto": sized from the machine and the store by `contagions up` (api/services/memory.py).
+    heap_size: str = "auto"
+    pagecache_size: str = "auto"
+    memory_share: float = Field(0.5, gt=0.0, le=0.9)  # of the machine, for "auto"
     start_timeout_s: float = 120.0
 
     @field_validator("password")
@@ -136,6 +138,9 @@ class IngestSettings(BaseModel):
     max_collection_depth: int = 8
     # Messages to the pages queue carry this many page ids.
     page_batch_size: int = 16
+    # Messages to the ingest queue carry this many tasks; their manifests are written in one
+    # transaction (bench/ingest_throughput.py: the worker path's pages/s grow with it).
+    task_batch_size: int = Field(16, ge=1, le=500)
 
 
 class HttpSettings(BaseModel):

@@ -112,7 +112,15 @@ def import_targets(db: GraphDB, ids: Sequence[str], model_id: str) -> dict[str, 
     records, _, _ = db.execute_query(
         q.IMPORT_TARGETS, ids=list(ids), model_id=model_id, routing_=RoutingControl.READ
     )
-    return {r["id"]: ImportTarget(**r.data()) for r in records}
+    found = {}
+    for r in records:
+        context = {key: r[key] for key in _CONTEXT}
+        for illustration_id, done in r["illustrations"]:
+            found[illustration_id] = ImportTarget(illustration_id, done, **context)
+    return found
+
+
+_CONTEXT = ("corpus", "periodical_id", "place_id", "country_code", "date", "year")
 
 
 def mark_indexed(db: GraphDB, ids: Sequence[str], model_id: str) -> None:

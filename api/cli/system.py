@@ -14,6 +14,14 @@ from api.services.process import ServiceError
 from api.settings import Settings
 
 
+def _print_neo4j_memory(settings: Settings) -> None:
+    """What the local Neo4j will be started with (nothing when it runs already or is remote)."""
+    from api.services.manager import local_neo4j
+
+    if settings.neo4j.is_local and not local_neo4j(settings).is_running():
+        click.echo(local_neo4j(settings).memory().describe())
+
+
 @click.group()
 def services() -> None:
     """Local Neo4j and Redis (used when no external URI is configured)."""
@@ -23,8 +31,10 @@ def services() -> None:
 def services_up_command() -> None:
     from api.services.manager import services_up
 
+    settings = load_settings()
+    _print_neo4j_memory(settings)
     try:
-        for status in services_up(load_settings()):
+        for status in services_up(settings):
             click.echo(f"{status.name:7} {'up' if status.running else 'DOWN':5} {status.address}")
     except ServiceError as exc:
         fail(str(exc))
@@ -213,6 +223,7 @@ def up_command() -> None:
     from api.services.manager import system_up
 
     settings = load_settings()
+    _print_neo4j_memory(settings)
     try:
         system_up(settings)
     except ServiceError as exc:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from neo4j.exceptions import Neo4jError
 
 from graph import ingest as repo
 from graph.db import GraphDB
@@ -84,6 +86,68 @@ def process_task(
     max_depth: int = 8,
 ) -> TaskOutcome:
     """Harvest one task's URI and write the result. Safe to run twice for the same task."""
+    return process_tasks(db, [task_id], fetcher=fetcher, enqueue=enqueue, max_depth=max_depth)[0]
+
+
+def process_tasks(
+    db: GraphDB,
+    task_ids: Sequence[str],
+    *,
+    fetcher: Fetcher,
+    enqueue: Enqueue,
+    max_depth: int = 8,
+) -> list[TaskOutcome]:
+    """Harvest several tasks; their manifests are written in one transaction per corpus.
+
+    One write instead of one per manifest is what makes the worker path fast. Failures stay
+    per task: a fetch or parse error fails its task only, and when the shared write fails the
+    manifests are written one by one, so that one bad manifest cannot fail the others.
+    """
+    outcomes: dict[str, TaskOutcome] = {}
+    harvested: dict[str, list[tuple[str, HarvestedManifest]]] = {}
+    for task_id in task_ids:
+        step = _harvest(db, task_id, fetcher, enqueue, max_depth)
+        if isinstance(step, TaskOutcome):
+            outcomes[task_id] = step
+        else:
+            state, manifest = step
+            harvested.setdefault(state.corpus, []).append((task_id, manifest))
+            outcomes[task_id] = TaskOutcome(
+                task_id,
+                "done",
+                kind="manifest",
+                segmenter=state.segmenter,
+                issue_id=manifest.issue.id,
+                page_ids=tuple(page.id for page in manifest.issue.pages),
+            )
+    for corpus, items in harvested.items():
+        try:
+            repo.write_issues(db, corpus, [m.issue for _, m in items], [t for t, _ in items])
+        except Neo4jError as exc:
+            if len(items) == 1:
+                raise
+            log.warning("batched write of %d manifests failed (%s); one by one", len(items), exc)
+            for task_id, manifest in items:
+                outcomes[task_id] = _write_one(db, corpus, task_id, manifest, outcomes[task_id])
+    return [outcomes[task_id] for task_id in task_ids]
+
+
+def _write_one(
+    db: GraphDB, corpus: str, task_id: str, manifest: HarvestedManifest, done: TaskOutcome
+) -> TaskOutcome:
+    try:
+        repo.write_issue(db, corpus, manifest.issue, task=task_id)
+    except Neo4jError as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        repo.mark_task_failed(db, task_id, reason)
+        return TaskOutcome(task_id, "failed", detail=reason)
+    return done
+
+
+def _harvest(
+    db: GraphDB, task_id: str, fetcher: Fetcher, enqueue: Enqueue, max_depth: int
+) -> TaskOutcome | tuple[repo.TaskState, HarvestedManifest]:
+    """A task's outcome, or its harvested manifest still to be written."""
     state = repo.get_task(db, task_id)
     if state is None:
         return TaskOutcome(task_id, "skipped", detail="unknown task")
@@ -102,15 +166,7 @@ def process_task(
         repo.mark_collection_done(db, task_id, members=0)
         return TaskOutcome(task_id, "done", kind="not-modified")
     if isinstance(result, HarvestedManifest):
-        repo.write_issue(db, state.corpus, result.issue, task=task_id)
-        return TaskOutcome(
-            task_id,
-            "done",
-            kind="manifest",
-            segmenter=state.segmenter,
-            issue_id=result.issue.id,
-            page_ids=tuple(page.id for page in result.issue.pages),
-        )
+        return state, result
     return _expand_collection(db, state, task_id, result, enqueue, max_depth)
 
 

@@ -165,3 +165,33 @@ def test_corpus_file(tmp_path):
     path.write_text("ftp://nope\n")
     with pytest.raises(CorpusFileError, match=r"corpus\.txt:1"):
         read_corpus_file(path)
+
+
+def test_a_batch_of_tasks_writes_its_manifests_together_and_fails_per_task(
+    clean_graph, fetcher, static_server
+):
+    from api.pipeline.ingest import process_tasks
+
+    uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
+    uris.append(f"{static_server.url}/fixtures/no-such-manifest.json")
+    queue: deque[str] = deque()
+    job_id = start_ingest(clean_graph, corpus="batched", uris=uris, enqueue=queue.extend)
+    task_ids = list(queue)
+
+    outcomes = process_tasks(clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend)
+
+    assert [o.task_id for o in outcomes] == task_ids
+    assert [o.status for o in outcomes] == ["done"] * 5 + ["failed"]
+    assert sum(len(o.page_ids) for o in outcomes) == sum(MANIFESTS.values())
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.total, progress.done, progress.failed) == (6, 5, 1)
+    assert progress.pages == sum(MANIFESTS.values())
+    assert "404" in job_failures(clean_graph, job_id)[0].reason
+    issues = "MATCH (:Corpus {name: 'batched'})-[:INCLUDES]->()-[:HAS_ISSUE]->(i) RETURN count(i)"
+    assert count(clean_graph, issues) == 5
+
+    # A redelivered message: every task is finished, nothing is written twice.
+    again = process_tasks(clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend)
+    assert {o.status for o in again} == {"skipped"}
+    assert count(clean_graph, issues) == 5
+    assert count(clean_graph, "MATCH (:Issue)-[r:HAS_PAGE]->() RETURN count(r)") == 33
