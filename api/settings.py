@@ -28,6 +28,9 @@ class Neo4jSettings(BaseModel):
     # Neo4j 5 refuses passwords shorter than 8 characters.
     password: SecretStr = SecretStr("contagions-local")
     database: str = "neo4j"
+    # The address the local Neo4j listens on and clients dial. Loopback: a worker on another
+    # host needs the services on an address it can reach (tests/api/test_two_hosts.py).
+    host: str = "127.0.0.1"
     bolt_port: int = 7687
     http_port: int = 7474
     version: str = "5.26.30"
@@ -51,13 +54,16 @@ class Neo4jSettings(BaseModel):
 
     @property
     def bolt_uri(self) -> str:
-        return self.uri or f"bolt://127.0.0.1:{self.bolt_port}"
+        return self.uri or f"bolt://{self.host}:{self.bolt_port}"
 
 
 class BrokerSettings(BaseModel):
     # None means: the local Redis that `contagions services up` manages.
     url: str | None = None
+    redis_host: str = "127.0.0.1"
     redis_port: int = 6379
+    # Required when `redis_host` is not loopback: Redis then accepts other hosts' workers.
+    redis_password: SecretStr | None = None
     # A worker silent this long is dead: its unacknowledged messages go back to the queue.
     heartbeat_timeout_ms: int = 60_000
     # Out of a million broker commands, how many also run that clean-up.
@@ -69,7 +75,10 @@ class BrokerSettings(BaseModel):
 
     @property
     def broker_url(self) -> str:
-        return self.url or f"redis://127.0.0.1:{self.redis_port}/0"
+        if self.url:
+            return self.url
+        secret = f":{self.redis_password.get_secret_value()}@" if self.redis_password else ""
+        return f"redis://{secret}{self.redis_host}:{self.redis_port}/0"
 
 
 class VectorSettings(BaseModel):
@@ -78,6 +87,7 @@ class VectorSettings(BaseModel):
     # "client": qdrant-client, against a Qdrant server at `url`, else its local mode
     # (single process: scripts and tests only).
     backend: Literal["edge", "client"] = "edge"
+    service_host: str = "127.0.0.1"
     service_port: int = 6335
     url: str | None = None
     api_key: SecretStr | None = None

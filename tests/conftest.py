@@ -200,12 +200,21 @@ def pytest_runtest_makereport(item, call):
 class WorkerProcess:
     """A real `contagions worker` process; its output goes to a log file, not to /dev/null."""
 
-    def __init__(self, queues: tuple[str, ...], env: dict[str, str], log: Path, threads: int):
+    def __init__(
+        self,
+        queues: tuple[str, ...],
+        env: dict[str, str],
+        log: Path,
+        threads: int,
+        netns: str | None = None,
+    ):
         import subprocess
         import sys
 
         self.log = log
         command = [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", str(threads)]
+        if netns is not None:  # another host: a Linux network namespace the test made
+            command = ["ip", "netns", "exec", netns, *command]
         if queues:
             command += ["-Q", ",".join(queues)]
         with log.open("ab") as out:
@@ -239,9 +248,11 @@ def start_worker(request, tmp_path):
     test failed, their logs are printed so that a worker crash does not read as a time-out."""
     started: list[WorkerProcess] = []
 
-    def start(*queues: str, env: dict[str, str] | None = None, threads: int = 1) -> WorkerProcess:
+    def start(
+        *queues: str, env: dict[str, str] | None = None, threads: int = 1, netns: str | None = None
+    ) -> WorkerProcess:
         log = tmp_path / f"worker-{len(started)}.log"
-        worker = WorkerProcess(queues, env or {}, log, threads)
+        worker = WorkerProcess(queues, env or {}, log, threads, netns)
         started.append(worker)
         return worker
 

@@ -73,7 +73,9 @@ def vectors_serve() -> None:
 
     settings = load_settings()
     settings.vector_path.mkdir(parents=True, exist_ok=True)
-    serve(settings.vector_path, port=settings.vectors.service_port)
+    serve(
+        settings.vector_path, host=settings.vectors.service_host, port=settings.vectors.service_port
+    )
 
 
 @vectors.command("import")
