@@ -11,12 +11,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY api ./api
 COPY graph ./graph
 COPY ingest ./ingest
 COPY ml ./ml
-RUN pip install .
+RUN pip install --no-deps .
 
 RUN useradd --create-home --uid 1000 contagions && mkdir -p /data && chown contagions /data
 USER contagions

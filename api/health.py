@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import httpx
+import numpy as np
 import redis
+from neo4j.exceptions import DriverError, Neo4jError
 
+from api.resources import make_vector_store
 from api.settings import Settings
 from graph.db import GraphDB, check_connectivity
+from graph.descriptors import active_model
 from graph.errors import GraphUnavailableError
+from ml.vectors import VectorStore
+from ml.vectors.remote import RemoteStore
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,51 @@ def _check_amqp(url: str) -> ComponentHealth:
     return ComponentHealth("broker", True, "rabbitmq answers")
 
 
-def check_vectors(settings: Settings) -> ComponentHealth:
+def check_vectors(settings: Settings, db: GraphDB) -> ComponentHealth:
+    """The store answers, and a search on the active model's collection makes the round trip
+    that `searchSimilar` and the workers make (a restarted service must reopen it)."""
+    alive = _vectors_alive(settings)
+    if not alive.ok:
+        return alive
+    try:
+        record = active_model(db)
+    except (GraphUnavailableError, Neo4jError, DriverError):
+        return alive  # Neo4j's own check reports it; the store itself answered
+    if record is None:
+        return ComponentHealth("vectors", True, f"{alive.detail}; no descriptor model yet")
+    vectors = settings.vectors
+    store = _probe_store(settings)
+    if store is None:
+        return alive
+    try:
+        store.ensure_collection(
+            record.collection,
+            record.dim,
+            vectors.hnsw_m,
+            vectors.hnsw_ef_construct,
+            vectors.quantization,
+        )
+        store.search(np.full(record.dim, record.dim**-0.5, dtype=np.float32), 1)
+    except Exception as exc:  # any failure of the round trip means the search path is down
+        return ComponentHealth(
+            "vectors", False, f"search on {record.collection} failed: {type(exc).__name__}: {exc}"
+        )
+    finally:
+        store.close()
+    return ComponentHealth("vectors", True, f"search round-trip on {record.collection}")
+
+
+def _probe_store(settings: Settings) -> VectorStore | None:
+    if settings.vectors.backend == "edge":
+        # No reconnect wait: a health check answers now.
+        url = f"http://127.0.0.1:{settings.vectors.service_port}"
+        return RemoteStore(url, timeout_s=5.0, reconnect_s=0.0)
+    if settings.vectors.url:
+        return make_vector_store(settings)
+    return None  # qdrant-client's local mode locks its folder to the process that opened it
+
+
+def _vectors_alive(settings: Settings) -> ComponentHealth:
     vectors = settings.vectors
     if vectors.backend == "edge":
         url = f"http://{vectors.service_host}:{vectors.service_port}/healthz"
@@ -97,7 +147,7 @@ def check_vectors(settings: Settings) -> ComponentHealth:
 
 
 def check_all(settings: Settings, db: GraphDB) -> Health:
-    return Health((check_neo4j(db), check_broker(settings), check_vectors(settings)))
+    return Health((check_neo4j(db), check_broker(settings), check_vectors(settings, db)))
 
 
 __all__ = ["ComponentHealth", "Health", "asdict", "check_all"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import neo4j
-from neo4j import Driver, GraphDatabase, RoutingControl, Session
+from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl, Session
 
 from graph.errors import GraphUnavailableError
 
@@ -40,7 +41,7 @@ class GraphDB:
         **kwargs: Any,
     ) -> Any:
         return self.driver.execute_query(
-            query,  # type: ignore[arg-type]  # our queries are module constants
+            query,
             parameters,
             routing_=routing_,
             database_=self.database,
@@ -50,8 +51,18 @@ class GraphDB:
     def session(self, **config: Any) -> Session:
         return self.driver.session(database=self.database, **config)
 
+    def write_batches(self, query: str, rows: Sequence[Any], *, size: int, **params: Any) -> None:
+        """Run `query` with `$rows` bound to consecutive slices of `rows`, one transaction each."""
+        with self.session() as session:
+            for start in range(0, len(rows), size):
+                session.execute_write(_consume, query, rows=rows[start : start + size], **params)
+
     def close(self) -> None:
         self.driver.close()
+
+
+def _consume(tx: ManagedTransaction, query: str, **params: Any) -> None:
+    tx.run(query, params).consume()
 
 
 def open_driver(connection: Neo4jConnection) -> Driver:

@@ -109,9 +109,4 @@ def upsert_illustrations(
         }
         for ill in illustrations
     ]
-    with db.session() as session:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            session.execute_write(
-                lambda tx, chunk=chunk: tx.run(q.UPSERT_ILLUSTRATIONS_BULK, rows=chunk).consume()
-            )
+    db.write_batches(q.UPSERT_ILLUSTRATIONS_BULK, rows, size=batch)

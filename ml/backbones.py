@@ -76,7 +76,8 @@ class Backbone:
 
     def forward_features(self, batch: torch.Tensor) -> torch.Tensor:
         """Normalized images [B, 3, H, W] → descriptors [B, feature_dim] (not L2-normalized)."""
-        return self.pool(self.module.forward_features(batch))
+        features: torch.Tensor = self.module.forward_features(batch)  # type: ignore[operator]
+        return self.pool(features)
 
     @property
     def device(self) -> torch.device:
@@ -127,7 +128,7 @@ def _load_dino_vits16(checkpoint: Path | None, allow_download: bool, device: tor
     state = _read_state_dict(Path(checkpoint))
     state = _unwrap_dino_state(state)
     # Resamples a 224 checkpoint's 14×14 position grid to 20×20 and drops unknown heads.
-    state = timm.models.vision_transformer.checkpoint_filter_fn(state, model)
+    state = timm.models.vision_transformer.checkpoint_filter_fn(state, model)  # type: ignore[arg-type]
     state = {k: v for k, v in state.items() if not k.startswith("head.")}
     _strict_load(model, state, checkpoint)
     return Backbone(
@@ -135,7 +136,7 @@ def _load_dino_vits16(checkpoint: Path | None, allow_download: bool, device: tor
         image_size=320,
         mean=IMAGENET_MEAN,
         std=IMAGENET_STD,
-        feature_dim=2 * model.embed_dim,
+        feature_dim=2 * int(model.embed_dim),  # type: ignore[arg-type]
         weights_sha256=file_sha256(Path(checkpoint)),
         module=model.eval().to(device),
         pool=dino_descriptor,
@@ -173,8 +174,9 @@ def _download_dino(allow_download: bool) -> Path:
 def _unwrap_dino_state(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Accept timm's layout and DINO's own training checkpoints (teacher/student, prefixes)."""
     for key in ("teacher", "student", "model", "state_dict"):
-        if key in state and isinstance(state[key], Mapping):
-            state = state[key]
+        nested = state.get(key)
+        if isinstance(nested, Mapping):
+            state = nested
             break
     out = {}
     for key, value in state.items():
@@ -213,7 +215,7 @@ def _load_efficientnet_lite0(checkpoint: Path | None, device: torch.device) -> B
         image_size=320,
         mean=(0.5, 0.5, 0.5),
         std=(0.5, 0.5, 0.5),
-        feature_dim=model.num_features,
+        feature_dim=int(model.num_features),  # type: ignore[arg-type]
         weights_sha256=file_sha256(Path(checkpoint)),
         module=model.eval().to(device),
         pool=gem_2d,

@@ -160,7 +160,7 @@ def majority_origin(
     return next(cluster for cluster in owner.values() if key(cluster) == best)
 
 
-def curated_key(members: Iterable[Id]) -> str:
+def curated_key(members: Iterable[Any]) -> str:
     """Key of a cluster whose membership a curator edited."""
     text = "curated\n" + "\n".join(repr(m) for m in sorted(members))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -37,6 +37,10 @@ class KnnError(ValueError):
     """Vectors or parameters that a kNN computation cannot use."""
 
 
+# (source, destination, score) arrays of one tile of the kNN computation.
+Triple = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 @dataclass(frozen=True)
 class KnnGraph:
     """Directed kNN edges ``src -> dst`` (corpus positions), each row's best first.
@@ -270,8 +274,8 @@ def _torch_knn(
             sims[rows[mine], own[mine]] = float("-inf")
             if kk == 0:
                 continue
-            top_s, top_d = torch.topk(sims, kk, dim=1)
-            top_s, top_d = top_s.cpu().numpy(), top_d.cpu().numpy()
+            top = torch.topk(sims, kk, dim=1)
+            top_s, top_d = top.values.cpu().numpy(), top.indices.cpu().numpy()
             src = np.repeat(np.arange(start, stop, dtype=np.int64), top_s.shape[1])
             srcs.append(src)
             dsts.append(top_d.reshape(-1).astype(np.int64))
@@ -319,7 +323,7 @@ class _TiledKnn:
         # Running lower bound of each source row's k-th best score (only ever rises).
         self.floor = np.full(self.q.shape[0], self.min_score, dtype=np.float32)
         self.best: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pending: list[Triple] = []
 
     def run_symmetric(self) -> KnnGraph:
         starts = range(0, self.q.shape[0], self.block)
@@ -352,7 +356,7 @@ class _TiledKnn:
         tile[:, max(0, self.n_x - xb) :] = -np.inf
         return tile
 
-    def _symmetric_tile(self, ab: tuple[int, int]) -> list[tuple[np.ndarray, ...]]:
+    def _symmetric_tile(self, ab: tuple[int, int]) -> list[Triple]:
         a, b = ab
         rows = self.q[a : a + self.block]
         cols = self.q[b : b + self.block]
@@ -362,7 +366,7 @@ class _TiledKnn:
             return [self._screen_rows(tile, a, b)]
         return [self._screen_rows(tile, a, b), self._screen_columns(tile, a, b)]
 
-    def _query_tile(self, ab: tuple[int, int]) -> list[tuple[np.ndarray, ...]]:
+    def _query_tile(self, ab: tuple[int, int]) -> list[Triple]:
         a, b = ab
         rows = self.q[a : a + self.block]
         cols = self.x[b : b + self.block]
@@ -376,7 +380,7 @@ class _TiledKnn:
             tile[np.flatnonzero(hit), local[hit]] = -np.inf
         return [self._screen_rows(tile, a, b)]
 
-    def _screen_rows(self, tile: np.ndarray, a: int, b: int) -> tuple[np.ndarray, ...]:
+    def _screen_rows(self, tile: np.ndarray, a: int, b: int) -> Triple:
         """Candidates of the tile's rows: scores above each row's bound."""
         n_rows, n_cols = tile.shape
         seg = self.segment
@@ -393,7 +397,7 @@ class _TiledKnn:
         cols = offset * n_seg + hit_seg[h]
         return (rows + a, cols + b, values[h, offset])
 
-    def _screen_columns(self, tile: np.ndarray, a: int, b: int) -> tuple[np.ndarray, ...]:
+    def _screen_columns(self, tile: np.ndarray, a: int, b: int) -> Triple:
         """Candidates of the tile's columns (as sources) among its rows."""
         n_rows, n_cols = tile.shape
         seg = self.segment

@@ -1,5 +1,7 @@
 """docker-compose.yml cannot run here (no Docker): check it by reading it."""
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -66,4 +68,28 @@ def test_dockerfile_installs_the_packages():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("api", "graph", "ingest", "ml"):
         assert f"COPY {package} ./{package}" in dockerfile
-    assert "pip install ." in dockerfile
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
+
+
+def _locked(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text().splitlines():
+        if line and not line.startswith((" ", "#")) and "==" in line:
+            names.add(_canonical(line.split("==")[0]))
+    return names
+
+
+def _canonical(requirement: str) -> str:
+    name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_lock_files_pin_every_declared_dependency():
+    # A dependency added to pyproject.toml without `bash scripts/lock.sh` fails here, not in CI's
+    # install from the lock.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_canonical(r) for r in project["dependencies"]}
+    dev = {_canonical(r) for r in project["optional-dependencies"]["dev"]}
+    assert runtime <= _locked(ROOT / "requirements.lock")
+    assert runtime | dev <= _locked(ROOT / "requirements-dev.lock")

@@ -7,8 +7,10 @@ printed where, when and how; `bench/quality.py` and the end-to-end test score ag
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +212,7 @@ def build(out: Path, size: DemoSize = DemoSize(), seed: int = 7) -> list[Issue]:
                 f"N° {issue.number} — {format_date(when, spec.date_style)} — page {page}",
                 [by_id[p.source].image.width / by_id[p.source].image.height for p in on_page],
                 printed,
-                lambda k, on_page=on_page: f"Fig. {k + 1}. ({on_page[k].id})",
+                partial(_caption, on_page),
                 rng,
                 front=page == 1,
                 size=size.page_size,
@@ -238,3 +240,7 @@ def build(out: Path, size: DemoSize = DemoSize(), seed: int = 7) -> list[Issue]:
 
 def load_truth(out: Path) -> dict:
     return json.loads((out / "truth.json").read_text())
+
+
+def _caption(on_page: Sequence[Printing], k: int) -> str:
+    return f"Fig. {k + 1}. ({on_page[k].id})"

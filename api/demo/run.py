@@ -20,7 +20,7 @@ from api.demo.sources import pca_extra_images
 from api.runtime import Runtime
 from api.services.process import port_open
 from graph.descriptors import index_progress
-from graph.ingest import job_progress
+from graph.ingest import JobProgress, job_progress
 
 console = Console()
 
@@ -102,12 +102,18 @@ def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
         db, corpus=demo.corpus, uris=[collection], enqueue=enqueue_tasks, segmenter="layout"
     )
 
+    def progress() -> JobProgress:
+        found = job_progress(db, job_id)
+        if found is None:  # written by start_ingest above: only a wiped graph loses it
+            raise RuntimeError(f"ingest job {job_id} disappeared from the graph")
+        return found
+
     def harvested() -> tuple[int, int]:
-        p = job_progress(db, job_id)
+        p = progress()
         return p.done + p.failed, p.total
 
     def segmented() -> tuple[int, int]:
-        p = job_progress(db, job_id)
+        p = progress()
         return p.pages_segmented + p.pages_failed, p.pages
 
     follow("harvesting manifests", harvested)

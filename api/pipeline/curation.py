@@ -64,14 +64,15 @@ def decision_from_row(row: DecisionRow) -> cur.Decision:
         return cur.SplitCluster(members, tuple(frozenset(g) for g in payload["groups"]))
     if cls is cur.ValidateCluster:
         return cur.ValidateCluster(members)
-    field = {
-        cur.NameCluster: "name",
-        cur.DescribeCluster: "description",
-        cur.FlagCluster: "reason",
-        cur.AddMember: "illustration_id",
-        cur.RemoveMember: "illustration_id",
-    }[cls]
-    return cls(members, payload[field])
+    if cls is cur.NameCluster:
+        return cur.NameCluster(members, payload["name"])
+    if cls is cur.DescribeCluster:
+        return cur.DescribeCluster(members, payload["description"])
+    if cls is cur.FlagCluster:
+        return cur.FlagCluster(members, payload["reason"])
+    if cls is cur.AddMember:
+        return cur.AddMember(members, payload["illustration_id"])
+    return cur.RemoveMember(members, payload["illustration_id"])
 
 
 def decisions_from_rows(rows: Sequence[DecisionRow]) -> list[cur.Decision]:

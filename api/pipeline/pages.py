@@ -47,6 +47,9 @@ def illustration_id(page_id: str, segmenter: str, region: Region) -> str:
 def illustration_records(
     page: PageRecord, segmenter: Segmenter, regions: Sequence[Region], thumbnail_size: int
 ) -> list[IllustrationRecord]:
+    if not page.width or not page.height:
+        raise SegmentationError(f"canvas {page.canvas_id} has no usable size")
+    width, height = page.width, page.height
     records = []
     for region in regions:
         full, thumb = region_urls(page, (region.x, region.y, region.w, region.h), thumbnail_size)
@@ -58,7 +61,7 @@ def illustration_records(
                 y=region.y,
                 w=region.w,
                 h=region.h,
-                area_ratio=round(region.area_ratio(page.width, page.height), 6),
+                area_ratio=round(region.area_ratio(width, height), 6),
                 confidence=round(float(region.confidence), 4),
                 segmenter=segmenter.name,
                 segmenter_version=segmenter.version,
@@ -84,7 +87,7 @@ def segment_page(
         fragments = [f"#xywh={region}" for region in page.regions]
         regions = segmenter.segment(None, page.width, page.height, annotations=fragments)
         return illustration_records(page, segmenter, regions, limits.thumbnail_size)
-    if segmenter.name == "whole":
+    if not segmenter.needs_pixels:
         regions = segmenter.segment(None, page.width, page.height)
         return illustration_records(page, segmenter, regions, limits.thumbnail_size)
     fetched = fetch_image(page, fetcher, limits.working_size, limits.max_bytes, cache)

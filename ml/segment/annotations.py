@@ -65,10 +65,11 @@ def _target_fragment(annotation: Annotation) -> str:
 class AnnotationSegmenter:
     name = "annotations"
     version = "1"
+    needs_pixels = False
 
     def segment(
         self,
-        image: Image.Image,
+        image: Image.Image | None,
         canvas_width: int,
         canvas_height: int,
         annotations: Sequence[Annotation] = (),

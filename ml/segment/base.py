@@ -47,16 +47,24 @@ class Region:
 class Segmenter(Protocol):
     name: str
     version: str
+    # False: regions come from the canvas or the manifest alone, and `segment` gets no image.
+    needs_pixels: bool
 
     def segment(
         self,
-        image: Image.Image,
+        image: Image.Image | None,
         canvas_width: int,
         canvas_height: int,
         annotations: Sequence[Annotation] = (),
     ) -> list[Region]:
         """Regions of `image` (any size) in the coordinates of a canvas of the given size."""
         ...
+
+
+def require_pixels(image: Image.Image | None, name: str) -> Image.Image:
+    if image is None:
+        raise SegmentationError(f"the {name} segmenter needs the page image")
+    return image
 
 
 def check_canvas(canvas_width: int, canvas_height: int) -> None:

@@ -26,7 +26,14 @@ from scipy import ndimage
 from torch import nn
 from torch.nn import functional
 
-from ml.segment.base import Annotation, Region, SegmentationError, check_canvas, scale_box
+from ml.segment.base import (
+    Annotation,
+    Region,
+    SegmentationError,
+    check_canvas,
+    require_pixels,
+    scale_box,
+)
 
 __all__ = [
     "ILLUSTRATION_LABEL",
@@ -428,6 +435,7 @@ def regions_from_logits(
 class DocExtractorSegmenter:
     name = "docextractor"
     version = "1"
+    needs_pixels = True
 
     def __init__(
         self,
@@ -450,12 +458,16 @@ class DocExtractorSegmenter:
 
     def segment(
         self,
-        image: Image.Image,
+        image: Image.Image | None,
         canvas_width: int,
         canvas_height: int,
         annotations: Sequence[Annotation] = (),
     ) -> list[Region]:
         check_canvas(canvas_width, canvas_height)
         return regions_from_logits(
-            self.logits(image), self._channel, canvas_width, canvas_height, self._min_area_ratio
+            self.logits(require_pixels(image, self.name)),
+            self._channel,
+            canvas_width,
+            canvas_height,
+            self._min_area_ratio,
         )

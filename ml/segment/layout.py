@@ -31,7 +31,7 @@ from PIL import Image
 from scipy import ndimage
 from skimage import color, filters, measure, morphology
 
-from ml.segment.base import Annotation, Region, check_canvas, scale_box
+from ml.segment.base import Annotation, Region, check_canvas, require_pixels, scale_box
 
 __all__ = ["LayoutParameters", "LayoutSegmenter", "find_picture_boxes"]
 
@@ -70,18 +70,20 @@ class LayoutParameters:
 class LayoutSegmenter:
     name = "layout"
     version = "2"
+    needs_pixels = True
 
     def __init__(self, parameters: LayoutParameters | None = None) -> None:
         self.parameters = parameters or LayoutParameters()
 
     def segment(
         self,
-        image: Image.Image,
+        image: Image.Image | None,
         canvas_width: int,
         canvas_height: int,
         annotations: Sequence[Annotation] = (),
     ) -> list[Region]:
         check_canvas(canvas_width, canvas_height)
+        image = require_pixels(image, self.name)
         working, scale = _working_copy(image, self.parameters.working_size)
         regions = []
         for (x, y, w, h), confidence in find_picture_boxes(working, self.parameters):
@@ -270,14 +272,14 @@ def find_picture_boxes(
     drawing = _page_sized_drawing(stroke_mask(lab[..., 0], parameters), tidy, parameters)
     if drawing is not None:
         tidy = [drawing]
-    return [(tuple(int(v) for v in box), float(score)) for box, score in tidy]
+    return [((int(x), int(y), int(w), int(h)), float(score)) for (x, y, w, h), score in tidy]
 
 
 def _page_sized_drawing(
     strokes: np.ndarray,
-    boxes: list[tuple[tuple[int, ...], float]],
+    boxes: list[tuple[tuple[int, int, int, int], float]],
     parameters: LayoutParameters,
-) -> tuple[tuple[int, ...], float] | None:
+) -> tuple[tuple[int, int, int, int], float] | None:
     """One box around all strokes when the pictures found leave most of them unexplained.
 
     Drawings, plans and maps are open line work that never closes into a solid blob; when
@@ -336,8 +338,8 @@ def _touches(box: tuple[int, ...], size: tuple[int, int], margin: int = 2) -> in
 
 
 def _tidy(
-    boxes: list[tuple[tuple[int, ...], float]], gap: float, size: tuple[int, int]
-) -> list[tuple[tuple[int, ...], float]]:
+    boxes: list[tuple[tuple[int, int, int, int], float]], gap: float, size: tuple[int, int]
+) -> list[tuple[tuple[int, int, int, int], float]]:
     """Drop page frames and fragments inside a picture, then merge neighbouring fragments."""
 
     def inside(i: int) -> int:

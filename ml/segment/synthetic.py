@@ -18,7 +18,7 @@ _WORDS = (
     "guerre paix ministre conseil ville front armee journal depeche samedi matin soir",
     "president chambre seance nouvelles theatre marche recolte port navire",
 )
-_WORDS = tuple(word for line in _WORDS for word in line.split())
+_VOCABULARY = tuple(word for line in _WORDS for word in line.split())
 
 _PICTURES = {
     "camera": data.camera,
@@ -50,9 +50,10 @@ def _text_lines(
     font = _font(size)
     line_height = int(size * 1.35)
     for top in range(y, y + h - line_height + 1, line_height):
-        words, width = [], 0
+        words: list[str] = []
+        width = 0.0
         while True:
-            word = str(rng.choice(_WORDS))
+            word = str(rng.choice(_VOCABULARY))
             advance = draw.textlength(word + " ", font=font)
             if width + advance > w:
                 break

@@ -14,10 +14,11 @@ __all__ = ["WholeCanvasSegmenter"]
 class WholeCanvasSegmenter:
     name = "whole"
     version = "1"
+    needs_pixels = False
 
     def segment(
         self,
-        image: Image.Image,
+        image: Image.Image | None,
         canvas_width: int,
         canvas_height: int,
         annotations: Sequence[Annotation] = (),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from qdrant_client import QdrantClient, models
@@ -77,9 +77,11 @@ class QdrantClientStore:
     ) -> None:
         if self.client.collection_exists(name):
             vectors = self.client.get_collection(name).config.params.vectors
-            if vectors.size != dim:
+            # Our collections have one unnamed vector: the params are a VectorParams.
+            if not isinstance(vectors, models.VectorParams) or vectors.size != dim:
                 raise CollectionMismatchError(
-                    f"collection {name} holds {vectors.size}-d vectors, not {dim}-d"
+                    f"collection {name} holds {getattr(vectors, 'size', vectors)} vectors, "
+                    f"not {dim}-d"
                 )
         else:
             quantization_config = (
@@ -167,9 +169,11 @@ class QdrantClientStore:
             with_payload=["illustration_id"],
             with_vectors=True,
         )
-        return {
-            r.payload["illustration_id"]: np.asarray(r.vector, dtype=np.float32) for r in records
-        }
+        found: dict[str, np.ndarray] = {}
+        for record in records:
+            payload = cast(dict[str, Any], record.payload)  # asked for with payload
+            found[payload["illustration_id"]] = np.asarray(record.vector, dtype=np.float32)
+        return found
 
     def count(self) -> int:
         return self.client.count(self._current(), exact=True).count

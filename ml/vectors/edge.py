@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from qdrant_edge import (
@@ -153,10 +153,13 @@ class EdgeStore:
         records = self._current().retrieve(
             [point_id(i) for i in ids], with_payload=["illustration_id"], with_vector=True
         )
-        return {
-            r.payload["illustration_id"]: np.asarray(r.vector[VECTOR], dtype=np.float32)
-            for r in records
-        }
+        found: dict[str, np.ndarray] = {}
+        for record in records:
+            # Asked for with payload and vectors: the engine's optional fields are there.
+            payload = cast(dict[str, Any], record.payload)
+            vector = cast(dict[str, list[float]], record.vector)
+            found[payload["illustration_id"]] = np.asarray(vector[VECTOR], dtype=np.float32)
+        return found
 
     def count(self) -> int:
         return self._current().count(CountRequest(exact=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,17 +25,62 @@ class VectorServiceError(RuntimeError):
 
 
 class RemoteStore:
-    def __init__(self, url: str, timeout_s: float = 60.0, upsert_batch: int = 2048) -> None:
+    """Survives a restart of the service: a collection the service no longer has open is opened
+    again with the parameters it was ensured with, and a service that is coming back up is
+    waited for during `reconnect_s`."""
+
+    def __init__(
+        self,
+        url: str,
+        timeout_s: float = 60.0,
+        upsert_batch: int = 2048,
+        reconnect_s: float = 20.0,
+    ) -> None:
         self.url = url.rstrip("/")
         self.upsert_batch = upsert_batch
+        self.reconnect_s = reconnect_s
         self.collection: str | None = None
+        self._spec: dict[str, Any] | None = None
         self._client = httpx.Client(base_url=self.url, timeout=timeout_s)
 
+    def _request(self, method: str, path: str, json: dict[str, Any] | None) -> httpx.Response:
+        deadline = time.monotonic() + self.reconnect_s
+        delay = 0.2
+        while True:
+            try:
+                return self._client.request(method, path, json=json)
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+                # Refused or cut: the service is (re)starting. Other errors are not retried.
+                if time.monotonic() + delay > deadline:
+                    raise VectorServiceError(
+                        f"vector service at {self.url} unreachable: {exc}"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except httpx.HTTPError as exc:
+                raise VectorServiceError(
+                    f"vector service at {self.url} unreachable: {exc}"
+                ) from exc
+
     def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> dict:
-        try:
-            response = self._client.request(method, path, json=json)
-        except httpx.HTTPError as exc:
-            raise VectorServiceError(f"vector service at {self.url} unreachable: {exc}") from exc
+        response = self._request(method, path, json)
+        if response.status_code == 404 and self._reopens(path):
+            response = self._request(method, path, json)
+        return self._answer(response, path)
+
+    def _reopens(self, path: str) -> bool:
+        """A data call on our collection got 404: the service restarted and forgot it."""
+        if self._spec is None or self.collection is None:
+            return False
+        if not path.startswith(f"/collections/{self.collection}/"):
+            return False
+        self._answer(
+            self._request("PUT", f"/collections/{self.collection}", self._spec),
+            f"/collections/{self.collection}",
+        )
+        return True
+
+    def _answer(self, response: httpx.Response, path: str) -> dict:
         if response.status_code == 404:
             raise NoCollectionError(response.json().get("detail", path))
         if response.status_code == 409:
@@ -58,17 +104,14 @@ class RemoteStore:
         ef_construct: int = 100,
         quantization: Quantization = "none",
     ) -> None:
-        self._call(
-            "PUT",
-            f"/collections/{name}",
-            {
-                "dim": dim,
-                "hnsw_m": hnsw_m,
-                "ef_construct": ef_construct,
-                "quantization": quantization,
-            },
-        )
-        self.collection = name
+        spec = {
+            "dim": dim,
+            "hnsw_m": hnsw_m,
+            "ef_construct": ef_construct,
+            "quantization": quantization,
+        }
+        self._call("PUT", f"/collections/{name}", spec)
+        self.collection, self._spec = name, spec
 
     def upsert(
         self, ids: Sequence[str], vectors: np.ndarray, payloads: Sequence[dict[str, Any]]

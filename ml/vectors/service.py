@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ml.vectors.edge import EdgeStore
-from ml.vectors.store import CollectionMismatchError, NoCollectionError, VectorStore
+from ml.vectors.store import CollectionMismatchError, NoCollectionError, Quantization, VectorStore
 from ml.vectors.wire import (
     decode_filter,
     decode_vectors,
@@ -42,7 +42,9 @@ class Collections:
         self._dims: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def ensure(self, name: str, dim: int, hnsw_m: int, ef_construct: int, quantization: str):
+    def ensure(
+        self, name: str, dim: int, hnsw_m: int, ef_construct: int, quantization: Quantization
+    ) -> VectorStore:
         with self._lock:
             if name not in self._stores:
                 store = self.factory(self.root)
@@ -98,7 +100,8 @@ def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
                 store, lock = collections.get(request.path_params["name"])
             except NoCollectionError as exc:
                 return _error(exc, 404)
-            body = await request.json() if request.method == "POST" else {}
+            # `optimize` is a POST without a body.
+            body = await request.json() if await request.body() else {}
             try:
                 result = await run_in_threadpool(handler, store, lock, body)
             except (ValueError, KeyError) as exc:

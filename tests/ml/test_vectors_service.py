@@ -14,18 +14,27 @@ from ml.vectors.remote import RemoteStore, VectorServiceError
 from ml.vectors.store import illustration_payload
 
 
+def start_service(root, port: int) -> subprocess.Popen:
+    code = (
+        "from pathlib import Path; from ml.vectors.service import serve; "
+        f"serve(Path({str(root)!r}), port={port})"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code])
+    assert wait_until(lambda: port_open("127.0.0.1", port), 30)
+    return process
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     root = tmp_path_factory.mktemp("vectors")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-c",
-         f"from pathlib import Path; from ml.vectors.service import serve; "
-         f"serve(Path({str(root)!r}), port={port})"],
-    )  # fmt: skip
-    assert wait_until(lambda: port_open("127.0.0.1", port), 30)
+    port = free_port()
+    process = start_service(root, port)
     yield f"http://127.0.0.1:{port}", root
     process.terminate()
     process.wait(timeout=30)
@@ -74,11 +83,12 @@ def test_errors_keep_their_types(service):
     store.ensure_collection("sized", 16)
     with pytest.raises(CollectionMismatchError):
         RemoteStore(url).ensure_collection("sized", 32)
-    store.collection = "never-made"
+    never_ensured = RemoteStore(url)
+    never_ensured.collection = "never-made"
     with pytest.raises(NoCollectionError):
-        store.count()
+        never_ensured.count()
     with pytest.raises(VectorServiceError, match="unreachable"):
-        RemoteStore("http://127.0.0.1:9").ensure_collection("x", 4)
+        RemoteStore("http://127.0.0.1:9", reconnect_s=0.5).ensure_collection("x", 4)
 
 
 def test_the_engine_really_is_single_owner(service):
@@ -86,3 +96,28 @@ def test_the_engine_really_is_single_owner(service):
     # A second process (this one) cannot open a shard the service holds: hence the service.
     with pytest.raises(CollectionMismatchError, match="WAL"):
         EdgeStore(root).ensure_collection("shared", 16)
+
+
+def test_clients_survive_a_killed_and_restarted_service(tmp_path):
+    """kill -9 of the service: its clients wait for it, reopen their collection, lose nothing."""
+    port = free_port()
+    process = start_service(tmp_path, port)
+    rng = np.random.default_rng(3)
+    vectors = unit(rng, 20)
+    ids = [f"ill_{n}" for n in range(20)]
+    store = RemoteStore(f"http://127.0.0.1:{port}", reconnect_s=30)
+    store.ensure_collection("durable", 16)
+    store.upsert(ids[:10], vectors[:10], [{"illustration_id": i} for i in ids[:10]])
+    store.optimize()
+    process.kill()
+    process.wait(timeout=30)
+    process = start_service(tmp_path, port)
+    try:
+        # The new service has no collection open: the client reopens it on the 404.
+        assert store.count() == 10
+        store.upsert(ids[10:], vectors[10:], [{"illustration_id": i} for i in ids[10:]])
+        assert store.search(vectors[15], 1)[0].id == "ill_15"
+        assert store.search(vectors[5], 1)[0].id == "ill_5"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
