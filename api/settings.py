@@ -38,8 +38,15 @@ class Neo4jSettings(BaseModel):
     # "auto": sized from the machine and the store by `contagions up` (api/services/memory.py).
     heap_size: str = "auto"
     pagecache_size: str = "auto"
-    memory_share: float = Field(0.5, gt=0.0, le=0.9)  # of the machine, for "auto"
+    memory_share: float = 0.5  # of the machine, for "auto"
     start_timeout_s: float = 120.0
+
+    @field_validator("memory_share")
+    @classmethod
+    def _a_share(cls, value: float) -> float:
+        if not 0.0 < value <= 0.9:
+            raise ValueError("memory_share is a fraction of the machine's memory, in (0, 0.9]")
+        return value
 
     @field_validator("password")
     @classmethod
@@ -150,7 +157,14 @@ class IngestSettings(BaseModel):
     page_batch_size: int = 16
     # Messages to the ingest queue carry this many tasks; their manifests are written in one
     # transaction (bench/ingest_throughput.py: the worker path's pages/s grow with it).
-    task_batch_size: int = Field(16, ge=1, le=500)
+    task_batch_size: int = 16
+
+    @field_validator("task_batch_size")
+    @classmethod
+    def _positive_batch(cls, value: int) -> int:
+        if not 1 <= value <= 500:
+            raise ValueError("task_batch_size must be within 1..500")
+        return value
 
 
 class HttpSettings(BaseModel):

@@ -117,10 +117,11 @@ def import_vectors(
     parts = [rows[start : start + chunk] for start in range(0, len(rows), chunk)]
     # The graph look-up of the next chunk overlaps the upsert of this one.
     with ThreadPoolExecutor(1, thread_name_prefix="import-lookup") as lookups:
-        pending = lookups.submit(targets, parts[0]) if parts else None
+        pending = [lookups.submit(targets, parts[0])] if parts else []
         for n, part in enumerate(parts):
-            found = pending.result()
-            pending = lookups.submit(targets, parts[n + 1]) if n + 1 < len(parts) else None
+            found = pending.pop().result()
+            if n + 1 < len(parts):
+                pending.append(lookups.submit(targets, parts[n + 1]))
             keep = [m for m, row in enumerate(part) if bundle.ids[row] in found]
             report.unknown += [bundle.ids[row] for row in part if bundle.ids[row] not in found]
             todo = [m for m in keep if not found[bundle.ids[part[m]]].done]

@@ -9,6 +9,7 @@ that an import can report them instead of failing on the first one.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,8 +113,8 @@ def read_vector_file(path: Path, ids_path: Path | None = None) -> VectorBundle:
     if len(ids) != len(vectors):
         raise VectorFileError(f"{path}: {len(vectors)} vectors but {len(ids)} ids")
     if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        duplicates = sorted({i for i in ids if i in seen or seen.add(i)})
+        counts = Counter(ids)
+        duplicates = sorted(i for i, n in counts.items() if n > 1)
         raise VectorFileError(f"{path}: duplicated ids, e.g. {duplicates[:5]}")
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     return VectorBundle(ids, vectors, path, _digest(ids, vectors))
