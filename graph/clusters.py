@@ -195,3 +195,102 @@ def list_decisions(db: GraphDB) -> list[DecisionRow]:
 def run_summary(db: GraphDB, run_id: str) -> dict[str, int]:
     records, _, _ = db.execute_query(q.RUN_SUMMARY, run_id=run_id, routing_=RoutingControl.READ)
     return {k: int(v or 0) for k, v in records[0].data().items()}
+
+
+def save_forest(db: GraphDB, run_id: str, forest: bytes) -> None:
+    """Store a run's raw clustering (see ml.incremental) so that it can be updated later."""
+    db.execute_query(q.SAVE_FOREST, run_id=run_id, forest=forest)
+
+
+def load_forest(db: GraphDB, run_id: str) -> bytes | None:
+    records, _, _ = db.execute_query(q.LOAD_FOREST, run_id=run_id, routing_=RoutingControl.READ)
+    if not records:
+        raise NotFoundError(f"no clustering run {run_id!r}")
+    forest = records[0]["forest"]
+    return bytes(forest) if forest is not None else None
+
+
+def run_clusters(db: GraphDB, run_id: str) -> list[ClusterRow]:
+    """Every cluster of a run, without members (a cluster's key says its members)."""
+    records, _, _ = db.execute_query(q.RUN_CLUSTERS, run_id=run_id, routing_=RoutingControl.READ)
+    return [
+        ClusterRow(
+            id=r["id"],
+            key=r["key"],
+            threshold=r["threshold"],
+            leaf=bool(r["leaf"]),
+            level=r["level"],
+            parent_id=r["parent_id"],
+            members=(),
+            name=r["name"],
+            description=r["description"],
+            validated=bool(r["validated"]),
+            flag_reason=r["flag_reason"],
+            stable_id=r["stable_id"],
+        )
+        for r in records
+    ]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a cluster hands down to its successors: its tier, stable id and members."""
+
+    cluster_id: str
+    leaf: bool
+    level: int
+    stable_id: str | None
+    members: frozenset
+
+
+def lineages(db: GraphDB, cluster_ids: Sequence[str]) -> list[Lineage]:
+    found: list[Lineage] = []
+    for ids in _batches(list(cluster_ids), 2_000):
+        records, _, _ = db.execute_query(
+            q.MEMBERS_OF_CLUSTERS, ids=ids, routing_=RoutingControl.READ
+        )
+        for r in records:
+            members = frozenset(r["members"])
+            found.append(
+                Lineage(r["cluster_id"], bool(r["leaf"]), r["level"], r["stable_id"], members)
+            )
+    return found
+
+
+def set_stable_ids(db: GraphDB, stable_ids: dict[str, str]) -> None:
+    rows = [[cid, sid] for cid, sid in stable_ids.items()]
+    for batch in _batches(rows):
+        db.execute_query(q.SET_STABLE_IDS, rows=batch)
+
+
+def cluster_by_stable_id(db: GraphDB, stable_id: str) -> str | None:
+    """The id of the latest version of the cluster with this stable id."""
+    records, _, _ = db.execute_query(
+        q.CLUSTER_BY_STABLE_ID, stable_id=stable_id, routing_=RoutingControl.READ
+    )
+    return records[0]["id"] if records else None
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    id: str
+    run_id: str
+    leaf: bool
+
+
+def clusters_of_issues(db: GraphDB, issue_ids: Sequence[str]) -> list[ClusterRef]:
+    """Every cluster, of every run, holding an illustration printed in these issues."""
+    return _refs(db, q.CLUSTERS_OF_ISSUES, issue_ids)
+
+
+def clusters_of_illustrations(db: GraphDB, ids: Sequence[str]) -> list[ClusterRef]:
+    return _refs(db, q.CLUSTERS_OF_ILLUSTRATIONS, ids)
+
+
+def _refs(db: GraphDB, query: str, ids: Sequence[str]) -> list[ClusterRef]:
+    found: dict[str, ClusterRef] = {}
+    for batch in _batches(list(ids), 2_000):
+        records, _, _ = db.execute_query(query, ids=batch, routing_=RoutingControl.READ)
+        for r in records:
+            found[r["id"]] = ClusterRef(r["id"], r["run_id"], bool(r["leaf"]))
+    return list(found.values())

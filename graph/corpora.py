@@ -26,3 +26,10 @@ def create_corpus(db: GraphDB, name: str, segmenter: str | None = None) -> Corpu
 def list_corpora(db: GraphDB) -> list[Corpus]:
     records, _, _ = db.execute_query(q.LIST_CORPORA, routing_=RoutingControl.READ)
     return [Corpus(**r.data()) for r in records]
+
+
+def corpora_of_illustrations(db: GraphDB, ids: list[str]) -> list[str]:
+    records, _, _ = db.execute_query(
+        q.CORPORA_OF_ILLUSTRATIONS, ids=ids, routing_=RoutingControl.READ
+    )
+    return [r["name"] for r in records]

@@ -110,3 +110,8 @@ def upsert_illustrations(
         for ill in illustrations
     ]
     db.write_batches(q.UPSERT_ILLUSTRATIONS_BULK, rows, size=batch)
+
+
+def count_illustrations(db: GraphDB) -> int:
+    records, _, _ = db.execute_query(q.COUNT_ILLUSTRATIONS, routing_=RoutingControl.READ)
+    return int(records[0]["n"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 import numpy as np
-from neo4j import RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
 from graph.db import GraphDB
 from graph.queries import similarity as q
@@ -58,6 +58,10 @@ def write_edges(
         [source, [[target, s] for (_, target), s in rows]]
         for source, rows in groupby(rows_all, key=lambda row: row[0][0])
     ]
+
+    def write(tx: ManagedTransaction, part: list) -> None:
+        tx.run(q.WRITE_EDGES, groups=part, edge_set=edge_set).consume()
+
     with db.session() as session:
         start = 0
         while start < len(groups):
@@ -65,12 +69,7 @@ def write_edges(
             while stop < len(groups) and (edges < batch or stop == start):
                 edges += len(groups[stop][1])
                 stop += 1
-            part = groups[start:stop]
-            session.execute_write(
-                lambda tx, part=part: tx.run(
-                    q.WRITE_EDGES, groups=part, edge_set=edge_set
-                ).consume()
-            )
+            session.execute_write(write, groups[start:stop])
             start = stop
     records, _, _ = db.execute_query(q.COUNT_EDGES, edge_set=edge_set)
     return records[0]["n"]
@@ -127,3 +126,40 @@ def edges_pending(db: GraphDB, ids: Sequence[str], edge_set: str) -> list[str]:
         routing_=RoutingControl.READ,
     )
     return [r["id"] for r in records]
+
+
+def edges_touching(
+    db: GraphDB, edge_set: str, ids: Sequence[str], min_score: float
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Edges with at least one end in ``ids`` (an edge joining two of them comes twice)."""
+    return _edge_rows(db, q.EDGES_TOUCHING, edge_set, ids, min_score, keep=None)
+
+
+def edges_within(
+    db: GraphDB, edge_set: str, ids: Sequence[str], min_score: float
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Edges with both ends in ``ids``, each once."""
+    return _edge_rows(db, q.EDGES_FROM, edge_set, ids, min_score, keep=set(ids))
+
+
+def _edge_rows(
+    db: GraphDB,
+    query: str,
+    edge_set: str,
+    ids: Sequence[str],
+    min_score: float,
+    keep: set[str] | None,
+) -> tuple[list[str], list[str], np.ndarray]:
+    a: list[str] = []
+    b: list[str] = []
+    scores: list[float] = []
+    ids = list(ids)
+    with db.session(default_access_mode="READ") as session:
+        for start in range(0, len(ids), EDGE_BATCH):
+            batch = ids[start : start + EDGE_BATCH]
+            for record in session.run(query, ids=batch, edge_set=edge_set, min_score=min_score):
+                if keep is None or record["b"] in keep:
+                    a.append(record["a"])
+                    b.append(record["b"])
+                    scores.append(record["score"])
+    return a, b, np.asarray(scores, dtype=np.float32)

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -139,16 +140,58 @@ def cluster(
     ids = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
     n = len(ids)
     i, j, score = (np.asarray(a) for a in edges)
-    giant = params.giant_size
-    if params.giant_fraction > 0:
-        # A fraction of a small corpus is no giant: the fraction rule needs MIN_FRACTION_GIANT.
-        giant = min(giant, max(int(params.giant_fraction * n), MIN_FRACTION_GIANT))
+    giant = giant_limit(params, n)
     splitter = _Splitter(ids, giant, params.threshold_step, params.max_threshold, min_size)
     labels = connected_components(n, i, j, score, threshold)
     nodes: list[ClusterNode] = []
     for positions, part_edges in _parts(labels, min_size, giant, i, j, score, threshold):
         nodes.extend(splitter.tree(positions, part_edges, threshold, None))
     return _depth_first(nodes)
+
+
+def giant_limit(params: ClusterParams, n: int) -> int:
+    """The size above which a component of a corpus of ``n`` clustered ids is a giant."""
+    giant = params.giant_size
+    if params.giant_fraction > 0:
+        # A fraction of a small corpus is no giant: the fraction rule needs MIN_FRACTION_GIANT.
+        giant = min(giant, max(int(params.giant_fraction * n), MIN_FRACTION_GIANT))
+    return giant
+
+
+def component_tree(
+    members: Sequence[Id],
+    edges: tuple[Sequence[Id], Sequence[Id], np.ndarray],
+    params: ClusterParams,
+    giant: int,
+) -> list[ClusterNode]:
+    """The clusters ``cluster`` makes of one connected component, depth first.
+
+    ``edges`` are ``(a, b, score)`` between members, by id; they are only read when the
+    component is a giant (more than ``giant`` members). Empty below ``min_size``.
+    """
+    ordered: list[Any] = sorted(members)
+    threshold = params.threshold
+    if len(ordered) < params.min_size:
+        return []
+    if len(ordered) <= giant:
+        members_t = tuple(ordered)
+        return [ClusterNode(cluster_key(members_t, threshold), members_t, threshold, None, ())]
+    position = {member: n for n, member in enumerate(ordered)}
+    a, b, score = edges
+    score = np.asarray(score)
+    i = np.fromiter((position[x] for x in a), dtype=np.int64, count=len(a))
+    j = np.fromiter((position[x] for x in b), dtype=np.int64, count=len(b))
+    keep = score >= threshold
+    splitter = _Splitter(
+        ordered, giant, params.threshold_step, params.max_threshold, params.min_size
+    )
+    nodes = splitter.tree(np.arange(len(ordered)), (i[keep], j[keep], score[keep]), threshold, None)
+    return _depth_first(nodes)
+
+
+def depth_first(nodes: Sequence[ClusterNode]) -> list[ClusterNode]:
+    """A forest in ``cluster``'s order: top level largest first, each followed by its subtree."""
+    return _depth_first(list(nodes))
 
 
 def cluster_stats(members: Sequence[Id], meta: Mapping[Id, Appearance]) -> ClusterStats:

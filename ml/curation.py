@@ -160,6 +160,34 @@ def majority_origin(
     return next(cluster for cluster in owner.values() if key(cluster) == best)
 
 
+def successors(
+    previous: Mapping[str, Iterable[Id]],
+    new: Mapping[str, Iterable[Id]],
+    max_growth: float = 4.0,
+) -> dict[str, str]:
+    """Which previous cluster each new cluster continues (``new key -> previous key``).
+
+    The rule of this module with the previous cluster's members as the snapshot: it is
+    continued by the new cluster holding more than half of it and at most ``max_growth`` times
+    its size. A new cluster that continues several (a merge) continues the one it shares the
+    most members with (ties: the smaller key); the others end there. Both sides must be
+    disjoint clusters.
+    """
+    state = _State(new, max_growth)
+    best: dict[str, tuple[int, str]] = {}
+    for old_key, members in previous.items():
+        snapshot = frozenset(members)
+        if not snapshot:
+            continue
+        key, _ = state.match(snapshot)
+        if key is None:
+            continue
+        claim = (-len(snapshot & state.clusters[key].members), old_key)
+        if key not in best or claim < best[key]:
+            best[key] = claim
+    return {key: old_key for key, (_, old_key) in best.items()}
+
+
 def curated_key(members: Iterable[Any]) -> str:
     """Key of a cluster whose membership a curator edited."""
     text = "curated\n" + "\n".join(repr(m) for m in sorted(members))

@@ -4,4 +4,4 @@
 every actor.
 """
 
-from api.actors import gpu, ingest, pages, system  # noqa: F401  (declares the actors)
+from api.actors import clusters, gpu, ingest, pages, system  # noqa: F401  (declares the actors)

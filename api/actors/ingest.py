@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.pipeline.ingest import process_tasks
+from api.actors.failures import process_or_record
+from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.runtime import get_runtime
+from graph.ingest import mark_task_failed
 
 
 def enqueue_tasks(task_ids: list[str]) -> None:
@@ -19,25 +23,33 @@ def enqueue_tasks(task_ids: list[str]) -> None:
 def harvest_tasks(task_ids: list[str]) -> None:
     """A redelivered or retried message redoes only its tasks that are not finished."""
     runtime = get_runtime()
-    outcomes = process_tasks(
-        runtime.db,
-        task_ids,
-        fetcher=runtime.fetcher,
-        enqueue=enqueue_tasks,
-        max_depth=runtime.settings.ingest.max_collection_depth,
+    settings = runtime.settings.ingest
+    limits = HarvestLimits(
+        max_depth=settings.max_collection_depth,
+        max_pages=settings.max_collection_pages,
+        pages_per_transaction=settings.pages_per_transaction,
     )
-    page_ids = [page for outcome in outcomes for page in outcome.page_ids]
-    if not page_ids:
+
+    def process(units: Sequence[str]) -> list[TaskOutcome]:
+        return process_tasks(
+            runtime.db, units, fetcher=runtime.fetcher, enqueue=enqueue_tasks, limits=limits
+        )
+
+    def record_failure(failed_task: str, reason: str) -> None:
+        mark_task_failed(runtime.db, failed_task, reason)
+
+    outcomes = process_or_record(task_ids, process, record_failure)
+    by_segmenter: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.page_ids:
+            segmenter = outcome.segmenter or runtime.settings.segmenter.default
+            by_segmenter.setdefault(segmenter, []).extend(outcome.page_ids)
+    if not by_segmenter:
         return
     from api.actors.pages import enqueue_pages
 
-    by_segmenter: dict[str, list[str]] = {}
-    for outcome in outcomes:
-        segmenter = outcome.segmenter or runtime.settings.segmenter.default
-        by_segmenter.setdefault(segmenter, []).extend(outcome.page_ids)
     for segmenter, ids in by_segmenter.items():
-        if ids:
-            enqueue_pages(ids, segmenter, runtime.settings.ingest.page_batch_size)
+        enqueue_pages(ids, segmenter, settings.page_batch_size)
 
 
 @dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)

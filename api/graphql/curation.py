@@ -19,6 +19,7 @@ from api.graphql.errors import Forbidden, InvalidInput, NotFound
 from api.graphql.types import Cluster, Illustration
 from api.pipeline.clustering import ClusterParams, run_clustering
 from api.pipeline.curation import apply_decision
+from api.pipeline.freshness import flag_illustration
 from graph import clusters as cluster_repo
 from graph import explore
 from graph.errors import NotFoundError, ValidationError
@@ -84,7 +85,7 @@ async def _members(info: Info, cluster_id: str) -> tuple[str, frozenset[str]]:
             cluster_repo.cluster_members, info.context.resources.db, cluster_id,
         )  # fmt: skip
     except NotFoundError as exc:
-        raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", id=cluster_id)) from exc
+        raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", value=cluster_id)) from exc
     return run_id, frozenset(members)
 
 
@@ -102,7 +103,7 @@ async def _apply(
 async def _illustration_exists(info: Info, illustration_id: str) -> None:
     if await info.context.loaders.illustration.load(illustration_id) is None:
         raise _Refused(NotFound(message=f"no illustration {illustration_id!r}",
-                                id=illustration_id))  # fmt: skip
+                                value=illustration_id))  # fmt: skip
 
 
 async def _decide(info: Info, cluster_id: strawberry.ID, make) -> CurationResult:
@@ -242,7 +243,8 @@ class CurationMutation:
             return refused.result
 
     @strawberry.mutation(
-        description="Flag (or unflag) an illustration as not relevant: left out of searches."
+        description="Flag (or unflag) an illustration as not relevant: left out of searches "
+        "and of its clusters' counts, dates and flows."
     )
     async def flag_illustration(
         self, info: Info, id: strawberry.ID, reason: str | None = None, flagged: bool = True
@@ -254,10 +256,10 @@ class CurationMutation:
         except _Refused as refused:
             return refused.result
         found = await run_in_threadpool(
-            explore.flag_illustration, info.context.resources.db, str(id), reason, flagged,
-        )  # fmt: skip
+            flag_illustration, info.context.resources.db, str(id), reason=reason, flagged=flagged
+        )
         if not found:
-            return NotFound(message=f"no illustration {str(id)!r}", id=str(id))
+            return NotFound(message=f"no illustration {str(id)!r}", value=str(id))
         with contextlib.suppress(KeyError):  # not loaded yet in this request
             info.context.loaders.illustration.clear(str(id))
         return await Illustration.load(info, str(id))

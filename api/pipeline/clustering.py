@@ -3,31 +3,46 @@
 A run reads the SIMILAR edges of one edge set above its threshold, computes components (giant
 ones re-clustered at higher thresholds), re-applies every curation decision to the leaf
 clusters, writes clusters, memberships and statistics, then the circulation flows between
-places for every leaf cluster.
+places for every leaf cluster. The run keeps its raw clustering (``ml.incremental.Forest``)
+so that ``update_clustering`` can add the edges of new illustrations to it in place: only
+the clusters whose members changed are rewritten, with their statistics and flows, and the
+result is the one a full run on the same edges would give.
+
+Every cluster carries a ``stable_id`` handed down from the cluster it continues (the previous
+version of the run for an update, the corpus' latest run for a new run), by the member-overlap
+rule of ``ml.curation.successors``; a cluster that continues none takes its own key.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from api.pipeline.curation import decisions_from_rows
 from api.pipeline.flows import write_flows
+from api.pipeline.lineage import with_stable_ids
 from api.settings import SimilaritySettings
 from graph import clusters as repo
 from graph.db import GraphDB
 from graph.descriptors import model_by_id
 from graph.errors import ValidationError
 from graph.records import ClusterRow
-from graph.similarity import EdgeSet, edges_above
-from ml.clustering import ClusterNode, ClusterParams, calibrated_threshold, cluster
+from graph.similarity import EdgeSet, edges_above, edges_touching, edges_within
+from ml.clustering import ClusterNode, ClusterParams, calibrated_threshold
 from ml.curation import Outcome, majority_origin, reapply
+from ml.incremental import Forest, full, update
 
-__all__ = ["ClusterParams", "RunResult", "params_from_settings", "run_clustering"]
+__all__ = [
+    "ClusterParams",
+    "RunResult",
+    "UpdateResult",
+    "params_from_settings",
+    "run_clustering",
+    "update_clustering",
+]
 
 
 def params_from_settings(
@@ -70,14 +85,13 @@ def validate(params: ClusterParams, edge_set: EdgeSet) -> None:
 def run_clustering(db: GraphDB, *, edge_set: EdgeSet, params: ClusterParams) -> RunResult:
     validate(params, edge_set)
     a, b, scores = edges_above(db, edge_set.id, params.threshold)
-    ids = sorted(set(a) | set(b))
-    position = {illustration: n for n, illustration in enumerate(ids)}
-    i = np.fromiter((position[x] for x in a), dtype=np.int64, count=len(a))
-    j = np.fromiter((position[x] for x in b), dtype=np.int64, count=len(b))
-    nodes = cluster(ids, (i, j, scores), params)
+    forest = full(sorted(set(a) | set(b)), (a, b, scores), params)
     run_id = f"run_{uuid.uuid4().hex[:12]}"
     decisions = decisions_from_rows(repo.list_decisions(db))
-    rows, outcomes = cluster_rows(run_id, nodes, decisions)
+    rows, outcomes = cluster_rows(run_id, forest.nodes, decisions)
+    previous_run = repo.latest_run_id(db, edge_set.corpus)
+    previous = repo.run_clusters(db, previous_run) if previous_run else []
+    rows = with_stable_ids(rows, repo.lineages(db, [r.id for r in previous]))
 
     repo.create_run(
         db,
@@ -93,6 +107,7 @@ def run_clustering(db: GraphDB, *, edge_set: EdgeSet, params: ClusterParams) -> 
     repo.write_clusters(db, run_id, rows)
     repo.refresh_stats(db, [r.id for r in rows])
     flows = write_flows(db, run_id=run_id, cluster_ids=[r.id for r in rows if r.leaf])
+    repo.save_forest(db, run_id, forest_bytes(forest))
     summary = repo.run_summary(db, run_id)
     return RunResult(
         run_id=run_id,
@@ -101,6 +116,95 @@ def run_clustering(db: GraphDB, *, edge_set: EdgeSet, params: ClusterParams) -> 
         clustered_illustrations=summary["clustered_illustrations"],
         flows=flows,
         outcomes=tuple(outcomes),
+    )
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """An update of a run in place: how many clusters were rewritten, removed and kept."""
+
+    run_id: str
+    written: int
+    removed: int
+    kept: int
+    flows: int
+    full_run: bool  # the run had no stored forest, so a new full run was made instead
+
+
+def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[str]) -> UpdateResult:
+    """Add the edges of ``illustration_ids`` (their neighbours just computed) to a run.
+
+    Rewrites the clusters whose members (or place in the tree, or curation) changed, with
+    their statistics and flows; every other cluster keeps its id. Equals a full run on the
+    same edges (``ml.incremental``).
+    """
+    run = repo.get_run(db, run_id)
+    params = ClusterParams(**json.loads(run.params))
+    stored = repo.load_forest(db, run_id)
+    if stored is None:
+        edge_set = EdgeSet(run.edge_set, run.model_id or "", 0, params.threshold, run.corpus)
+        result = run_clustering(db, edge_set=edge_set, params=params)
+        return UpdateResult(result.run_id, result.clusters, 0, 0, result.flows, full_run=True)
+    previous = forest_from_bytes(stored)
+    new_edges = edges_touching(db, run.edge_set, illustration_ids, params.threshold)
+    changed = update(
+        previous,
+        new_edges,
+        lambda members: edges_within(db, run.edge_set, [str(m) for m in members], params.threshold),
+        params,
+    )
+    decisions = decisions_from_rows(repo.list_decisions(db))
+    rows, _ = cluster_rows(run_id, changed.forest.nodes, decisions)
+    stored_rows = {row.id: row for row in repo.run_clusters(db, run_id)}
+    wanted = {row.id: row for row in rows}
+    gone = [cid for cid, row in stored_rows.items() if _shape(row) != _shape(wanted.get(cid))]
+    fresh = [row for row in rows if _shape(row) != _shape(stored_rows.get(row.id))]
+    recurated = [
+        row
+        for row in rows
+        if row.id in stored_rows
+        and _shape(row) == _shape(stored_rows[row.id])
+        and _curation(row) != _curation(stored_rows[row.id])
+    ]
+    fresh = with_stable_ids(fresh, repo.lineages(db, gone))
+    repo.delete_clusters(db, gone)
+    repo.write_clusters(db, run_id, fresh)
+    repo.set_curation(db, recurated)
+    repo.refresh_stats(db, [r.id for r in fresh])
+    flows = write_flows(db, run_id=run_id, cluster_ids=[r.id for r in fresh if r.leaf])
+    repo.save_forest(db, run_id, forest_bytes(changed.forest))
+    return UpdateResult(
+        run_id, len(fresh), len(gone), len(rows) - len(fresh), flows, full_run=False
+    )
+
+
+def _shape(row: ClusterRow | None) -> tuple[object, ...] | None:
+    """What a stored cluster's id does not already say: its place in the tree."""
+    if row is None:
+        return None
+    return (row.key, row.leaf, row.level, row.parent_id, round(row.threshold, 6))
+
+
+def _curation(row: ClusterRow) -> tuple[object, ...]:
+    return (row.name, row.description, bool(row.validated), row.flag_reason)
+
+
+def forest_bytes(forest: Forest) -> bytes:
+    nodes = [
+        [n.key, list(n.members), n.threshold, n.parent_key, list(n.children)] for n in forest.nodes
+    ]
+    data = {"components": [list(c) for c in forest.components], "nodes": nodes}
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+
+
+def forest_from_bytes(data: bytes) -> Forest:
+    raw = json.loads(zlib.decompress(data))
+    return Forest(
+        components=tuple(tuple(c) for c in raw["components"]),
+        nodes=tuple(
+            ClusterNode(key, tuple(members), threshold, parent, tuple(children))
+            for key, members, threshold, parent, children in raw["nodes"]
+        ),
     )
 
 

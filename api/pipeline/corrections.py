@@ -1,7 +1,8 @@
 """Correcting issue and periodical metadata by hand, one by one or as a CSV round-trip.
 
 Inputs are free text ("15 juin 1920", "Buenos Aires"), normalized with the same code as ingest;
-text that does not normalize is refused with the reason, never stored as a guess.
+text that does not normalize is refused with the reason, never stored as a guess. A corrected
+date or place refreshes every cluster value derived from it (`api/pipeline/freshness.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from api.pipeline.freshness import refresh_issues
 from graph import corrections as repo
 from graph.db import GraphDB
 from graph.records import PlaceRecord
@@ -61,6 +63,8 @@ def correct_issue(
         repo.correct_issue_date(db, issue_id, *parsed_date, raw=date, by=by)
     if parsed_place:
         repo.correct_issue_place(db, issue_id, parsed_place, raw=place, by=by)
+    if parsed_date or parsed_place:
+        refresh_issues(db, [issue_id])
 
 
 def correct_periodical(
@@ -79,9 +83,11 @@ def correct_periodical(
     touched = 0
     if place:
         parsed = parse_place(place)
-        for issue_id in repo.issues_of_periodical(db, periodical_id):
+        issue_ids = repo.issues_of_periodical(db, periodical_id)
+        for issue_id in issue_ids:
             repo.correct_issue_place(db, issue_id, parsed, raw=place, by=by)
             touched += 1
+        refresh_issues(db, issue_ids)
     return touched
 
 

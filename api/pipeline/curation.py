@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.pipeline.flows import write_flows
+from api.pipeline.lineage import with_stable_ids
 from graph import clusters as repo
 from graph.db import GraphDB
 from graph.records import ClusterRow, DecisionRow
@@ -121,6 +122,7 @@ def apply_decision(db: GraphDB, *, run_id: str, decision: cur.Decision, by: str 
             )
         )
     gone = [leaf.id for leaf in leaves if leaf.key not in {c.key for c in curated}]
+    new_rows = with_stable_ids(new_rows, repo.lineages(db, gone))
     repo.delete_clusters(db, gone)
     if new_rows:
         repo.write_clusters(db, run_id, new_rows)

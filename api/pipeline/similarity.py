@@ -41,6 +41,7 @@ class EdgeBuild:
     queried: int
     edges_written: int
     total_edges: int
+    queried_ids: tuple[str, ...] = ()  # the illustrations whose neighbours were computed
 
 
 def retrieve_all(store: VectorStore, ids: list[str]) -> tuple[list[str], np.ndarray]:
@@ -95,4 +96,5 @@ def build_edges(
     b = [ids[n] for n in pairs.j]
     total = write_edges(db, edge_set.id, a, b, pairs.score)
     mark_edges_done(db, [ids[n] for n in positions], edge_set.id)
-    return EdgeBuild(edge_set, chosen, len(positions), len(a), total)
+    queried = tuple(ids[n] for n in positions)
+    return EdgeBuild(edge_set, chosen, len(positions), len(a), total, queried)

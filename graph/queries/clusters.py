@@ -12,7 +12,7 @@ UNWIND $clusters AS c
 CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold,
                    leaf: c.leaf, level: c.level, name: c.name, description: c.description,
                    validated: c.validated, flag_reason: c.flag_reason,
-                   flagged: c.flag_reason IS NOT NULL})
+                   flagged: c.flag_reason IS NOT NULL, stable_id: c.stable_id})
 CREATE (r)-[:HAS_CLUSTER]->(k)
 """
 
@@ -34,11 +34,17 @@ REFRESH_STATS = """
 UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})
 CALL (c) {
+  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)
+  RETURN count(i) AS size
+}
+// Illustrations a curator flagged as not relevant count in the size only.
+CALL (c) {
   MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WHERE NOT coalesce(i.flagged, false)
   OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
   OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
   OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  RETURN count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
+  RETURN count(DISTINCT pl) AS n_places,
          count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
          min(iss.date) AS first_date, max(iss.date) AS last_date
 }
@@ -52,6 +58,7 @@ APPEARANCES = """
 UNWIND $ids AS cluster_id
 MATCH (:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
       <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+WHERE NOT coalesce(i.flagged, false)
 OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
 OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
@@ -126,4 +133,54 @@ MATCH (r:ClusteringRun {id: $run_id})-[:HAS_CLUSTER]->(c:Cluster)
 RETURN count(c) AS clusters, count(CASE WHEN c.leaf THEN 1 END) AS leaves,
        sum(CASE WHEN c.leaf THEN c.size ELSE 0 END) AS clustered_illustrations,
        max(c.size) AS largest
+"""
+
+SAVE_FOREST = """
+MATCH (r:ClusteringRun {id: $run_id})
+SET r.forest = $forest, r.updated = datetime()
+"""
+
+LOAD_FOREST = """
+MATCH (r:ClusteringRun {id: $run_id})
+RETURN r.forest AS forest
+"""
+
+RUN_CLUSTERS = """
+MATCH (c:Cluster {run_id: $run_id})
+OPTIONAL MATCH (p:Cluster)-[:HAS_CHILD]->(c)
+RETURN c.id AS id, c.key AS key, p.id AS parent_id, c.threshold AS threshold, c.leaf AS leaf,
+       c.level AS level, c.name AS name, c.description AS description,
+       c.validated AS validated, c.flag_reason AS flag_reason, c.stable_id AS stable_id
+"""
+
+MEMBERS_OF_CLUSTERS = """
+UNWIND $ids AS cluster_id
+MATCH (c:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
+RETURN cluster_id, c.leaf AS leaf, c.level AS level, c.stable_id AS stable_id,
+       collect(i.id) AS members
+"""
+
+SET_STABLE_IDS = """
+UNWIND $rows AS row
+MATCH (c:Cluster {id: row[0]})
+SET c.stable_id = row[1]
+"""
+
+CLUSTER_BY_STABLE_ID = """
+MATCH (c:Cluster {stable_id: $stable_id})
+MATCH (r:ClusteringRun {id: c.run_id})
+RETURN c.id AS id ORDER BY r.created DESC, coalesce(r.updated, r.created) DESC LIMIT 1
+"""
+
+CLUSTERS_OF_ISSUES = """
+UNWIND $ids AS issue_id
+MATCH (:Issue {id: issue_id})-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster)
+RETURN DISTINCT c.id AS id, c.run_id AS run_id, coalesce(c.leaf, false) AS leaf
+"""
+
+CLUSTERS_OF_ILLUSTRATIONS = """
+UNWIND $ids AS illustration_id
+MATCH (:Illustration {id: illustration_id})-[:IN_CLUSTER]->(c:Cluster)
+RETURN DISTINCT c.id AS id, c.run_id AS run_id, coalesce(c.leaf, false) AS leaf
 """

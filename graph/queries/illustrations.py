@@ -77,3 +77,7 @@ MERGE (x:Illustration {id: row.props.id})
 SET x += row.props
 MERGE (pg)-[:HAS_ILLUSTRATION]->(x)
 """
+
+COUNT_ILLUSTRATIONS = """
+MATCH (i:Illustration) RETURN count(i) AS n
+"""

@@ -22,12 +22,15 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
 # (label, property) pairs that are searched or sorted on.
 INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("Issue", "manifest_uri"),
+    ("Issue", "source_uri"),
     ("Issue", "date"),
     ("Page", "canvas_id"),
     ("Illustration", "segmenter"),
     ("Place", "name"),
     ("Cluster", "size"),
     ("Cluster", "first_date"),
+    ("Cluster", "run_id"),
+    ("Cluster", "stable_id"),
     ("ClusteringRun", "created"),
     ("IngestJob", "created"),
 )

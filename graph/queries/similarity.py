@@ -62,3 +62,18 @@ MATCH (i:Illustration {id: id})
 WHERE coalesce(i.edge_set, '') <> $edge_set
 RETURN i.id AS id
 """
+
+# Both directions: an illustration's edges are stored from whichever end has the smaller id.
+EDGES_TOUCHING = """
+UNWIND $ids AS id
+MATCH (a:Illustration {id: id})-[r:SIMILAR {edge_set: $edge_set}]-(:Illustration)
+WHERE r.score >= $min_score
+RETURN startNode(r).id AS a, endNode(r).id AS b, r.score AS score
+"""
+
+EDGES_FROM = """
+UNWIND $ids AS id
+MATCH (a:Illustration {id: id})-[r:SIMILAR {edge_set: $edge_set}]->(b:Illustration)
+WHERE r.score >= $min_score
+RETURN a.id AS a, b.id AS b, r.score AS score
+"""

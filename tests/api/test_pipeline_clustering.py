@@ -139,3 +139,132 @@ def test_curation_survives_a_new_run(small_graph):
     assert [(m, c["name"]) for m, c in leaves(small_graph, third.run_id)] == [
         (["a1", "a2"], "Le Rêve")
     ]
+
+
+def snapshot(db, run_id):
+    """Leaves as a full run and an update must agree on them (ids aside), and the flows."""
+    records, _, _ = db.execute_query(
+        "MATCH (c:Cluster {run_id: $run})<-[:IN_CLUSTER]-(i) WITH c, i ORDER BY i.id "
+        "WITH c, collect(i.id) AS m "
+        "RETURN c.key AS key, c.leaf AS leaf, c.stable_id AS stable, c.name AS name, "
+        "c.size AS size, c.n_places AS places, c.n_countries AS countries, "
+        "c.first_date AS first, c.span_days AS span, m ORDER BY key",
+        run=run_id,
+    )
+    flows, _, _ = db.execute_query(
+        "MATCH (o:Place)-[f:FLOW {run: $run}]->(d:Place) "
+        "RETURN o.id AS o, d.id AS d, f.lag_days AS lag ORDER BY o, d, lag",
+        run=run_id,
+    )
+    return [r.data() for r in records], [r.data() for r in flows]
+
+
+def test_an_update_adds_new_edges_in_place_and_equals_a_full_run(small_graph):
+    from api.pipeline.clustering import update_clustering
+    from graph.clusters import cluster_by_stable_id
+
+    params = ClusterParams(threshold=0.6)
+    first = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    apply_decision(
+        small_graph,
+        run_id=first.run_id,
+        decision=NameCluster(frozenset({"a1", "a2", "a3"}), "Le Rêve"),
+        by="me",
+    )
+    before = {r["key"]: r for r in snapshot(small_graph, first.run_id)[0]}
+    (a_before,) = [r for r in before.values() if r["name"] == "Le Rêve"]
+    (b_before,) = [r for r in before.values() if r["m"] == ["b1", "b2"]]
+
+    # c1 gets its neighbours: it joins the named cluster.
+    write_edges(small_graph, EDGE_SET.id, ["a3"], ["c1"], np.array([0.75]))
+    result = update_clustering(small_graph, run_id=first.run_id, illustration_ids=["c1"])
+    assert (result.written, result.removed, result.kept, result.full_run) == (1, 1, 1, False)
+
+    updated, updated_flows = snapshot(small_graph, first.run_id)
+    (a_after,) = [r for r in updated if r["name"] == "Le Rêve"]
+    assert a_after["m"] == ["a1", "a2", "a3", "c1"] and a_after["size"] == 4
+    assert a_after["stable"] == a_before["stable"]  # the bookmark survives the update
+    assert b_before in updated  # untouched: same key, same stats
+
+    second = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    again, again_flows = snapshot(small_graph, second.run_id)
+    assert again == updated and again_flows == updated_flows
+    # The stable id now resolves to the new run's version of the cluster.
+    (a_again,) = [r for r in again if r["name"] == "Le Rêve"]
+    assert cluster_by_stable_id(small_graph, a_before["stable"]) == (
+        f"{second.run_id}:{a_again['key']}"
+    )
+
+
+def test_an_update_of_a_giant_resplits_it_like_a_full_run(small_graph):
+    from api.pipeline.clustering import update_clustering
+
+    params = ClusterParams(threshold=0.5, giant_size=4, threshold_step=0.05)
+    first = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    write_edges(small_graph, EDGE_SET.id, ["b2"], ["c1"], np.array([0.72]))
+    result = update_clustering(small_graph, run_id=first.run_id, illustration_ids=["c1"])
+    assert not result.full_run
+    second = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    updated, again = snapshot(small_graph, first.run_id), snapshot(small_graph, second.run_id)
+    assert updated == again
+    assert any(r["m"] == ["b1", "b2", "c1"] for r in updated[0])
+
+
+def cluster_of_a1(db, run_id):
+    records, _, _ = db.execute_query(
+        "MATCH (:Illustration {id: 'a1'})-[:IN_CLUSTER]->(c:Cluster {run_id: $run, leaf: true}) "
+        "RETURN c.id AS id, c.n_places AS places, c.n_countries AS countries, "
+        "c.first_date AS first, c.last_date AS last, c.span_days AS span",
+        run=run_id,
+    )
+    return records[0].data()
+
+
+def flows_of(db, cluster_id):
+    records, _, _ = db.execute_query(
+        "MATCH (o:Place)-[f:FLOW {cluster: $c}]->(d:Place) "
+        "RETURN o.name AS o, d.name AS d, f.lag_days AS lag ORDER BY f.to_date",
+        c=cluster_id,
+    )
+    return [tuple(r.values()) for r in records]
+
+
+def test_a_place_correction_changes_counts_hops_and_flows_at_once(small_graph):
+    from api.pipeline.corrections import correct_issue
+    from graph.explore import FlowFilter, flows, hops_of
+
+    run = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
+    before = cluster_of_a1(small_graph, run.run_id)
+    assert (before["places"], before["countries"]) == (3, 3)
+    correct_issue(small_graph, "iss_a2", place="Lyon")
+    after = cluster_of_a1(small_graph, run.run_id)
+    assert (after["places"], after["countries"]) == (3, 2)  # Paris, Lyon, Buenos Aires
+    assert flows_of(small_graph, after["id"]) == [
+        ("Paris", "Lyon", 151),
+        ("Lyon", "Buenos Aires", 579),
+    ]
+    hops = hops_of(small_graph, [after["id"]])[after["id"]]
+    expected = [("Paris", "Lyon"), ("Lyon", "Buenos Aires")]
+    assert [(h.origin_name, h.destination_name) for h in hops] == expected
+    aggregated = {
+        (f.origin_name, f.destination_name) for f in flows(small_graph, run.run_id, FlowFilter())
+    }
+    assert ("Paris", "Berlin") not in aggregated and ("Paris", "Lyon") in aggregated
+
+    correct_issue(small_graph, "iss_a3", date="1899")
+    dated = cluster_of_a1(small_graph, run.run_id)
+    assert (dated["first"], dated["last"], dated["span"]) == ("1899-01-01", "1900-06-01", 516)
+    assert flows_of(small_graph, after["id"])[0][:2] == ("Buenos Aires", "Paris")
+
+
+def test_a_flagged_illustration_leaves_counts_and_flows(small_graph):
+    from api.pipeline.freshness import flag_illustration
+
+    run = run_clustering(small_graph, edge_set=EDGE_SET, params=ClusterParams(threshold=0.6))
+    assert flag_illustration(small_graph, "a3", reason="masthead")
+    after = cluster_of_a1(small_graph, run.run_id)
+    assert (after["places"], after["last"]) == (2, "1900-06-01")
+    assert flows_of(small_graph, after["id"]) == [("Paris", "Berlin", 151)]
+    assert flag_illustration(small_graph, "a3", reason=None, flagged=False)
+    assert cluster_of_a1(small_graph, run.run_id)["places"] == 3
+    assert not flag_illustration(small_graph, "zz", reason="x")

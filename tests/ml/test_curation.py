@@ -132,3 +132,23 @@ def test_overlapping_clusters_and_empty_snapshots_are_refused():
         reapply([], {"parent": ZOLA, "child": ids("z1 z2")})
     with pytest.raises(CurationError):
         reapply([NameCluster(frozenset(), "nothing")], {"k": ZOLA})
+
+
+def test_successors_follow_the_majority_and_the_largest_share_on_a_merge():
+    from ml.curation import successors
+
+    previous = {
+        "grew": {"a", "b", "c"},
+        "split": {"d", "e", "f", "g"},
+        "merged_small": {"h", "i"},
+        "merged_big": {"j", "k", "l"},
+        "swallowed": {"m", "n"},
+    }
+    new = {
+        "A": {"a", "b", "c", "x"},  # grew by one
+        "D": {"d", "e", "f"},  # kept three of four
+        "G": {"g"},
+        "HJ": {"h", "i", "j", "k", "l"},  # a merge: the larger share wins
+        "giant": {"m", "n", *(f"z{n}" for n in range(20))},  # more than 4x: no successor
+    }
+    assert successors(previous, new) == {"A": "grew", "D": "split", "HJ": "merged_big"}

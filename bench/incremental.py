@@ -1,0 +1,181 @@
+"""Incremental clustering: 1,000 new illustrations reach the clusters and flows of a big graph.
+
+    .venv/bin/python bench/incremental.py              # 100,000 illustrations + 1,000
+    .venv/bin/python bench/incremental.py --size 20000 # a smaller graph
+
+The graph of bench/api_latency.py (4 illustrations per issue, 60 places in 12 countries, dates
+1890-1990, about 60 % of the illustrations chained by SIMILAR edges into groups of 2 to 40) is
+written to the bench Neo4j and clustered by the real pipeline. Then 1,000 new illustrations
+arrive in 250 new issues with their edges: 70 % reprint an existing group (one edge to one of
+its members), the rest pair up among themselves. Timed: `update_clustering` on the run (the
+clusters, their statistics and their flows reflect the new illustrations when it returns).
+
+Peer: a full re-clustering of the same graph (`run_clustering`), in the same process. The two
+runs are then compared: same clusters (keys are hashes of members), statistics and flows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.services import bench_environment
+
+bench_environment()
+
+import numpy as np  # noqa: E402
+
+from bench.api_latency import _issue_records  # noqa: E402
+from bench.report import Figure, print_figures  # noqa: E402
+
+NEW = 1_000
+EDGE_SET_ID = "es_bench_incremental"
+
+
+def chained_groups(rng: np.random.Generator, positions: np.ndarray) -> list[np.ndarray]:
+    groups, at = [], 0
+    while at < positions.size:
+        size = int(min(40, max(2, rng.geometric(0.25) + 1)))
+        groups.append(positions[at : at + size])
+        at += size
+    return groups
+
+
+def write_illustrations(db, first: int, count: int) -> list[str]:
+    from graph.illustrations import upsert_illustrations
+    from graph.records import IllustrationRecord
+
+    ids = [f"ill_{n}" for n in range(first, first + count)]
+    upsert_illustrations(db, [
+        IllustrationRecord(
+            i, f"pg_{n // 4}_{1 + (n // 2) % 2}", 10, 20, 300, 400, 0.01, 1.0, "whole", "1",
+            None, None,
+        )
+        for n, i in zip(range(first, first + count), ids, strict=True)
+    ])  # fmt: skip
+    return ids
+
+
+def write_pairs(db, edge_set: str, pairs: list[tuple[str, str]], rng) -> None:
+    from graph.similarity import write_edges
+
+    a = [min(x, y) for x, y in pairs]
+    b = [max(x, y) for x, y in pairs]
+    write_edges(db, edge_set, a, b, rng.uniform(0.62, 0.95, len(pairs)))
+
+
+def generate(db, n_ills: int):
+    """The base graph, its edges and a first run; returns (run id, edge set, groups)."""
+    from api.pipeline.clustering import ClusterParams, run_clustering
+    from graph.ingest import write_issues
+    from graph.maintenance import wipe_graph
+    from graph.similarity import EdgeSet, create_edge_set
+
+    t0 = time.perf_counter()
+    wipe_graph(db)
+    issues = list(_issue_records((n_ills + NEW) // 4))
+    for start in range(0, n_ills // 4, 2000):
+        write_issues(db, "bench", issues[start : min(start + 2000, n_ills // 4)])
+    ids = write_illustrations(db, 0, n_ills)
+    rng = np.random.default_rng(2)
+    groups = chained_groups(rng, rng.permutation(n_ills)[: int(n_ills * 0.6)])
+    pairs = [(ids[x], ids[y]) for g in groups for x, y in itertools.pairwise(g)]
+    edge_set = EdgeSet(EDGE_SET_ID, "bench_model", k=16, min_score=0.5, corpus="bench")
+    create_edge_set(db, edge_set)
+    write_pairs(db, edge_set.id, pairs, rng)
+    print(f"graph: {n_ills:,} illustrations, {len(pairs):,} edges "
+          f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
+    t1 = time.perf_counter()
+    result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
+    print(f"first run: {result.leaves:,} leaf clusters, {result.flows:,} flows "
+          f"({time.perf_counter() - t1:.1f} s)", flush=True)  # fmt: skip
+    return result.run_id, edge_set, [[ids[p] for p in g] for g in groups], issues[n_ills // 4 :]
+
+
+def add_new(db, n_ills: int, edge_set, groups, new_issues) -> list[str]:
+    """1,000 new illustrations in new issues, with their edges (the similarity step's output)."""
+    from graph.ingest import write_issues
+
+    write_issues(db, "bench", new_issues)
+    new_ids = write_illustrations(db, n_ills, NEW)
+    rng = random.Random(3)
+    pairs: list[tuple[str, str]] = []
+    loose: list[str] = []
+    for ill in new_ids:
+        if rng.random() < 0.7:
+            pairs.append((ill, rng.choice(rng.choice(groups))))
+        else:
+            loose.append(ill)
+    pairs += list(zip(loose[::2], loose[1::2], strict=False))
+    write_pairs(db, edge_set.id, pairs, np.random.default_rng(4))
+    return new_ids
+
+
+def snapshot(db, run_id: str):
+    clusters, _, _ = db.execute_query(
+        "MATCH (c:Cluster {run_id: $run}) OPTIONAL MATCH (p:Cluster)-[:HAS_CHILD]->(c) "
+        "RETURN c.key AS key, c.leaf AS leaf, p.key AS parent, c.size AS size, "
+        "c.n_places AS places, c.n_countries AS countries, c.first_date AS first, "
+        "c.span_days AS span ORDER BY key",
+        run=run_id,
+    )
+    members, _, _ = db.execute_query(
+        "MATCH (c:Cluster {run_id: $run})<-[:IN_CLUSTER]-(i) RETURN count(*) AS n", run=run_id
+    )
+    flows, _, _ = db.execute_query(
+        "MATCH (a)-[f:FLOW {run: $run}]->(b) "
+        "RETURN split(f.cluster, ':')[1] AS cluster, a.id AS a, b.id AS b, f.lag_days AS lag "
+        "ORDER BY cluster, a, b, lag",
+        run=run_id,
+    )
+    return (
+        [tuple(r.values()) for r in clusters],
+        members[0]["n"],
+        [tuple(r.values()) for r in flows],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    args = parser.parse_args()
+
+    from api.pipeline.clustering import ClusterParams, run_clustering, update_clustering
+    from bench.services import start_services
+
+    _, db = start_services()
+    run_id, edge_set, groups, new_issues = generate(db, args.size)
+    new_ids = add_new(db, args.size, edge_set, groups, new_issues)
+
+    t0 = time.perf_counter()
+    update = update_clustering(db, run_id=run_id, illustration_ids=new_ids)
+    incremental_s = time.perf_counter() - t0
+    print(f"incremental update: {update.written:,} clusters written, {update.removed:,} "
+          f"removed, {update.kept:,} kept, {update.flows:,} flows in {incremental_s:.2f} s",
+          flush=True)  # fmt: skip
+
+    t0 = time.perf_counter()
+    full = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
+    full_s = time.perf_counter() - t0
+    print(f"full re-clustering: {full.leaves:,} leaf clusters in {full_s:.2f} s", flush=True)
+
+    identical = snapshot(db, run_id) == snapshot(db, full.run_id)
+    print(f"identical clusters, statistics and flows: {identical}")
+    if not identical:
+        sys.exit(1)
+    print_figures([
+        Figure(f"incremental update, {NEW:,} new illustrations on {args.size:,}",
+               incremental_s, "s", "full re-clustering (run_clustering)", round(full_s, 3)),
+        Figure("speed-up of the incremental update", full_s / incremental_s, "x",
+               "full re-clustering", 1.0),
+    ])  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
