@@ -86,6 +86,7 @@ class ManifestServer:
     """IIIF manifests on the bridge address; remembers which host asked for each one."""
 
     def __init__(self, address: str, documents: dict[str, bytes]) -> None:
+        self.documents = documents
         self.clients: dict[str, set[str]] = {}
         lock = threading.Lock()
         clients = self.clients
@@ -106,7 +107,8 @@ class ManifestServer:
                 pass
 
         self.httpd = ThreadingHTTPServer((address, 0), Handler)
-        self.url = f"http://{address}:{self.httpd.server_address[1]}"
+        self.endpoint = f"{address}:{self.httpd.server_address[1]}"
+        self.url = f"http://{self.endpoint}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -128,7 +130,15 @@ def two_hosts():
 
 
 @pytest.fixture
-def services_on_the_link(two_hosts, settings, tmp_path):
+def manifest_server(two_hosts):
+    """Serves what the test puts in `documents`."""
+    server = ManifestServer(two_hosts.service_address, {})
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def services_on_the_link(two_hosts, manifest_server, settings, tmp_path):
     """Redis, Neo4j and the vector service of this test only, bound to the bridge address."""
     address = two_hosts.service_address
     data_dir = tmp_path / "services"
@@ -145,7 +155,7 @@ def services_on_the_link(two_hosts, settings, tmp_path):
         "CONTAGIONS_BROKER__REDIS_HOST": address,
         "CONTAGIONS_BROKER__REDIS_PASSWORD": f"two-hosts-{random.randrange(10**9)}",
         "CONTAGIONS_VECTORS__SERVICE_HOST": address,
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps([address]),
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps([manifest_server.endpoint]),
         # Small messages, so that both hosts get some.
         "CONTAGIONS_INGEST__TASK_BATCH_SIZE": "2",
     }
@@ -178,15 +188,15 @@ def _ready(worker, timeout_s: float) -> None:
 
 
 def test_a_corpus_is_harvested_by_workers_on_two_hosts_without_loss(
-    two_hosts, services_on_the_link, start_worker, shared_dir, tmp_path
+    two_hosts, manifest_server, services_on_the_link, start_worker, shared_dir, tmp_path
 ):
     from graph.db import Neo4jConnection, open_graph
     from graph.ingest import job_progress
 
     env = services_on_the_link
     book = json.loads((shared_dir / "fixtures/iiif/cookbook-0009-book-1-v3.json").read_text())
-    documents: dict[str, bytes] = {}
-    server = ManifestServer(two_hosts.service_address, documents)
+    server = manifest_server
+    documents = server.documents
     uris = []
     for n in range(N_MANIFESTS):
         url = f"{server.url}/issue-{n}.json"
@@ -245,7 +255,6 @@ def test_a_corpus_is_harvested_by_workers_on_two_hosts_without_loss(
         )
     finally:
         db.close()
-        server.close()
 
     # Both hosts harvested, from their own addresses, and between them every manifest.
     fetched = {host: server.clients.get(host, set()) for host in two_hosts.addresses}

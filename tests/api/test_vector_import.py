@@ -121,6 +121,8 @@ def test_parquet_through_the_command_line(press_graph, store, tmp_path, settings
 
     ids = press_graph(40)
     vectors = unit(np.random.default_rng(3), 40)
+    vectors[1] = vectors[0] + 0.05 * vectors[1]  # a reprint of the first illustration
+    vectors[1] /= np.linalg.norm(vectors[1])
     table = pa.table(
         {
             "id": [*ids, "ill_nowhere"],
@@ -140,3 +142,11 @@ def test_parquet_through_the_command_line(press_graph, store, tmp_path, settings
     assert store.count() == 40
     again = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert "0 imported, 40 already there" in again.stdout
+
+    # Edges come from the imported vectors: no embedder is needed for them.
+    similarity = [sys.executable, "-m", "api.cli", "similarity", "--method", "exact"]
+    done = subprocess.run(
+        [*similarity, "--min-score", "0.9"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "40 illustrations queried, 1 edges written" in done.stdout
