@@ -59,9 +59,6 @@ def write_edges(
         for source, rows in groupby(rows_all, key=lambda row: row[0][0])
     ]
 
-    def write(tx: ManagedTransaction, part: list) -> None:
-        tx.run(q.WRITE_EDGES, groups=part, edge_set=edge_set).consume()
-
     with db.session() as session:
         start = 0
         while start < len(groups):
@@ -69,10 +66,14 @@ def write_edges(
             while stop < len(groups) and (edges < batch or stop == start):
                 edges += len(groups[stop][1])
                 stop += 1
-            session.execute_write(write, groups[start:stop])
+            session.execute_write(_write_edge_groups, groups[start:stop], edge_set)
             start = stop
     records, _, _ = db.execute_query(q.COUNT_EDGES, edge_set=edge_set)
     return records[0]["n"]
+
+
+def _write_edge_groups(tx: ManagedTransaction, groups: list[list[object]], edge_set: str) -> None:
+    tx.run(q.WRITE_EDGES, groups=groups, edge_set=edge_set).consume()
 
 
 def edges_above(
