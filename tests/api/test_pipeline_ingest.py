@@ -173,6 +173,42 @@ def test_corpus_file(tmp_path):
         read_corpus_file(path)
 
 
+def test_a_batch_of_tasks_writes_its_manifests_together_and_fails_per_task(
+    clean_graph, fetcher, static_server
+):
+    from api.pipeline.ingest import HarvestLimits, process_tasks
+
+    # Transactions of at most 6 pages: the 20-page manifest is written on its own in chunks,
+    # the others two or three to a transaction.
+    limits = HarvestLimits(pages_per_transaction=6)
+
+    uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
+    uris.append(f"{static_server.url}/fixtures/no-such-manifest.json")
+    queue: deque[str] = deque()
+    job_id = start_ingest(clean_graph, corpus="batched", uris=uris, enqueue=queue.extend)
+    task_ids = list(queue)
+
+    outcomes = process_tasks(
+        clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend, limits=limits
+    )
+
+    assert [o.task_id for o in outcomes] == task_ids
+    assert [o.status for o in outcomes] == ["done"] * 5 + ["failed"]
+    assert sum(len(o.page_ids) for o in outcomes) == sum(MANIFESTS.values())
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.total, progress.done, progress.failed) == (6, 5, 1)
+    assert progress.pages == sum(MANIFESTS.values())
+    assert "404" in job_failures(clean_graph, job_id)[0].reason
+    issues = "MATCH (:Corpus {name: 'batched'})-[:INCLUDES]->()-[:HAS_ISSUE]->(i) RETURN count(i)"
+    assert count(clean_graph, issues) == 5
+
+    # A redelivered message: every task is finished, nothing is written twice.
+    again = process_tasks(clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend)
+    assert {o.status for o in again} == {"skipped"}
+    assert count(clean_graph, issues) == 5
+    assert count(clean_graph, "MATCH (:Issue)-[r:HAS_PAGE]->() RETURN count(r)") == 33
+
+
 def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, static_server):
     uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
     run_job(clean_graph, fetcher, "first", uris)
