@@ -5,6 +5,7 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from tests.support.graphql import gql
 
 ADD = """
 mutation($corpus: String!, $uris: [String!]!) {
@@ -16,15 +17,6 @@ mutation($corpus: String!, $uris: [String!]!) {
   }
 }
 """
-
-
-def gql(client, query, headers=None, **variables):
-    response = client.post("/graphql", json={"query": query, "variables": variables},
-                           headers=headers or {})  # fmt: skip
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 def test_create_corpus_and_queue_manifests(clean_graph, clean_broker, settings):
