@@ -1,5 +1,9 @@
 """The Starlette application: GraphQL at /graphql (GraphiQL on, subscriptions over WebSocket),
-CSV/GeoJSON exports under /export, /healthz."""
+CSV/GeoJSON exports under /export, /healthz, and the explorer web app at /.
+
+Around them: CORS for the origins in `api.cors_origins` (outermost, so that refusals reach a
+browser app readably), then `api.guard.RequestGuard` (CSRF check, body size limit).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,19 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
+from api.explorer import explorer_routes
 from api.exports import Exports
 from api.graphql.context import Context
+from api.graphql.errors import http_status
 from api.graphql.schema import build_schema
+from api.guard import PREFLIGHT_HEADERS, RequestGuard
 from api.health import check_all
 from api.resources import Resources
 from api.settings import Settings, get_settings
@@ -32,11 +41,22 @@ class ContagionsGraphQL(GraphQL):
             build_schema(resources.settings.api.max_query_depth),
             graphql_ide="graphiql",
             multipart_uploads_enabled=True,
+            # Subscriptions over WebSocket: browsers send no preflight for them.
+            allowed_origins=resources.settings.api.cors_origins,
         )
         self.resources = resources
 
     async def get_context(self, request: HTTPConnection, response: object = None) -> Context:
         return Context.create(request, self.resources)
+
+    def create_response(self, response_data, sub_response: Response) -> Response:
+        """The HTTP status follows the errors' codes (403, 413, 400 for limits, 503)."""
+        if not sub_response.status_code:
+            results = response_data if isinstance(response_data, list) else [response_data]
+            codes = [(e.get("extensions") or {}).get("code") for r in results
+                     for e in r.get("errors") or []]  # fmt: skip
+            sub_response.status_code = http_status(codes)
+        return super().create_response(response_data, sub_response)
 
 
 def create_app(settings: Settings | None = None, resources: Resources | None = None) -> Starlette:
@@ -66,5 +86,23 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         Route("/export/cluster/{id}.csv", exports.cluster_csv),
         Route("/export/cluster/{id}.geojson", exports.cluster_geojson),
         Route("/export/illustrations.csv", exports.illustrations_csv, methods=["GET", "POST"]),
+        *explorer_routes(settings.api.explorer_dir),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    api = settings.api
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=api.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", *PREFLIGHT_HEADERS],
+            max_age=600,
+        ),
+        Middleware(
+            RequestGuard,
+            allowed_origins=api.cors_origins,
+            max_body_bytes=api.max_body_bytes,
+            max_upload_bytes=api.max_upload_bytes,
+        ),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -50,8 +50,29 @@ def fetcher_from(settings: Settings, max_bytes: int | None = None) -> Fetcher:
             retries=http.retries,
             per_host_concurrency=http.per_host_concurrency,
             max_bytes=max_bytes or http.max_document_bytes,
+            deadline_s=http.deadline_s,
+            min_bytes_per_s=http.min_bytes_per_s,
         ),
         UrlPolicy.allowing(http.allowed_private_hosts),
+    )
+
+
+def public_image_fetcher(settings: Settings) -> Fetcher:
+    """For anonymous callers (`searchSimilar(imageUrl:)`): global addresses only, whatever the
+    harvester's allow-list says, one retry, and the API's short deadline."""
+    http, api = settings.http, settings.api
+    return Fetcher(
+        FetchConfig(
+            user_agent=http.user_agent,
+            timeout_s=min(http.timeout_s, api.image_fetch_deadline_s),
+            retries=1,
+            per_host_concurrency=http.per_host_concurrency,
+            max_bytes=api.max_upload_bytes,
+            deadline_s=api.image_fetch_deadline_s,
+            min_bytes_per_s=http.min_bytes_per_s,
+            rate_grace_s=min(5.0, api.image_fetch_deadline_s / 3),
+        ),
+        UrlPolicy(),
     )
 
 

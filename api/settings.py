@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.urls import parse_endpoint
 from ml.clustering import ClusterParams
 from ml.segment.registry import SEGMENTER_NAMES
 
@@ -57,9 +58,12 @@ class BrokerSettings(BaseModel):
     url: str | None = None
     redis_port: int = 6379
     # A worker silent this long is dead: its unacknowledged messages go back to the queue.
-    heartbeat_timeout_ms: int = 60_000
-    # Out of a million broker commands, how many also run that clean-up.
-    maintenance_chance: int = 1_000
+    # Workers beat every `heartbeat_interval_s` even while busy (api/heartbeat.py), so this can
+    # be short without long messages being taken for orphans.
+    heartbeat_timeout_ms: int = 15_000
+    heartbeat_interval_s: float = 1.0
+    # Out of a million broker commands, how many also run that clean-up (heartbeats included).
+    maintenance_chance: int = 100_000
 
     @property
     def is_local(self) -> bool:
@@ -146,6 +150,12 @@ class ContinuousSettings(BaseModel):
 
 class IngestSettings(BaseModel):
     max_collection_depth: int = 8
+    # Pages of one paged collection (`first`/`next`) followed before the chain is refused:
+    # an endless `next` chain stops here with a failure that says so.
+    max_collection_pages: int = Field(default=10_000, ge=1)
+    # A manifest with more canvases is written in transactions of this many pages (45k
+    # canvases in one transaction exceeded Neo4j's transaction memory).
+    pages_per_transaction: int = Field(default=2_000, ge=1)
     # Messages to the pages queue carry this many page ids.
     page_batch_size: int = 16
 
@@ -158,19 +168,50 @@ class HttpSettings(BaseModel):
     max_document_bytes: int = 50_000_000
     max_image_bytes: int = 80_000_000
     max_image_pixels: int = 180_000_000
-    # Hosts that may resolve to loopback/private addresses (tests, a local IIIF server).
+    # One fetch (connection, reads, redirects, retries and the waits between them) ends here.
+    deadline_s: float = 300.0
+    # A transfer slower than this (averaged after a few seconds) is dropped.
+    min_bytes_per_s: float = 1024.0
+    # Exact `host:port` pairs the harvester may fetch although they resolve to non-global
+    # addresses (a local IIIF site, an intranet mirror): never a whole host. The public image
+    # search ignores this list (see `ApiSettings`).
     allowed_private_hosts: list[str] = Field(default_factory=list)
     cache_max_bytes: int = 2_000_000_000
+
+    @field_validator("allowed_private_hosts")
+    @classmethod
+    def _exact_endpoints(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_endpoint(entry)  # raises ValueError with what to write instead
+        return value
 
 
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
-    # Bearer tokens with the curator role. Empty: mutations are refused.
+    # Bearer tokens with the curator role. Empty: single-user mode, mutations are accepted
+    # from loopback clients only.
     curator_tokens: list[SecretStr] = Field(default_factory=list)
     public_reads: bool = True
     max_query_depth: int = 12
     max_upload_bytes: int = 20_000_000
+    # Origins (scheme://host[:port]) of browser apps that may call the API, credentials
+    # included. Empty: the API's own origin only. Mutations from other origins are refused.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Request bodies of /graphql and /export (multipart uploads: max_upload_bytes + this).
+    max_body_bytes: int = 1_000_000
+    # The public `searchSimilar(imageUrl:)`: a short overall deadline and a pixel budget below
+    # the harvester's (`HttpSettings`); it never fetches from non-global addresses.
+    image_fetch_deadline_s: float = 15.0
+    max_image_pixels: int = 40_000_000
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _bare_origins(cls, value: list[str]) -> list[str]:
+        return [origin.rstrip("/") for origin in value]
+
+    # The built explorer app served at /; None: explorer/dist next to the packages.
+    explorer_dir: Path | None = None
 
 
 class DemoSettings(BaseModel):

@@ -1,4 +1,5 @@
-"""GraphQL API latency: cluster list, cluster detail and similarity search on a generated graph.
+"""GraphQL API latency: cluster list, cluster detail, similarity search and the seven
+front-end questions of docs/frontend-questions.md, on a generated graph.
 
     .venv/bin/python bench/api_latency.py            # 100,000 illustrations
     .venv/bin/python bench/api_latency.py --small    # 10,000
@@ -9,6 +10,11 @@ are chained by SIMILAR edges into clusters of 2 to 40 and clustered by the real 
 384-d vectors (close within a cluster) go into an embedded Qdrant store. A real uvicorn server
 runs in a child process; this process sends the requests over loopback (sequentially for
 p50/p99, then 4 client threads for requests/s).
+
+The front-end questions are the doc's own requests (scripts/frontend_questions.py), for the
+1920s and the first place; "search by upload" is timed as a search by illustration id (the
+bench store has no descriptor model to embed an upload with), and "CSV of a cluster" as the
+CSV download the question's links lead to. `--questions-only` skips the three older figures.
 
 Peer: the same reads done in-process through `graph.explore` and the vector store, i.e. the
 raw Cypher and vector queries with no HTTP and no GraphQL — the floor the API can approach.
@@ -44,14 +50,17 @@ DIM = 384
 COLLECTION = "bench_api"
 PLACES = [(f"geonames:{9000 + n}", f"City {n}", f"C{n % 12:01d}") for n in range(60)]
 
-LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { totalCount pageInfo { endCursor }
-  nodes { id name size placeCount countryCount firstDate lastDate } } }"""
+LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { ... on ClusterConnection { totalCount
+  pageInfo { endCursor } nodes { id name size placeCount countryCount firstDate lastDate } } } }"""
 DETAIL = """query($id: ID!) { cluster(id: $id) { id size name
   members(first: 20) { nodes { illustration { id date thumbnailUrl place { name }
     periodical { title } } } }
-  appearances { date place { name } country { code } }
+  appearances(first: 100) { nodes { date place { name } country { code } } }
   hops { origin { name } destination { name } lagDays }
   timeSeries { year count } } }"""
+SEARCH_MATCH = """query($id: ID!) { searchSimilar(illustrationId: $id, k: 5) {
+  ... on SimilarResults { thresholds { exact reprint similar source modelId }
+    hits { score match illustration { id date place { name } periodical { title } } } } } }"""
 SEARCH = """query($id: ID!) { searchSimilar(illustrationId: $id, k: 20) {
   ... on SimilarResults { hits { score illustration { id date place { name }
     periodical { title } } } } } }"""
@@ -129,7 +138,7 @@ def generate(db, n_ills: int, vectors_dir: Path):
     edge_set = EdgeSet("es_bench", "bench_model", k=16, min_score=0.5, corpus="bench")
     create_edge_set(db, edge_set)
     write_edges(db, edge_set.id, a, b, np.array(s))
-    result = run_clustering(db, edge_set, ClusterParams(threshold=0.6))
+    result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
     print(f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
           f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
 
@@ -196,11 +205,86 @@ def p(values: list[float], q: float) -> float:
     return float(np.percentile(values, q))
 
 
+def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store, rng):
+    """The doc's seven questions through the API, and the same reads in process."""
+    from graph import descriptors, explore
+    from ml.vectors.similar import similar_to_id
+    from scripts.frontend_questions import Q1, Q2, Q4, Q5, Q6, Q7
+
+    origin = PLACES[0][0]
+    decade = {"from": "1920-01-01", "to": "1929-12-31"}
+    within = explore.ClusterFilter(date_from=decade["from"], date_to=decade["to"],
+                                   window="within")  # fmt: skip
+    members = {cid: explore.member_pages(db, [(cid, None, 1)])[0][0][0] for cid in cluster_ids}
+
+    def csv(cid: str) -> None:
+        links = post(Q5, id=cid)["cluster"]["exports"]
+        response = client.get(links["csv"])
+        assert response.status_code == 200
+
+    scenarios = {
+        "q1 top international in a decade": lambda: post(Q1, **decade),
+        "q2 cluster path": lambda: post(Q2, id=rng.choice(cluster_ids)),
+        "q3 search with match": lambda: post(SEARCH_MATCH, id=rng.choice(searchable)),
+        "q4 illustration in context": lambda: post(Q4, id=members[rng.choice(cluster_ids)]),
+        "q5 cluster csv": lambda: csv(rng.choice(cluster_ids)),
+        "q6 from a place abroad in 5 years": lambda: post(Q6, paris=origin),
+        "q7 country flows by decade": lambda: post(Q7),
+    }
+
+    def peer_q1():
+        page = explore.cluster_page(db, run_id, within, "n_countries", True, 10)
+        explore.cluster_count(db, run_id, within)
+        firsts = explore.first_appearances_of(db, [c.id for _, c in page.rows])
+        explore.illustrations_by_ids(db, [f.illustration_id for f in firsts.values()])
+
+    def peer_q2():
+        cid = rng.choice(cluster_ids)
+        explore.clusters_by_ids(db, [cid])
+        explore.first_appearances_of(db, [cid])
+        explore.appearances_of(db, [cid])
+        explore.hops_of(db, [cid])
+
+    def peer_q3():
+        descriptors.active_match_thresholds(db)
+        hits = similar_to_id(store, rng.choice(searchable), 5)
+        explore.flagged_among(db, [h.id for h in hits])
+        explore.illustrations_by_ids(db, [h.id for h in hits])
+
+    def peer_q4():
+        iid = members[rng.choice(cluster_ids)]
+        explore.illustrations_by_ids(db, [iid])
+        (cid,) = explore.leaf_clusters_of(db, [iid], run_id).values()
+        explore.clusters_by_ids(db, [cid])
+        explore.first_appearances_of(db, [cid])
+        near = explore.neighbours_of(db, [iid], 3)[iid]
+        explore.illustrations_by_ids(db, [n for n, _ in near])
+
+    def peer_q5():
+        selection = explore.ExportSelection(cluster=rng.choice(cluster_ids))
+        list(explore.export_rows(db, selection, run_id))
+
+    def peer_q6():
+        explore.reached_within(db, run_id, explore.Location("place", origin),
+                               explore.Location("other_country"), 5)  # fmt: skip
+
+    def peer_q7():
+        explore.flows(db, run_id, explore.FlowFilter(international=True), 5000,
+                      group_by="country", period="decade")  # fmt: skip
+
+    peers = {"q1 top international in a decade": peer_q1, "q2 cluster path": peer_q2,
+             "q3 search with match": peer_q3, "q4 illustration in context": peer_q4,
+             "q5 cluster csv": peer_q5, "q6 from a place abroad in 5 years": peer_q6,
+             "q7 country flows by decade": peer_q7}  # fmt: skip
+    return scenarios, peers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--questions-only", action="store_true")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
@@ -271,6 +355,13 @@ def main() -> None:
 
         peers = {"cluster list": peer_list, "cluster detail": peer_detail,
                  "similarity search": peer_search}  # fmt: skip
+        if args.questions_only:
+            scenarios, peers = {}, {}
+        question_scenarios, question_peers = front_end_questions(
+            db, run_id, post, client, cluster_ids, searchable, store, rng
+        )
+        scenarios |= question_scenarios
+        peers |= question_peers
 
         figures: list[Figure] = []
         for name, call in scenarios.items():

@@ -63,6 +63,32 @@ def active_model(db: GraphDB) -> DescriptorModelRecord | None:
     return DescriptorModelRecord(**records[0].data()) if records else None
 
 
+@dataclass(frozen=True)
+class StoredMatchThresholds:
+    """The active model's calibrated match thresholds (None where never stored)."""
+
+    model_id: str
+    backbone: str | None
+    exact: float | None
+    reprint: float | None
+    similar: float | None
+
+
+def set_match_thresholds(
+    db: GraphDB, model_id: str, *, exact: float, reprint: float, similar: float
+) -> bool:
+    """Store a model's calibrated match thresholds; False when there is no such model."""
+    records, _, _ = db.execute_query(
+        q.SET_MATCH_THRESHOLDS, id=model_id, exact=exact, reprint=reprint, similar=similar
+    )
+    return bool(records)
+
+
+def active_match_thresholds(db: GraphDB) -> StoredMatchThresholds | None:
+    records, _, _ = db.execute_query(q.ACTIVE_MATCH_THRESHOLDS, routing_=RoutingControl.READ)
+    return StoredMatchThresholds(**records[0].data()) if records else None
+
+
 def model_by_id(db: GraphDB, model_id: str) -> DescriptorModelRecord | None:
     records, _, _ = db.execute_query(q.MODEL_BY_ID, id=model_id, routing_=RoutingControl.READ)
     return DescriptorModelRecord(**records[0].data()) if records else None

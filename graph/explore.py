@@ -19,7 +19,8 @@ READ = RoutingControl.READ
 ClusterSortKey = Literal[
     "size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"
 ]
-Level = Literal["place", "country"]
+FlowGroup = Literal["place", "country"]
+FlowPeriod = Literal["year", "decade"]
 
 
 def _build(cls, data: dict[str, Any]):
@@ -63,6 +64,14 @@ class ClusterFilter:
     place: str | None = None
     country: str | None = None
     periodical: str | None = None
+    # "present_in": the dates select clusters with a printing in them (with the conditions
+    # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
+    # on the printings inside [date_from, date_to] only.
+    window: Literal["present_in", "within"] = "present_in"
+
+    @property
+    def within_window(self) -> bool:
+        return self.window == "within"
 
     @property
     def on_appearances(self) -> bool:
@@ -72,7 +81,10 @@ class ClusterFilter:
         )
 
     def params(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        params = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "window"}
+        params["window_from"] = self.date_from or "0000-01-01"
+        params["window_to"] = self.date_to or "9999-12-31"
+        return params
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class HopDetail:
     from_date: str
     to_date: str
     lag_days: int
+    lag_from_first_days: int | None
     precision: str | None
     from_illustration: str | None
     to_illustration: str | None
@@ -154,6 +167,9 @@ class HopDetail:
 
 @dataclass(frozen=True)
 class FlowFilter:
+    """Conditions on FLOW hops; dates are the hop's arrival. `international`: only hops between
+    two countries (true) or within one (false)."""
+
     date_from: str | None = None
     date_to: str | None = None
     from_place: str | None = None
@@ -161,23 +177,39 @@ class FlowFilter:
     from_country: str | None = None
     to_country: str | None = None
     max_lag_days: int | None = None
+    international: bool | None = None
 
 
 @dataclass(frozen=True)
 class FlowAggregate:
-    origin_id: str
+    """Hops from one origin to one destination (places, or countries with no place fields)."""
+
+    origin_id: str | None
     origin_name: str | None
     origin_country: str | None
+    origin_country_name: str | None
     origin_latitude: float | None
     origin_longitude: float | None
-    destination_id: str
+    destination_id: str | None
     destination_name: str | None
     destination_country: str | None
+    destination_country_name: str | None
     destination_latitude: float | None
     destination_longitude: float | None
     hops: int
     mean_lag_days: float
+    median_lag_days: float
     clusters: int
+    period: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """One end of a circulation question: a place id, a country code, or (destination only)
+    any country other than the origin's (`level="other_country"`, no value)."""
+
+    level: Literal["place", "country", "other_country"]
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +218,14 @@ class Reach:
     origin_date: str
     arrival_date: str
     lag_days: int
+    origin_place: str | None = None
+    origin_place_name: str | None = None
+    origin_country: str | None = None
+    origin_illustration: str | None = None
+    destination_place: str | None = None
+    destination_place_name: str | None = None
+    destination_country: str | None = None
+    arrival_illustration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,7 +320,10 @@ def cluster_page(
     after: tuple[Any, str] | None = None,
 ) -> KeysetPage:
     """One page of a run's clusters, after the (sort value, id) of the previous page's end."""
-    query = q.cluster_page_query(sort, descending, where.on_appearances)
+    if where.within_window:
+        query = q.window_page_query(sort, descending)
+    else:
+        query = q.cluster_page_query(sort, descending, where.on_appearances)
     rows = _read(
         db,
         query,
@@ -295,7 +338,8 @@ def cluster_page(
 
 
 def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
-    query = q.cluster_count_query(where.on_appearances)
+    within = where.within_window
+    query = q.WINDOW_COUNT if within else q.cluster_count_query(where.on_appearances)
     return _read(db, query, run_id=run_id, **where.params())[0]["total"]
 
 
@@ -336,6 +380,33 @@ def appearances_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[Ap
     for row in _read(db, q.APPEARANCES_OF, ids=list(cluster_ids)):
         found[row["cluster_id"]].append(_build(AppearanceDetail, row))
     return found
+
+
+def appearance_pages(
+    db: GraphDB, requests: Sequence[tuple[str, tuple[Any, str] | None, int]]
+) -> list[KeysetPage]:
+    """For each (cluster, after (sort value, illustration id), first): one page of printings.
+
+    Printings come in time order (undated last, sorting as 9999-12-31), ties by illustration.
+    """
+    wanted = [
+        {"n": n, "cluster": c, "limit": first + 1,
+         "after_value": after[0] if after else None, "after_id": after[1] if after else None}
+        for n, (c, after, first) in enumerate(requests)
+    ]  # fmt: skip
+    got: dict[int, list[tuple[Any, AppearanceDetail]]] = {n: [] for n in range(len(requests))}
+    for row in _read(db, q.APPEARANCE_PAGES, requests=wanted):
+        got[row.pop("n")].append((row.pop("sort_value"), _build(AppearanceDetail, row)))
+    return [
+        KeysetPage(tuple(got[n][:first]), len(got[n]) > first)
+        for n, (_, _, first) in enumerate(requests)
+    ]
+
+
+def first_appearances_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, AppearanceDetail]:
+    """Each cluster's earliest dated printing (ties by illustration id); absent if none."""
+    rows = _read(db, q.FIRST_APPEARANCES, ids=list(cluster_ids))
+    return {row["cluster_id"]: _build(AppearanceDetail, row) for row in rows}
 
 
 def hops_of(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, list[HopDetail]]:
@@ -400,34 +471,59 @@ def flag_illustration(
 # -- circulation --------------------------------------------------------------------------
 
 
-def flows(db: GraphDB, run_id: str, where: FlowFilter, limit: int = 1000) -> list[FlowAggregate]:
-    """FLOW hops of a run aggregated per origin → destination, most travelled first."""
+def flows(
+    db: GraphDB,
+    run_id: str,
+    where: FlowFilter,
+    limit: int = 1000,
+    *,
+    group_by: FlowGroup = "place",
+    period: FlowPeriod | None = None,
+) -> list[FlowAggregate]:
+    """FLOW hops of a run aggregated per origin → destination (places or countries), per
+    arrival period if asked; busiest first (within each period)."""
     params = {f.name: getattr(where, f.name) for f in fields(where)}
-    rows = _read(db, q.FLOWS, run_id=run_id, limit=limit, **params)
+    query = q.flows_query(group_by, period)
+    rows = _read(db, query, run_id=run_id, limit=limit, **params)
     return [_build(FlowAggregate, row) for row in rows]
 
 
 def reached_within(
     db: GraphDB,
     run_id: str,
-    origin: str,
-    destination: str,
+    origin: Location,
+    destination: Location,
     years: int,
-    level: Level = "place",
     limit: int = 1000,
 ) -> list[Reach]:
     """Leaf clusters first printed in `origin` that reached `destination` within `years`."""
-    rows = _read(
-        db,
-        q.REACHED_WITHIN,
-        run_id=run_id,
-        origin=origin,
-        destination=destination,
-        years=years,
-        level=level,
-        limit=limit,
+    if origin.level == "other_country":
+        raise ValueError("the origin must be a place or a country")
+    needs_country = "place" not in (origin.level, destination.level) or (
+        destination.level == "other_country"
     )
+    rows = _read(
+        db, q.REACHED_WITHIN, run_id=run_id, origin=origin.value, origin_level=origin.level,
+        destination=destination.value, destination_level=destination.level,
+        needs_country=needs_country, years=years, limit=limit,
+    )  # fmt: skip
     return [_build(Reach, row) for row in rows]
+
+
+def missing_references(
+    db: GraphDB,
+    places: Sequence[str] = (),
+    countries: Sequence[str] = (),
+    periodicals: Sequence[str] = (),
+) -> tuple[set[str], set[str], set[str]]:
+    """The place ids, country codes and periodical ids among those given that name nothing."""
+    if not (places or countries or periodicals):
+        return set(), set(), set()
+    row = _read(
+        db, q.MISSING_REFERENCES, places=list(places), countries=list(countries),
+        periodicals=list(periodicals),
+    )[0]  # fmt: skip
+    return set(row["places"]), set(row["countries"]), set(row["periodicals"])
 
 
 # -- catalogue ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from neo4j import ManagedTransaction, RoutingControl
 from graph.db import GraphDB
 from graph.illustrations import job_page_progress
 from graph.queries import ingest as q
-from graph.records import IssueRecord, PageRecord
+from graph.records import CollectionPeriodicalRecord, IssueRecord, PageRecord
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class TaskSpec:
     depth: int = 0
     parent: str | None = None  # the collection that listed it
     parent_label: str | None = None
+    page: int = 0  # how many `next` pages of a paged collection led here
 
     @property
     def id(self) -> str:
@@ -43,6 +44,8 @@ class TaskState:
     parent: str | None
     parent_label: str | None
     segmenter: str | None = None
+    refresh: bool = False  # the job ignores ETag / Last-Modified: every document is re-read
+    page: int = 0
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def _issue_props(issue: IssueRecord) -> dict[str, object]:
         "publication_type": issue.publication_type,
         "etag": issue.etag,
         "last_modified": issue.last_modified,
+        "source_uri": issue.source_uri or issue.manifest_uri,
         "page_count": len(issue.pages),
     }
 
@@ -158,28 +162,74 @@ def _write_issues(tx: ManagedTransaction, corpus: str, issues: Sequence[IssueRec
         tx.run(q.DELETE_PAGES, ids=stale["ids"]).consume()
 
 
+def _mark_manifest_done(tx: ManagedTransaction, task: str | None, issue: IssueRecord) -> None:
+    if task is not None:
+        tx.run(
+            q.MARK_TASK_DONE,
+            task_id=task,
+            kind="manifest",
+            pages=len(issue.pages),
+            members=0,
+            issue_id=issue.id,
+        ).consume()
+
+
 def write_issue(
     db: GraphDB,
     corpus: str,
     issue: IssueRecord,
     task: str | None = None,
+    *,
+    pages_per_transaction: int = 2_000,
 ) -> None:
-    """Write one harvested manifest and, in the same transaction, mark its task done."""
+    """Write one harvested manifest and, in the same transaction, mark its task done.
 
-    def work(tx: ManagedTransaction) -> None:
-        _write_issues(tx, corpus, [issue])
-        if task is not None:
-            tx.run(
-                q.MARK_TASK_DONE,
-                task_id=task,
-                kind="manifest",
-                pages=len(issue.pages),
-                members=0,
-                issue_id=issue.id,
-            ).consume()
+    A manifest with more pages than `pages_per_transaction` is written in several: the issue
+    first, then its pages in chunks, then stale pages are removed and the task is marked
+    done. Every step MERGEs, so a crash halfway leaves a task still queued whose redelivery
+    converges on the same graph."""
+    if len(issue.pages) <= pages_per_transaction:
+
+        def work(tx: ManagedTransaction) -> None:
+            _write_issues(tx, corpus, [issue])
+            _mark_manifest_done(tx, task, issue)
+
+        with db.session() as session:
+            session.execute_write(work)
+        return
+    _write_issue_in_chunks(db, corpus, issue, task, pages_per_transaction)
+
+
+def _write_issue_in_chunks(
+    db: GraphDB, corpus: str, issue: IssueRecord, task: str | None, chunk: int
+) -> None:
+    head = dataclasses.replace(issue, pages=())
+    pages = [_page_props(p) for p in issue.pages]
+
+    def write_head(tx: ManagedTransaction) -> None:
+        tx.run(q.MERGE_ISSUES, corpus=corpus, issues=[_issue_row(issue)]).consume()
+        tx.run(q.SET_ISSUE_PLACES, issues=[_place_row(head)]).consume()
+
+    def write_pages(tx: ManagedTransaction, batch: list[dict[str, object]]) -> None:
+        tx.run(q.UPSERT_PAGE_CHUNK, issue_id=issue.id, pages=batch).consume()
+
+    def stale_ids(tx: ManagedTransaction) -> list[str]:
+        record = tx.run(
+            q.STALE_PAGES_OF_ISSUE, issue_id=issue.id, page_ids=[p.id for p in issue.pages]
+        ).single()
+        return list(record["ids"]) if record else []
+
+    def delete_pages(tx: ManagedTransaction, ids: list[str]) -> None:
+        tx.run(q.DELETE_PAGES, ids=ids).consume()
 
     with db.session() as session:
-        session.execute_write(work)
+        session.execute_write(write_head)
+        for start in range(0, len(pages), chunk):
+            session.execute_write(write_pages, pages[start : start + chunk])
+        stale = session.execute_read(stale_ids)
+        for start in range(0, len(stale), chunk):
+            session.execute_write(delete_pages, stale[start : start + chunk])
+        session.execute_write(_mark_manifest_done, task, issue)
 
 
 def write_issues(db: GraphDB, corpus: str, issues: Sequence[IssueRecord]) -> None:
@@ -194,14 +244,18 @@ def create_job(
     job_id: str,
     kind: str = "ingest",
     segmenter: str | None = None,
+    *,
+    refresh: bool = False,
 ) -> str:
-    """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given."""
+    """Create the job (and the corpus); `segmenter` becomes the corpus's choice when given.
+    A `refresh` job re-reads every document, ignoring the validators of earlier harvests."""
     records, _, _ = db.execute_query(
         q.CREATE_JOB,
         corpus=corpus,
         job_id=job_id,
         kind=kind,
         segmenter=segmenter,
+        refresh=refresh,
     )
     return records[0]["id"]
 
@@ -224,6 +278,7 @@ def add_tasks(db: GraphDB, tasks: Iterable[TaskSpec]) -> list[TaskSpec]:
                     "depth": spec.depth,
                     "parent": spec.parent,
                     "parent_label": spec.parent_label,
+                    "page": spec.page,
                 }
                 for spec in by_id.values()
             ],
@@ -239,15 +294,70 @@ def get_task(db: GraphDB, task: str) -> TaskState | None:
     return TaskState(**records[0].data())
 
 
-def mark_collection_done(db: GraphDB, task: str, members: int) -> None:
-    db.execute_query(
-        q.MARK_TASK_DONE,
-        task_id=task,
-        kind="collection",
-        pages=0,
-        members=members,
-        issue_id=None,
-    )
+def write_collection(
+    db: GraphDB,
+    corpus: str,
+    task: str,
+    members: int,
+    periodical: CollectionPeriodicalRecord | None,
+) -> None:
+    """Write the periodical a collection describes and mark its task done, in one transaction:
+    the periodical exists even when none of its member issues can be fetched."""
+
+    def work(tx: ManagedTransaction) -> None:
+        if periodical is not None:
+            place = periodical.place
+            tx.run(
+                q.MERGE_COLLECTION_PERIODICAL,
+                corpus=corpus,
+                periodical=dataclasses.asdict(periodical.periodical),
+                place=None
+                if place is None
+                else {
+                    "id": place.id,
+                    "name": place.name,
+                    "latitude": place.latitude,
+                    "longitude": place.longitude,
+                    "geonames_id": place.geonames_id,
+                },
+                country=None
+                if place is None or place.country is None
+                else dataclasses.asdict(place.country),
+                place_raw=periodical.place_raw,
+                date=periodical.date,
+                date_precision=periodical.date_precision,
+                date_raw=periodical.date_raw,
+            ).consume()
+        tx.run(
+            q.MARK_TASK_DONE,
+            task_id=task,
+            kind="collection",
+            pages=0,
+            members=members,
+            issue_id=None,
+        ).consume()
+
+    with db.session() as session:
+        session.execute_write(work)
+
+
+def link_unchanged_issue(
+    db: GraphDB, corpus: str, task: str, manifest_uri: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """For a manifest the server says is unchanged (304): put its stored issue in `corpus` and
+    mark the task done, in one transaction. Returns (issue id, ids of its pages still to
+    segment), or None when no issue is stored for that URI (the caller harvests it in full)."""
+
+    def work(tx: ManagedTransaction):
+        return tx.run(
+            q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
+        ).single()
+
+    with db.session() as session:
+        record = session.execute_write(work)
+    if record is None:
+        return None
+    return record["issue_id"], tuple(record["page_ids"])
 
 
 def mark_task_failed(db: GraphDB, task: str, reason: str) -> None:

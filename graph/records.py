@@ -33,6 +33,19 @@ class PeriodicalRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionPeriodicalRecord:
+    """A periodical as its collection describes it (title, place, dates), written when the
+    collection is harvested, whether or not its member issues can be fetched."""
+
+    periodical: PeriodicalRecord
+    place: PlaceRecord | None = None
+    place_raw: str | None = None
+    date: str | None = None  # ISO, first day of the period
+    date_precision: str | None = None
+    date_raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     id: str
     canvas_id: str
@@ -73,6 +86,9 @@ class IssueRecord:
     publication_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # The URI it was harvested from, when the manifest's own id differs (validators are kept
+    # per fetched URI).
+    source_uri: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 

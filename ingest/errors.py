@@ -31,3 +31,16 @@ class NetworkError(FetchError):
 
 class TooManyRedirectsError(FetchError):
     """The redirect chain is too long or loops."""
+
+
+class UnresolvableHostError(NetworkError):
+    """The host name does not resolve: a network failure, not a policy refusal."""
+
+
+class DeadlineExceededError(NetworkError):
+    """The fetch ran past its overall deadline, or the transfer was slower than the minimum rate.
+
+    Not retried: the deadline covers every attempt.
+    """
+
+    transient = False

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graph.records import IssueRecord
+from graph.records import CollectionPeriodicalRecord, IssueRecord
 from ingest.fetch import Fetcher
-from ingest.iiif.decode import decode_document
 from ingest.iiif.models import Collection, Manifest
 from ingest.iiif.parse import parse_document
-from ingest.records import issue_record
+from ingest.records import collection_periodical_record, issue_record
 
 ACCEPT = "application/ld+json, application/json;q=0.9, */*;q=0.1"
 
@@ -42,6 +41,7 @@ class HarvestedCollection:
     id: str
     label: str | None
     members: tuple[Member, ...]
+    periodical: CollectionPeriodicalRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ def harvest(
     fetched = fetcher.get(uri, etag=etag, last_modified=last_modified, accept=ACCEPT)
     if fetched.not_modified:
         return NotModified(uri)
-    data = decode_document(fetched.content, fetched.content_type)
-    document = parse_document(data, source_uri=fetched.url)
+    document = parse_document(
+        fetched.content, source_uri=fetched.url, content_type=fetched.content_type
+    )
     if isinstance(document, Manifest):
         parent_collection = (
             Collection(
@@ -74,7 +75,9 @@ def harvest(
             else None
         )
         return HarvestedManifest(
-            issue_record(document, parent_collection, fetched.etag, fetched.last_modified)
+            issue_record(
+                document, parent_collection, fetched.etag, fetched.last_modified, source_uri=uri
+            )
         )
     return _collection_members(document)
 
@@ -86,4 +89,9 @@ def _collection_members(collection: Collection) -> HarvestedCollection:
         if page and page != collection.id:
             members.append(Member(page, "Page"))
     unique = tuple(dict.fromkeys(members))
-    return HarvestedCollection(id=collection.id, label=collection.label, members=unique)
+    return HarvestedCollection(
+        id=collection.id,
+        label=collection.label,
+        members=unique,
+        periodical=collection_periodical_record(collection),
+    )

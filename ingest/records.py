@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.records import (
+    CollectionPeriodicalRecord,
     CountryRecord,
     IssueRecord,
     PageRecord,
@@ -11,7 +12,7 @@ from graph.records import (
 )
 from ingest.ids import issue_id, page_id
 from ingest.iiif.models import Canvas, Collection, Manifest
-from ingest.iiif.periodical import recognize_periodical
+from ingest.iiif.periodical import collection_periodical, recognize_periodical
 from ingest.normalize.dates import pick_issue_date
 from ingest.normalize.fields import entries_named
 from ingest.normalize.places import NormalizedPlace, pick_issue_place
@@ -81,15 +82,42 @@ def _first_value(manifest: Manifest, names: tuple[str, ...]) -> str | None:
     return None
 
 
+def collection_periodical_record(collection: Collection) -> CollectionPeriodicalRecord | None:
+    """The periodical a collection of issues stands for, from the collection's own label,
+    metadata and navDate/navPlace; None for a collection that lists no manifests (a
+    container of collections) or has no title."""
+    key = collection_periodical(collection)
+    if key is None or not collection.manifests:
+        return None
+    when = pick_issue_date(collection.nav_date, collection.metadata, collection.label)
+    where = pick_issue_place(collection.nav_place, collection.metadata, collection.label)
+    if key.place and (where is None or not where.matched):
+        where = key.place
+    return CollectionPeriodicalRecord(
+        periodical=PeriodicalRecord(
+            id=key.id, title=key.title, rule=key.rule, source_uri=collection.id
+        ),
+        place=place_record(where),
+        place_raw=where.raw if where else None,
+        date=when.value.isoformat() if when else None,
+        date_precision=when.precision if when else None,
+        date_raw=when.raw if when else None,
+    )
+
+
 def issue_record(
     manifest: Manifest,
     parent: Collection | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    source_uri: str | None = None,
 ) -> IssueRecord:
     when = pick_issue_date(manifest.nav_date, manifest.metadata, manifest.label)
     where = pick_issue_place(manifest.nav_place, manifest.metadata, manifest.label)
     periodical = recognize_periodical(manifest, parent)
+    if periodical.place and (where is None or not where.matched):
+        # "Dada (Zurich, Switzerland)": the title's qualifier is where the periodical appeared.
+        where = periodical.place
     return IssueRecord(
         id=issue_id(manifest.id),
         manifest_uri=manifest.id,
@@ -117,4 +145,5 @@ def issue_record(
         publication_type=_first_value(manifest, PUBLICATION_TYPE_FIELDS),
         etag=etag,
         last_modified=last_modified,
+        source_uri=source_uri,
     )

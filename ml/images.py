@@ -18,6 +18,7 @@ __all__ = [
     "NotAnImageError",
     "TruncatedImageError",
     "decode_image",
+    "image_size",
 ]
 
 # Paper is white: transparent pixels become paper, not the black that `convert("RGB")` leaves.
@@ -41,17 +42,53 @@ class NotAnImageError(ImageDecodeError):
     """The bytes are not an image Pillow can identify (an HTML error page, JSON, empty body)."""
 
 
-def decode_image(data: bytes, content_type: str | None, max_pixels: int) -> Image.Image:
+# Modes `Image.reduce` handles (palette and bilevel images are converted first, and are small).
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I", "F", "I;16"})
+
+
+def image_size(data: bytes, content_type: str | None, max_pixels: int) -> tuple[int, int]:
+    """Width and height from the header alone; `ImageTooLargeError` over `max_pixels`."""
+    image = _checked_open(data, content_type, max_pixels)
+    size = image.size
+    image.close()
+    return size
+
+
+def decode_image(
+    data: bytes, content_type: str | None, max_pixels: int, max_side: int | None = None
+) -> Image.Image:
     """Decode `data` into an upright RGB image of at most `max_pixels` pixels.
+
+    The pixel budget is checked from the header, before any pixel is decoded. With `max_side`
+    the image may come back smaller, but never below `max_side` on its longer side: JPEGs are
+    decoded at a reduced scale (`draft`), other formats are reduced right after decoding, so
+    that the conversions that follow work on the small image.
 
     `content_type` is only used to explain failures: servers often label error pages
     `image/jpeg`, so the bytes decide what the file is.
     """
+    image = _checked_open(data, content_type, max_pixels)
+    if max_side is not None and image.format == "JPEG":
+        image.draft(image.mode, (max_side, max_side))
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise TruncatedImageError(f"{image.format} data is truncated or corrupt: {exc}") from exc
+    if max_side is not None:
+        factor = max(image.size) // max_side
+        if factor >= 2 and image.mode in _REDUCIBLE:
+            image = image.reduce(factor)
+
+    image = _to_srgb(image)
+    image = ImageOps.exif_transpose(image)
+    return _to_rgb(image)
+
+
+def _checked_open(data: bytes, content_type: str | None, max_pixels: int) -> Image.Image:
     if max_pixels <= 0:
         raise ValueError(f"max_pixels must be positive, got {max_pixels}")
     if not data:
         raise NotAnImageError(f"empty body (content type {content_type!r})")
-
     image = _open(data, content_type)
     width, height = image.size
     # The header is parsed but no pixel is decoded yet: refuse bombs before allocating them.
@@ -59,14 +96,7 @@ def decode_image(data: bytes, content_type: str | None, max_pixels: int) -> Imag
         raise ImageTooLargeError(
             f"image is {width}x{height} = {width * height} pixels, limit is {max_pixels}"
         )
-    try:
-        image.load()
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise TruncatedImageError(f"{image.format} data is truncated or corrupt: {exc}") from exc
-
-    image = _to_srgb(image)
-    image = ImageOps.exif_transpose(image)
-    return _to_rgb(image)
+    return image
 
 
 def _open(data: bytes, content_type: str | None) -> Image.Image:

@@ -33,4 +33,29 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The explorer web app (served by the API at /): rebuilt only when its sources change.
+if command -v npm >/dev/null 2>&1; then
+  sources=$( (find explorer -path explorer/node_modules -prune -o -path explorer/dist -prune \
+    -o -path explorer/src/gql -prune -o -type f -print; echo api/schema.graphql) \
+    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+  if [ ! -f "explorer/dist/.built-$sources" ]; then
+    lock=$(sha256sum explorer/package-lock.json | cut -c1-16)
+    if [ ! -f "explorer/node_modules/.ci-$lock" ]; then
+      echo "==> installing the explorer's npm packages (npm ci)"
+      (cd explorer && npm ci --no-audit --no-fund --loglevel=error)
+      touch "explorer/node_modules/.ci-$lock"
+    fi
+    echo "==> building the explorer web app (types from api/schema.graphql, type check, bundle)"
+    log=$(mktemp)
+    if ! (cd explorer && npm run --silent build) >"$log" 2>&1; then
+      cat "$log" >&2; rm -f "$log"; echo "==> the explorer build failed" >&2; exit 1
+    fi
+    rm -f "$log"
+    touch "explorer/dist/.built-$sources"
+  fi
+else
+  echo "==> npm not found: the explorer web app is NOT built (install Node 20 + npm, rerun)" >&2
+fi
+echo "==> explorer ready"
 echo "==> set-up done"

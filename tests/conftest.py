@@ -120,6 +120,8 @@ class StaticServer:
         handler = partial(Handler, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        # What a fetch policy allows for this server (exact host:port, never the whole host).
+        self.endpoint = self.url.removeprefix("http://")
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -171,6 +173,7 @@ class IiifImageServer:
             self.process.kill()
             pytest.fail("the iiif test server did not start")
         self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"127.0.0.1:{self.port}"
 
     def service(self, name: str, version: str = "3.0") -> str:
         return f"{self.url}/{version}_pil/{name}"
@@ -185,6 +188,187 @@ def iiif_image_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("iiif")
     (root / "images").mkdir()
     server = IiifImageServer(root / "images", root)
+    yield server
+    server.close()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def solid_png(width: int, height: int, rows: int | None = None) -> bytes:
+    """An RGB PNG of one colour, streamed row by row: a 13000x13000 page is ~0.5 MB of file and
+    never held as pixels here. With `rows`, only that many rows follow the header: a bomb whose
+    header declares far more pixels than the file carries."""
+    import struct
+    import zlib
+
+    row = b"\x00" + b"\xf0" * (3 * width)
+    packer = zlib.compressobj(9)
+    count = height if rows is None else rows
+    idat = b"".join(packer.compress(row) for _ in range(count)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
+            + _png_chunk(b"IEND", b""))  # fmt: skip
+
+
+class HostileServer:
+    """A real HTTP server on loopback that behaves as an attacker's would.
+
+    /redirect?to=URL   302 to URL (another port, file://, gopher://...)
+    /chain/N           N redirects, then /small.png
+    /small.png         a 64x64 PNG
+    /huge.png          a 13000x13000 PNG of ~0.5 MB
+    /drip              headers, then one body byte every `drip_s`
+    /drip-headers      the status line, then one header byte every `drip_s`
+    Every request is counted per path in `hits`; `connections` counts accepted sockets.
+    """
+
+    def __init__(self) -> None:
+        import contextlib
+        import http.server
+        import io
+        import threading
+        import time
+        from collections import Counter
+        from urllib.parse import parse_qs, urlsplit
+
+        from PIL import Image
+
+        self.hits: Counter[str] = Counter()
+        self.connections = 0
+        self.drip_s = 0.5
+        small = io.BytesIO()
+        Image.new("RGB", (64, 64), (200, 30, 30)).save(small, format="PNG")
+        self.small_png = small.getvalue()
+        self._huge: bytes | None = None
+        server_self = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                server_self.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                server_self.hits[parts.path] += 1
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer(parts, parse_qs(parts.query))
+
+            def _answer(self, parts, query) -> None:
+                if parts.path == "/redirect":
+                    return self._redirect(query["to"][0])
+                if parts.path.startswith("/chain/"):
+                    left = int(parts.path.rsplit("/", 1)[1])
+                    return self._redirect(f"/chain/{left - 1}" if left > 1 else "/small.png")
+                if parts.path == "/small.png":
+                    return self._send(server_self.small_png, "image/png")
+                if parts.path == "/huge.png":
+                    return self._send(server_self.huge_png, "image/png")
+                if parts.path == "/drip":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/png")
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    for _ in range(100000):
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                        time.sleep(server_self.drip_s)
+                if parts.path == "/drip-headers":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for byte in b"X-Slow: " + b"y" * 10000:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(server_self.drip_s)
+                self.send_error(404)
+
+            def _redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def _send(self, body: bytes, content_type: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def huge_png(self) -> bytes:
+        if self._huge is None:
+            self._huge = solid_png(13000, 13000)
+        return self._huge
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def hostile_server():
+    server = HostileServer()
+    yield server
+    server.close()
+
+
+class Listener:
+    """A bare loopback socket that counts the connections made to it (a stand-in for Neo4j,
+    Redis or any internal service an attacker would aim a fetch at)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._closed = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        import contextlib
+        import socket
+
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
     yield server
     server.close()
 

@@ -7,14 +7,17 @@ machine has it, else on the CPU.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.clusters import request_first_fit, request_update
-from api.pipeline.index import NoDescriptorModelError, index_illustrations
+from api.actors.failures import process_or_record
+from api.pipeline.index import IndexOutcome, NoDescriptorModelError, index_illustrations
 from api.runtime import get_runtime
 from graph.corpora import corpora_of_illustrations
+from graph.descriptors import mark_index_failed
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +42,21 @@ def embed_batch(illustration_ids: list[str]) -> None:
         log.info("%d illustrations wait for a descriptor model: %s", len(illustration_ids), exc)
         request_first_fit()
         return
-    outcome = index_illustrations(
-        illustration_ids,
-        source=runtime.crop_source(runtime.crop_limits_for(pca)),
-        extractor=runtime.extractor,
-        pca=pca,
-        store=runtime.vector_store,
-    )
-    if outcome.failed:
-        log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)
+    source = runtime.crop_source(runtime.crop_limits_for(pca))
+
+    def process(ids: Sequence[str]) -> list[IndexOutcome]:
+        outcome = index_illustrations(
+            ids, source=source, extractor=runtime.extractor, pca=pca, store=runtime.vector_store
+        )
+        return [outcome]
+
+    def record_failure(illustration_id: str, reason: str) -> None:
+        mark_index_failed(runtime.db, {illustration_id: reason})
+
+    for outcome in process_or_record(illustration_ids, process, record_failure):
+        if outcome.failed:
+            log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)
+    # Continuous mode: the corpora of these illustrations get their edges and clusters updated.
     for corpus in corpora_of_illustrations(runtime.db, illustration_ids):
         request_update(corpus)
 

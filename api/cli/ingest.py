@@ -20,7 +20,14 @@ from ml.segment.registry import SEGMENTER_NAMES
     help="How pages become illustrations for this corpus (default: settings).",
 )
 @click.option("--wait/--no-wait", default=True, help="Follow progress until the job ends.")
-def ingest_command(corpus_file: Path, corpus: str, segmenter: str | None, wait: bool) -> None:
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Re-read every document, ignoring the ETag / Last-Modified of earlier harvests.",
+)
+def ingest_command(
+    corpus_file: Path, corpus: str, segmenter: str | None, wait: bool, refresh: bool
+) -> None:
     """Harvest IIIF manifests/collections listed in CORPUS_FILE (one URI per line)."""
     from api.actors.ingest import enqueue_tasks
     from api.pipeline.ingest import CorpusFileError, read_corpus_file, start_ingest
@@ -39,6 +46,7 @@ def ingest_command(corpus_file: Path, corpus: str, segmenter: str | None, wait: 
             uris=uris,
             enqueue=enqueue_tasks,
             segmenter=segmenter,
+            refresh=refresh,
         )
         click.echo(f"ingest job {job_id}: {len(uris)} URIs queued for corpus {corpus!r}")
         if wait:

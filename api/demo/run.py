@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -79,7 +80,8 @@ def follow(label: str, read: Callable[[], tuple[int, int]], timeout_s: float = 1
             time.sleep(0.5)
 
 
-def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
+def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400) -> DemoResult:
+    """The main job; `pca_extra` non-source crops join the PCA sample (fewer: faster, coarser)."""
     from api.actors.gpu import enqueue_descriptors
     from api.actors.ingest import enqueue_tasks
     from api.pipeline.clustering import params_from_settings, run_clustering
@@ -130,7 +132,7 @@ def run(runtime: Runtime, size: DemoSize | None = None) -> DemoResult:
             sample,
             source=runtime.crop_source(runtime.crop_limits),
             extractor=runtime.extractor,
-            extra=pca_extra_images(400, demo.seed),
+            extra=pca_extra_images(pca_extra, demo.seed),
             dim=settings.model.dim,
             power=settings.model.whitening_power,
             artifact_dir=settings.data_dir.resolve() / "models",
@@ -176,7 +178,8 @@ def print_summary(runtime: Runtime, result: DemoResult) -> None:
         f"{result.threshold:g}; {result.seconds:.0f}s in all"
     )
     console.print("\n[bold]Clusters that travelled furthest[/bold] (by number of countries)")
-    for cluster in top_clusters(runtime.db, result.run_id, limit=5):
+    top = top_clusters(runtime.db, result.run_id, limit=5)
+    for cluster in top:
         console.print(
             f"• {cluster.id.split(':')[-1]}: {cluster.size} printings in {cluster.places} places, "
             f"{cluster.countries} countries, {cluster.first_date} → {cluster.last_date}"
@@ -186,7 +189,11 @@ def print_summary(runtime: Runtime, result: DemoResult) -> None:
             path += f" → {hop.destination} ({hop.to_date}, +{hop.lag_days} d)"
         console.print(f"    {path}")
     api = f"http://{settings.api.host}:{settings.api.port}"
-    console.print(f"\nGraphiQL:       {api}/graphql")
+    console.print(f"\n[bold]Explorer (the web app): {api}/[/bold]")
+    if top:
+        link = f"{api}/cluster/{quote(top[0].id, safe='')}"
+        console.print(f"  the furthest-travelled cluster: {link}")
+    console.print(f"GraphiQL:       {api}/graphql")
     console.print(f"Neo4j Browser:  http://127.0.0.1:{settings.neo4j.http_port}/browser/")
     console.print("Paste in Neo4j Browser:")
     console.print(

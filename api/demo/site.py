@@ -102,8 +102,9 @@ def write_site(out: Path, truth: dict, site: str, images: str) -> Path:
 
 
 def site_process(out: Path, port: int, run_dir: Path) -> BackgroundProcess:
-    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-               "--directory", str(out / "site")]  # fmt: skip
+    # Our static server, not `http.server`: viewers fetch manifests cross-origin (CORS).
+    command = [sys.executable, "-m", "api.demo.static_site", str(port), str(out / "site"),
+               "--bind", "127.0.0.1"]  # fmt: skip
     return BackgroundProcess(DEMO_SITE, command, run_dir)
 
 

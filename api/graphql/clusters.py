@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.types import Info
 
 from api.graphql.access import require_read, run_or_latest
-from api.graphql.errors import QueryInputError
+from api.graphql.checks import refuse_unknown_references
+from api.graphql.errors import InvalidInput, NotFound, QueryInputError
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.graphql.types import Cluster
+from api.validation import (
+    InvalidInputError,
+    References,
+    UnknownValueError,
+    country_code,
+    date_range,
+)
 from graph import explore
 from graph.clusters import cluster_by_stable_id
 
@@ -40,13 +48,43 @@ class ClusterSort:
     direction: SortDirection = SortDirection.DESC
 
 
+@strawberry.enum(description="How a date window applies to a cluster.")
+class WindowMode(Enum):
+    PRESENT_IN = strawberry.enum_value(
+        "present_in",
+        description="Clusters with a printing in the window (meeting the place, country and"
+        " periodical conditions too); counts, sorts and dates stay the whole cluster's.",
+    )
+    WITHIN = strawberry.enum_value(
+        "within",
+        description="The same clusters, but size, placeCount, countryCount, periodicalCount,"
+        " firstDate, lastDate, spanDays and the sorts on them count only the printings inside"
+        " the window: 'most international in 1920-1930'. firstAppearance, appearances and hops"
+        " stay the whole cluster's.",
+    )
+
+
+@strawberry.input(description="A date window (ISO dates, inclusive; either end may be open).")
+class DateWindow:
+    date_from: str | None = None
+    date_to: str | None = None
+    mode: WindowMode = WindowMode.PRESENT_IN
+
+
 @strawberry.input(description="All conditions must hold; dates are ISO (YYYY-MM-DD).")
 class ClusterWhere:
     min_size: int | None = None
     date_from: str | None = strawberry.field(
-        default=None, description="A printing on or after this date (with the conditions below)."
+        default=None,
+        description="Shorthand for window: {dateFrom, mode: PRESENT_IN}: a printing on or"
+        " after this date (with the conditions below).",
     )
-    date_to: str | None = None
+    date_to: str | None = strawberry.field(
+        default=None, description="Shorthand for window: {dateTo, mode: PRESENT_IN}."
+    )
+    window: DateWindow | None = strawberry.field(
+        default=None, description="A date window and how it applies (see WindowMode)."
+    )
     country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
     place: strawberry.ID | None = None
     periodical: strawberry.ID | None = None
@@ -77,33 +115,62 @@ class ClusteringRun:
                    created=run.created)  # fmt: skip
 
 
-def iso_date(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError as exc:
-        raise QueryInputError(f"{field} must be an ISO date (YYYY-MM-DD)") from exc
-
-
-def cluster_filter(where: ClusterWhere | None) -> explore.ClusterFilter:
+def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, References]:
+    """The graph filter, and the ids and codes it names (to be checked for existence)."""
     where = where or ClusterWhere()
-    return explore.ClusterFilter(
+    window = where.window
+    if window is not None and (where.date_from or where.date_to):
+        raise InvalidInputError(
+            "give the dates in window or in dateFrom/dateTo, not both", "window"
+        )
+    if window is not None:
+        date_from, date_to = date_range(
+            window.date_from, window.date_to, ("window.dateFrom", "window.dateTo")
+        )
+        if window.mode is WindowMode.WITHIN and not (date_from or date_to):
+            raise InvalidInputError("a WITHIN window needs dateFrom or dateTo", "window")
+        mode = window.mode.value
+    else:
+        date_from, date_to = date_range(where.date_from, where.date_to)
+        mode = "present_in"
+    if where.min_size is not None and where.min_size < 0:
+        raise InvalidInputError("minSize must be 0 or more", "minSize")
+    conditions = explore.ClusterFilter(
         leaf=where.leaf,
         min_size=where.min_size,
         flagged=where.flagged,
         curated=where.curated,
-        date_from=iso_date(where.date_from, "dateFrom"),
-        date_to=iso_date(where.date_to, "dateTo"),
+        date_from=date_from,
+        date_to=date_to,
         place=str(where.place) if where.place else None,
-        country=where.country.upper() if where.country else None,
+        country=country_code(where.country, "country"),
         periodical=str(where.periodical) if where.periodical else None,
+        window=mode,
     )
+    references = References(
+        places={"place": conditions.place} if conditions.place else {},
+        countries={"country": conditions.country} if conditions.country else {},
+        periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+    )
+    return conditions, references
+
+
+@strawberry.type
+class ClusterConnection(Connection[Cluster]):
+    pass
+
+
+ClustersResult = Annotated[
+    ClusterConnection | InvalidInput | NotFound, strawberry.union("ClustersResult")
+]
 
 
 @strawberry.type
 class ClusterQuery:
-    @strawberry.field(description="Clusters of a run (default: the latest), filtered and sorted.")
+    @strawberry.field(
+        description="Clusters of a run (default: the latest), filtered and sorted; refusals"
+        " come back as InvalidInput or NotFound."
+    )
     async def clusters(
         self,
         info: Info,
@@ -112,12 +179,18 @@ class ClusterQuery:
         sort: ClusterSort | None = None,
         first: int = 20,
         after: str | None = None,
-    ) -> Connection[Cluster]:
+    ) -> ClustersResult:
         require_read(info)
-        first = page_size(first)
-        start = decode_cursor(after)
+        try:
+            first = page_size(first)
+            start = decode_cursor(after)
+            conditions, references = cluster_filter(where)
+            await refuse_unknown_references(info, references)
+        except InvalidInputError as exc:
+            return InvalidInput.from_error(exc)
+        except UnknownValueError as exc:
+            return NotFound.from_error(exc)
         sort = sort or ClusterSort()
-        conditions = cluster_filter(where)
         run_id = await run_or_latest(info, run)
         db = info.context.resources.db
 
@@ -127,13 +200,13 @@ class ClusterQuery:
             return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
 
         if run_id is None:
-            return connection([], False, count)
+            return connection([], False, count, ClusterConnection)
         page = await run_in_threadpool(
             explore.cluster_page, db, run_id, conditions, sort.by.value,
             sort.direction is SortDirection.DESC, first, start,
         )  # fmt: skip
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
-        return connection(rows, page.has_next, count)
+        return connection(rows, page.has_next, count, ClusterConnection)
 
     @strawberry.field(
         description="A cluster by its run-scoped `id`, or the latest version "

@@ -41,7 +41,7 @@ class CorrectionMutation:
         except CorrectionError as exc:
             return InvalidInput(message=str(exc), field="date" if "date" in str(exc) else "place")
         except NotFoundError as exc:
-            return NotFound(message=str(exc), id=str(id))
+            return NotFound(message=str(exc), value=str(id))
         return CorrectionApplied(id=id, issues_touched=1)
 
     @strawberry.mutation(description="Set a periodical's title and/or the place of its issues.")
@@ -60,5 +60,5 @@ class CorrectionMutation:
         except CorrectionError as exc:
             return InvalidInput(message=str(exc))
         except NotFoundError as exc:
-            return NotFound(message=str(exc), id=str(id))
+            return NotFound(message=str(exc), value=str(id))
         return CorrectionApplied(id=id, issues_touched=touched)

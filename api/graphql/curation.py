@@ -85,7 +85,7 @@ async def _members(info: Info, cluster_id: str) -> tuple[str, frozenset[str]]:
             cluster_repo.cluster_members, info.context.resources.db, cluster_id,
         )  # fmt: skip
     except NotFoundError as exc:
-        raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", id=cluster_id)) from exc
+        raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", value=cluster_id)) from exc
     return run_id, frozenset(members)
 
 
@@ -103,7 +103,7 @@ async def _apply(
 async def _illustration_exists(info: Info, illustration_id: str) -> None:
     if await info.context.loaders.illustration.load(illustration_id) is None:
         raise _Refused(NotFound(message=f"no illustration {illustration_id!r}",
-                                id=illustration_id))  # fmt: skip
+                                value=illustration_id))  # fmt: skip
 
 
 async def _decide(info: Info, cluster_id: strawberry.ID, make) -> CurationResult:
@@ -259,7 +259,7 @@ class CurationMutation:
             flag_illustration, info.context.resources.db, str(id), reason=reason, flagged=flagged
         )
         if not found:
-            return NotFound(message=f"no illustration {str(id)!r}", id=str(id))
+            return NotFound(message=f"no illustration {str(id)!r}", value=str(id))
         with contextlib.suppress(KeyError):  # not loaded yet in this request
             info.context.loaders.illustration.clear(str(id))
         return await Illustration.load(info, str(id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -11,6 +12,7 @@ from strawberry.types import Info
 from api.auth import is_curator
 from api.graphql.errors import Forbidden, InvalidInput, NotFound
 from graph import corpora, ingest
+from ingest.iiif.values import valid_uri
 from ml.segment.registry import SEGMENTER_NAMES
 
 MAX_URIS_PER_CALL = 10_000
@@ -105,6 +107,17 @@ class IngestQuery:
         return IngestJob.from_progress(progress) if progress else None
 
 
+def _harvestable(uri: str) -> bool:
+    """An http(s) URI that parses and that the graph can store (no lone surrogate)."""
+    if not uri.startswith(("http://", "https://")) or not valid_uri(uri):
+        return False
+    try:
+        uri.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate_name(name: str) -> InvalidInput | None:
     if not name.strip() or len(name) > 200:
         return InvalidInput(message="corpus name must be 1 to 200 characters", field="name")
@@ -131,7 +144,19 @@ class IngestMutation:
         return Corpus.from_record(record)
 
     @strawberry.mutation(description="Queue IIIF manifest or collection URIs for a corpus.")
-    async def add_manifests(self, info: Info, corpus: str, uris: list[str]) -> AddManifestsResult:
+    async def add_manifests(
+        self,
+        info: Info,
+        corpus: str,
+        uris: list[str],
+        refresh: Annotated[
+            bool,
+            strawberry.argument(
+                description="Re-read every document, ignoring the ETag / Last-Modified of "
+                "earlier harvests (a catalogue that changed without its server saying so)."
+            ),
+        ] = False,
+    ) -> AddManifestsResult:
         from api.actors.ingest import enqueue_tasks
         from api.pipeline.ingest import start_ingest
 
@@ -143,13 +168,20 @@ class IngestMutation:
         clean = list(dict.fromkeys(u.strip() for u in uris if u.strip()))
         if not clean or len(clean) > MAX_URIS_PER_CALL:
             return InvalidInput(message=f"give 1 to {MAX_URIS_PER_CALL} URIs", field="uris")
-        bad = [u for u in clean if not u.startswith(("http://", "https://"))]
+        bad = [u for u in clean if not _harvestable(u)]
         if bad:
-            return InvalidInput(message=f"not an http(s) URI: {bad[0][:200]}", field="uris")
+            return InvalidInput(message=f"not a valid http(s) URI: {bad[0][:200]!a}", field="uris")
         job_id = await run_in_threadpool(
-            start_ingest, resources.db, corpus=corpus.strip(), uris=clean, enqueue=enqueue_tasks
+            partial(
+                start_ingest,
+                resources.db,
+                corpus=corpus.strip(),
+                uris=clean,
+                enqueue=enqueue_tasks,
+                refresh=refresh,
+            )
         )
         progress = await run_in_threadpool(ingest.job_progress, resources.db, job_id)
         if progress is None:
-            return NotFound(message="job vanished", id=job_id)
+            return NotFound(message="job vanished", value=job_id)
         return IngestJob.from_progress(progress)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ def _loader(fetch: Callable[[list[K]], Sequence[V]]) -> DataLoader[K, V]:
 class Loaders:
     db: GraphDB
     _latest_run: dict[str | None, str | None] = field(default_factory=dict)
+    _cached: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         d = self.db
@@ -36,11 +38,22 @@ class Loaders:
         self.members = _loader(lambda keys: explore.member_pages(d, keys))
         self.illustration = _loader(lambda ids: _pick(explore.illustrations_by_ids(d, ids), ids))
         self.appearances = _loader(lambda ids: _pick(explore.appearances_of(d, ids), ids, []))
+        self.appearance_page = _loader(lambda keys: explore.appearance_pages(d, keys))
+        self.first_appearance = _loader(
+            lambda ids: _pick(explore.first_appearances_of(d, ids), ids)
+        )
         self.hops = _loader(lambda ids: _pick(explore.hops_of(d, ids), ids, []))
         self.neighbours = _loader(self._neighbours)
         self.leaf_cluster = _loader(self._leaf_clusters)
         self.issue = _loader(lambda ids: _pick(explore.issues_by_ids(d, ids), ids))
         self.place = _loader(lambda ids: _pick(explore.places_by_ids(d, ids), ids))
+
+    async def cached(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """A value computed once per request (one read however many fields ask for it)."""
+        if key not in self._cached:
+            # The task, not its result: fields resolved concurrently share the one read.
+            self._cached[key] = asyncio.ensure_future(compute())
+        return await self._cached[key]
 
     async def latest_run(self, corpus: str | None = None) -> str | None:
         if corpus not in self._latest_run:

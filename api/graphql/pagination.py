@@ -30,15 +30,15 @@ def decode_cursor(cursor: str | None) -> tuple[Any, str] | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, id = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise QueryInputError("invalid cursor") from exc
+        raise QueryInputError("invalid cursor", "after") from exc
     if not isinstance(id, str) or not isinstance(value, str | int | float | None):
-        raise QueryInputError("invalid cursor")
+        raise QueryInputError("invalid cursor", "after")
     return value, id
 
 
 def page_size(first: int) -> int:
     if not 0 < first <= MAX_PAGE:
-        raise QueryInputError(f"first must be between 1 and {MAX_PAGE}")
+        raise QueryInputError(f"first must be between 1 and {MAX_PAGE}", "first")
     return first
 
 
@@ -71,10 +71,14 @@ class Connection(Generic[Node]):
 
 
 def connection(
-    rows: list[tuple[str, Node]], has_next: bool, count: Callable[[], Awaitable[int]]
+    rows: list[tuple[str, Node]],
+    has_next: bool,
+    count: Callable[[], Awaitable[int]],
+    kind: type[Connection] = Connection,
 ) -> Connection[Node]:
-    """A connection from (cursor, node) pairs."""
+    """A connection from (cursor, node) pairs; `kind` is a concrete subclass when the
+    connection is a member of a result union (GraphQL must tell union members apart)."""
     edges = [Edge(cursor=cursor, node=node) for cursor, node in rows]
     end = edges[-1].cursor if edges else None
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-                      count=count)  # fmt: skip
+    return kind(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
+                count=count)  # fmt: skip

@@ -7,6 +7,7 @@ the vector store, and for images the descriptor extractor and whitening of the i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Protocol
@@ -18,9 +19,18 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.graphql.access import require_read
-from api.graphql.errors import InvalidInput, NotFound
+from api.graphql.checks import refuse_unknown_references
+from api.graphql.errors import CodedError, InvalidInput, NotFound
+from api.graphql.matching import MatchLevel, MatchThresholds, match_thresholds
 from api.graphql.types import Illustration
-from api.runtime import fetcher_from
+from api.runtime import public_image_fetcher
+from api.validation import (
+    InvalidInputError,
+    References,
+    UnknownValueError,
+    country_code,
+    date_range,
+)
 from graph import explore
 from ingest.errors import FetchError
 from ml import images
@@ -35,6 +45,9 @@ from ml.vectors.similar import (
 from ml.vectors.store import Hit, SearchFilter, VectorStore
 
 MAX_K = 200
+IMAGE_FETCH_FAILED = "IMAGE_FETCH_FAILED"
+
+log = logging.getLogger(__name__)
 
 
 class SimilaritySearch(Protocol):
@@ -89,6 +102,7 @@ class SearchWhere:
 @strawberry.type
 class SimilarHit:
     score: float
+    match: MatchLevel
     illustration_id: strawberry.Private[str]
 
     @strawberry.field
@@ -99,6 +113,7 @@ class SimilarHit:
 @strawberry.type
 class SimilarResults:
     hits: list[SimilarHit]
+    thresholds: MatchThresholds
 
 
 @strawberry.type
@@ -116,22 +131,23 @@ class _Refused(Exception):
         self.result = result
 
 
-def search_filter(where: SearchWhere | None) -> SearchFilter:
+def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
+    """The vector store's filter and the ids and codes it names (InvalidInputError if bad)."""
     where = where or SearchWhere()
-    try:
-        date_from = date.fromisoformat(where.date_from) if where.date_from else None
-        date_to = date.fromisoformat(where.date_to) if where.date_to else None
-    except ValueError as exc:
-        raise _Refused(
-            InvalidInput(message="dates must be ISO (YYYY-MM-DD)", field="where")
-        ) from exc
-    return SearchFilter(
-        date_from=date_from,
-        date_to=date_to,
+    date_from, date_to = date_range(where.date_from, where.date_to)
+    conditions = SearchFilter(
+        date_from=date.fromisoformat(date_from) if date_from else None,
+        date_to=date.fromisoformat(date_to) if date_to else None,
         place=str(where.place) if where.place else None,
-        country=where.country.upper() if where.country else None,
+        country=country_code(where.country, "country"),
         periodical=str(where.periodical) if where.periodical else None,
     )
+    references = References(
+        places={"place": conditions.place} if conditions.place else {},
+        countries={"country": conditions.country} if conditions.country else {},
+        periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+    )
+    return conditions, references
 
 
 async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None) -> bytes:
@@ -147,19 +163,22 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
             raise _Refused(InvalidInput(message="imageUrl must be http(s)", field="imageUrl"))
 
         def fetch():
-            with fetcher_from(settings, max_bytes=limit) as fetcher:
+            with public_image_fetcher(settings) as fetcher:
                 return fetcher.get(image_url, accept="image/*")
 
         try:
             fetched = await run_in_threadpool(fetch)
         except FetchError as exc:
-            raise _Refused(InvalidInput(message=f"cannot fetch the image: {exc}",
-                                        field="imageUrl")) from exc  # fmt: skip
+            # The reason (refused address, connection refused, HTTP status) stays in the log:
+            # told to an anonymous caller it would map the server's network.
+            log.info("searchSimilar could not fetch %r: %s: %s", image_url,
+                     type(exc).__name__, exc)  # fmt: skip
+            raise CodedError("could not fetch the image", IMAGE_FETCH_FAILED) from None
         data, content_type = fetched.content, fetched.content_type
     try:
-        # Checks the pixel limit from the header before any pixel is decoded.
-        await run_in_threadpool(images.decode_image, data, content_type,
-                                settings.http.max_image_pixels)  # fmt: skip
+        # The header alone: the public pixel budget is refused before any pixel is decoded.
+        await run_in_threadpool(images.image_size, data, content_type,
+                                settings.api.max_image_pixels)  # fmt: skip
     except images.ImageDecodeError as exc:
         field = "upload" if upload is not None else "imageUrl"
         raise _Refused(InvalidInput(message=str(exc), field=field)) from exc
@@ -169,8 +188,9 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
-        description="Nearest illustrations to one of: an illustration, an image URL, an upload."
-        " Flagged illustrations are left out."
+        description="Nearest illustrations to one of: an illustration, an image URL, an upload,"
+        " each with its match level. Flagged illustrations, and NONE matches unless"
+        " includeNone, are left out."
     )
     async def search_similar(
         self,
@@ -181,6 +201,13 @@ class SearchQuery:
         k: int = 20,
         min_score: float | None = None,
         where: SearchWhere | None = None,
+        include_none: Annotated[
+            bool,
+            strawberry.argument(
+                description="Keep hits whose match is NONE (left out by default: below the"
+                " model's SIMILAR threshold, a score means nothing)."
+            ),
+        ] = False,
     ) -> SearchResult:
         require_read(info)
         given = [x for x in (illustration_id, image_url, upload) if x is not None]
@@ -188,11 +215,17 @@ class SearchQuery:
             return InvalidInput(message="give exactly one of illustrationId, imageUrl, upload")
         if not 0 < k <= MAX_K:
             return InvalidInput(message=f"k must be between 1 and {MAX_K}", field="k")
+        if min_score is not None and not -1.0 <= min_score <= 1.0:
+            return InvalidInput(message="minScore must be between -1 and 1", field="minScore")
         similarity: SimilaritySearch | None = getattr(info.context.resources, "similarity", None)
         if similarity is None:
             return SearchUnavailable(message="similarity search is not configured")
+        thresholds = await match_thresholds(info)
+        if not include_none:
+            min_score = max(min_score if min_score is not None else -1.0, thresholds.similar)
         try:
-            conditions = search_filter(where)
+            conditions, references = search_filter(where)
+            await refuse_unknown_references(info, references)
             # Flagged hits are dropped afterwards: ask for a few more than needed.
             wanted = k + min(k, 20)
             if illustration_id is not None:
@@ -206,8 +239,12 @@ class SearchQuery:
                 )
         except _Refused as refused:
             return refused.result
+        except InvalidInputError as exc:
+            return InvalidInput.from_error(exc)
+        except UnknownValueError as exc:
+            return NotFound.from_error(exc)
         except UnknownIllustrationError:
-            return NotFound(message="no vector for that illustration", id=str(illustration_id))
+            return NotFound(message="no vector for that illustration", value=str(illustration_id))
         except images.ImageDecodeError as exc:
             return InvalidInput(message=str(exc))
         except SearchUnavailableError as exc:
@@ -217,5 +254,10 @@ class SearchQuery:
         )  # fmt: skip
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(
-            hits=[SimilarHit(score=round(h.score, 6), illustration_id=h.id) for h in kept]
-        )
+            hits=[
+                SimilarHit(score=round(h.score, 6), match=thresholds.classify(h.score),
+                           illustration_id=h.id)
+                for h in kept
+            ],
+            thresholds=thresholds,
+        )  # fmt: skip

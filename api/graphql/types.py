@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.exports import cluster_geojson, time_series
 from api.graphql import viewers
+from api.graphql.matching import MatchLevel, match_thresholds
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from graph import explore
 
@@ -58,14 +61,25 @@ class ViewInContext:
     canvas_id: str
     content_state: str = strawberry.field(description="IIIF Content State, base64url-encoded.")
     content_state_json: JSON
-    mirador_url: str
-    universal_viewer_url: str
+    mirador_url: str | None = strawberry.field(
+        default=None,
+        deprecation_reason="Public viewer sites cannot load manifests served from a"
+        " researcher's machine: open contentState (or manifestId and canvasId) in a viewer"
+        " served with the application. Always null.",
+    )
+    universal_viewer_url: str | None = strawberry.field(
+        default=None, deprecation_reason="See miradorUrl. Always null."
+    )
 
 
 @strawberry.type
 class Neighbour:
     score: float
     illustration_id: strawberry.Private[str]
+
+    @strawberry.field(description="The score's level by the active model's calibrated thresholds.")
+    async def match(self, info: Info) -> MatchLevel:
+        return (await match_thresholds(info)).classify(self.score)
 
     @strawberry.field
     async def illustration(self, info: Info) -> Illustration | None:
@@ -167,8 +181,6 @@ class Illustration:
             canvas_id=d.canvas_id,
             content_state=encoded,
             content_state_json=state,
-            mirador_url=viewers.viewer_link(viewers.MIRADOR_URL, encoded),
-            universal_viewer_url=viewers.viewer_link(viewers.UNIVERSAL_VIEWER_URL, encoded),
         )
 
     @strawberry.field(description="Nearest illustrations by stored similarity edges.")
@@ -238,7 +250,10 @@ class Hop:
     destination: Place
     from_date: str
     to_date: str
-    lag_days: int
+    lag_days: int = strawberry.field(description="Days since the origin's first printing.")
+    lag_from_first_days: int | None = strawberry.field(
+        description="Days since the cluster's first dated printing (its firstAppearance)."
+    )
     date_precision: str | None
     from_illustration_id: strawberry.ID | None
     to_illustration_id: strawberry.ID | None
@@ -255,6 +270,7 @@ class Hop:
             from_date=h.from_date,
             to_date=h.to_date,
             lag_days=h.lag_days,
+            lag_from_first_days=h.lag_from_first_days,
             date_precision=h.precision,
             from_illustration_id=strawberry.ID(h.from_illustration)
             if h.from_illustration
@@ -271,6 +287,13 @@ def _id_or_none(value: str | None) -> strawberry.ID | None:
 class YearCount:
     year: int
     count: int
+
+
+@strawberry.type(description="Download links of a cluster's exports, relative to the API.")
+class ClusterExports:
+    csv: str
+    excel_csv: str = strawberry.field(description="CSV with a byte order mark, for spreadsheets.")
+    geojson: str
 
 
 @strawberry.type
@@ -386,20 +409,56 @@ class Cluster:
         summaries = await info.context.loaders.cluster.load_many(ids)
         return [Cluster(summary=s) for s in summaries if s]
 
-    @strawberry.field(description="Every printing, dated ones first in date order.")
-    async def appearances(self, info: Info) -> list[Appearance]:
-        rows = await info.context.loaders.appearances.load(self.summary.id)
-        return [Appearance.from_detail(a) for a in rows]
+    @strawberry.field(
+        description="The earliest dated printing (ties by illustration id): where and when the"
+        " image was first seen. Null when no printing is dated."
+    )
+    async def first_appearance(self, info: Info) -> Appearance | None:
+        found = await info.context.loaders.first_appearance.load(self.summary.id)
+        return Appearance.from_detail(found) if found else None
+
+    @strawberry.field(
+        description="Printings in time order: dated ones by date, undated ones last, ties by"
+        " illustration id."
+    )
+    async def appearances(
+        self, info: Info, first: int = 100, after: str | None = None
+    ) -> Connection[Appearance]:
+        first = page_size(first)
+        start = decode_cursor(after)
+        page = await info.context.loaders.appearance_page.load((self.summary.id, start, first))
+        size = self.summary.size
+
+        async def count() -> int:
+            return size
+
+        rows = [
+            (encode_cursor(value, a.illustration_id), Appearance.from_detail(a))
+            for value, a in page.rows
+        ]
+        return connection(rows, page.has_next, count)
 
     @strawberry.field(description="Hops between places (first appearance to first appearance).")
     async def hops(self, info: Info) -> list[Hop]:
         return [Hop.from_detail(h) for h in await info.context.loaders.hops.load(self.summary.id)]
 
-    @strawberry.field(description="GeoJSON FeatureCollection: one point per place, with counts.")
+    @strawberry.field(
+        description="GeoJSON FeatureCollection: a Point per place (id: the place id) in order of"
+        " first printing, then a LineString per hop (id: hop:<order>) in order of arrival, with"
+        " camelCase properties (kind, order, dates, counts, lags)."
+    )
     async def geojson(self, info: Info) -> JSON:
-        return cluster_geojson(await info.context.loaders.appearances.load(self.summary.id))
+        appearances = await info.context.loaders.appearances.load(self.summary.id)
+        hops = await info.context.loaders.hops.load(self.summary.id)
+        return cluster_geojson(appearances, hops)
 
-    @strawberry.field(description="Printings per year.")
+    @strawberry.field
+    def exports(self) -> ClusterExports:
+        base = f"/export/cluster/{quote(self.summary.id, safe='')}"
+        return ClusterExports(csv=f"{base}.csv", excel_csv=f"{base}.csv?flavour=excel",
+                              geojson=f"{base}.geojson")  # fmt: skip
+
+    @strawberry.field(description="Printings per year, from the first to the last, zeros included.")
     async def time_series(self, info: Info) -> list[YearCount]:
         rows = await info.context.loaders.appearances.load(self.summary.id)
         return [YearCount(year=y, count=n) for y, n in time_series(rows)]

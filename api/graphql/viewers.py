@@ -1,8 +1,10 @@
 """'View in context': a IIIF Content State (API 1.0) for a region of a canvas, viewer links.
 
 The state is an annotation whose target is the canvas with an `#xywh=` fragment, part of the
-manifest. Encoding follows the spec: URI-encode the JSON (as `encodeURIComponent` does), then
-base64url without padding, so viewers accept it in the `iiif-content` query parameter.
+manifest. Viewer links are left to the application that serves a viewer: public viewer sites
+cannot load manifests served from a researcher's machine. Encoding follows the spec: URI-encode
+the JSON (as `encodeURIComponent` does), then base64url without padding, so viewers accept it
+in the `iiif-content` query parameter.
 """
 
 from __future__ import annotations
@@ -11,18 +13,16 @@ import base64
 import json
 from urllib.parse import quote, unquote
 
-# Public viewer builds that accept `?iiif-content=`; a deployment may host its own.
-MIRADOR_URL = "https://projectmirador.org/embed/"
-UNIVERSAL_VIEWER_URL = "https://uv-v4.netlify.app/"
-
 _URI_COMPONENT_SAFE = "-_.!~*'()"
 
 
 def content_state(manifest_id: str, canvas_id: str, xywh: str | None) -> dict:
     target = canvas_id if not xywh else f"{canvas_id}#xywh={xywh}"
+    # The annotation's own id must be a URI with at most one fragment: not the target's.
+    region = f"/{xywh}" if xywh else ""
     return {
         "@context": "http://iiif.io/api/presentation/3/context.json",
-        "id": f"{target}#contentState",
+        "id": f"{canvas_id}/content-state{region}",
         "type": "Annotation",
         "motivation": ["contentState"],
         "target": {
@@ -45,4 +45,5 @@ def decode_content_state(encoded: str) -> dict:
 
 
 def viewer_link(viewer_url: str, encoded_state: str) -> str:
+    """A link opening the state in a viewer served at `viewer_url` (e.g. a local Mirador)."""
     return f"{viewer_url}?iiif-content={encoded_state}"

@@ -66,10 +66,14 @@ def start_ingest(
     enqueue: Enqueue,
     job_id: str | None = None,
     segmenter: str | None = None,
+    refresh: bool = False,
 ) -> str:
-    """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id."""
+    """Create (or extend) an ingest job and enqueue its new tasks. Returns the job id.
+
+    A `refresh` job ignores the ETag / Last-Modified of earlier harvests, so a catalogue that
+    changed without its server saying so is read again in full."""
     job_id = job_id or f"job_{uuid.uuid4().hex[:12]}"
-    repo.create_job(db, corpus, job_id, segmenter=segmenter)
+    repo.create_job(db, corpus, job_id, segmenter=segmenter, refresh=refresh)
     created = repo.add_tasks(db, [TaskSpec(job_id, uri) for uri in uris])
     enqueue([task.id for task in created])
     return job_id
@@ -82,27 +86,58 @@ def process_task(
     fetcher: Fetcher,
     enqueue: Enqueue,
     max_depth: int = 8,
+    max_pages: int = 10_000,
+    pages_per_transaction: int = 2_000,
 ) -> TaskOutcome:
-    """Harvest one task's URI and write the result. Safe to run twice for the same task."""
+    """Harvest one task's URI and write the result. Safe to run twice for the same task.
+
+    `max_pages` bounds the `next` chain of a paged collection (each page counts, so an
+    endless chain ends in a failure that says so); a manifest with more pages than
+    `pages_per_transaction` is written in several transactions."""
     state = repo.get_task(db, task_id)
     if state is None:
         return TaskOutcome(task_id, "skipped", detail="unknown task")
     if state.status in ("done", "failed"):
         return TaskOutcome(task_id, "skipped", detail=f"already {state.status}")
-    etag, last_modified = repo.issue_validators(db, state.uri)
+    if state.page > max_pages:
+        reason = f"collection paging longer than {max_pages} pages (paging guard)"
+        repo.mark_task_failed(db, task_id, reason)
+        return TaskOutcome(task_id, "failed", detail=reason)
+    etag, last_modified = (None, None) if state.refresh else repo.issue_validators(db, state.uri)
     parent = Parent(state.parent, state.parent_label) if state.parent else None
     try:
         result = harvest(state.uri, fetcher, parent, etag=etag, last_modified=last_modified)
+        if isinstance(result, NotModified):
+            linked = repo.link_unchanged_issue(db, state.corpus, task_id, state.uri)
+            if linked is not None:
+                issue, pending_pages = linked
+                return TaskOutcome(
+                    task_id,
+                    "done",
+                    kind="not-modified",
+                    segmenter=state.segmenter,
+                    issue_id=issue,
+                    page_ids=pending_pages,
+                )
+            # The stored issue went away between the two reads: harvest it in full.
+            result = harvest(state.uri, fetcher, parent)
     except (FetchError, ManifestParseError) as exc:
         reason = f"{type(exc).__name__}: {exc}"
         repo.mark_task_failed(db, task_id, reason)
         return TaskOutcome(task_id, "failed", detail=reason)
 
     if isinstance(result, NotModified):
-        repo.mark_collection_done(db, task_id, members=0)
-        return TaskOutcome(task_id, "done", kind="not-modified")
+        reason = "the server answered 304 Not Modified to a request without validators"
+        repo.mark_task_failed(db, task_id, reason)
+        return TaskOutcome(task_id, "failed", detail=reason)
     if isinstance(result, HarvestedManifest):
-        repo.write_issue(db, state.corpus, result.issue, task=task_id)
+        repo.write_issue(
+            db,
+            state.corpus,
+            result.issue,
+            task=task_id,
+            pages_per_transaction=pages_per_transaction,
+        )
         return TaskOutcome(
             task_id,
             "done",
@@ -137,9 +172,17 @@ def _expand_collection(
                 depth=state.depth + (0 if is_page else 1),
                 parent=state.parent if is_page else collection.id,
                 parent_label=state.parent_label if is_page else collection.label,
+                # Pages count towards the paging guard; a member collection starts afresh.
+                page=state.page + 1 if is_page else 0,
             )
         )
     created = repo.add_tasks(db, children)
     enqueue([task.id for task in created])
-    repo.mark_collection_done(db, task_id, members=len(collection.members))
+    repo.write_collection(
+        db,
+        state.corpus,
+        task_id,
+        members=len(collection.members),
+        periodical=collection.periodical,
+    )
     return TaskOutcome(task_id, "done", kind="collection", detail=f"{len(created)} new members")

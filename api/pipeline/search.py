@@ -20,6 +20,10 @@ from ml.images import decode_image
 from ml.vectors import Hit, SearchFilter, VectorStore
 from ml.vectors.similar import similar_to_id, similar_to_vector
 
+# Searched images are decoded at no more than about this size (the backbones see 224 px): a
+# large JPEG is decoded at a fraction of its scale, other formats reduced right after decoding.
+SEARCH_IMAGE_SIDE = 1024
+
 
 class ActiveModelSimilarity:
     def __init__(
@@ -75,7 +79,7 @@ class ActiveModelSimilarity:
         pca, record = self.model.get()
         extractor = self._extractor_for(record)
         # Prepared as the indexed crops were (the model's recipe), so that scores compare.
-        image = decode_image(data, None, self.settings.http.max_image_pixels)
+        image = decode_image(data, None, self.settings.api.max_image_pixels, SEARCH_IMAGE_SIDE)
         image = pca.preprocessing.apply(image)
         vector = pca.transform(extractor.extract([image]))[0]
         return similar_to_vector(self.store, vector, k, min_score, search_filter)

@@ -27,6 +27,20 @@ RETURN {_MODEL_COLUMNS}
 LIMIT 1
 """
 
+# Calibrated match thresholds (ml.matching) of a model, and those of the active model.
+SET_MATCH_THRESHOLDS = """
+MATCH (m:DescriptorModel {id: $id})
+SET m.match_exact = $exact, m.match_reprint = $reprint, m.match_similar = $similar
+RETURN m.id AS id
+"""
+
+ACTIVE_MATCH_THRESHOLDS = """
+MATCH (m:DescriptorModel {active: true})
+RETURN m.id AS model_id, m.backbone AS backbone, m.match_exact AS exact,
+       m.match_reprint AS reprint, m.match_similar AS similar
+LIMIT 1
+"""
+
 MODEL_BY_ID = f"""
 MATCH (m:DescriptorModel {{id: $id}})
 RETURN {_MODEL_COLUMNS}

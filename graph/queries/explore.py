@@ -83,6 +83,69 @@ def cluster_count_query(appearance_filter: bool) -> str:
     return _CLUSTER_COUNT.format(where=_where(appearance_filter))
 
 
+# "within" a date window: a cluster is listed when it has a printing in the window that meets
+# the place/country/periodical conditions, and its statistics (hence sorts) are computed on its
+# printings inside the window only. Anchored on the window's issues (Issue.date is indexed).
+_WINDOW_STATS = """
+MATCH (iss:Issue) WHERE iss.date >= $window_from AND iss.date <= $window_to
+MATCH (iss)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id})
+WHERE __PROPERTIES__
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+WITH c, count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
+     count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
+     min(iss.date) AS first_date, max(iss.date) AS last_date,
+     sum(CASE WHEN ($place IS NULL OR pl.id = $place)
+                   AND ($country IS NULL OR co.code = $country)
+                   AND ($periodical IS NULL OR per.id = $periodical) THEN 1 ELSE 0 END) AS hits
+WHERE hits > 0
+WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
+     duration.inDays(date(first_date), date(last_date)).days AS span_days
+""".replace("__PROPERTIES__", _CLUSTER_PROPERTIES.strip())
+
+WINDOW_SORT_EXPRESSIONS = {
+    "size": "size",
+    "n_places": "n_places",
+    "n_countries": "n_countries",
+    "n_periodicals": "n_periodicals",
+    "span_days": "span_days",
+    "first_date": "first_date",
+}
+
+_WINDOW_FIELDS = """
+c.id AS id, c.run_id AS run_id, c.key AS key, coalesce(c.leaf, false) AS leaf,
+coalesce(c.level, 0) AS level, c.threshold AS threshold, size, n_places, n_countries,
+n_periodicals, first_date, last_date, span_days, c.name AS name,
+c.description AS description, coalesce(c.validated, false) AS validated,
+coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
+"""
+
+_WINDOW_PAGE = """
+WITH c, {sort} AS sort_value, size, n_places, n_countries, n_periodicals, first_date,
+     last_date, span_days
+WHERE $after_id IS NULL OR sort_value {cmp} $after_value
+      OR (sort_value = $after_value AND c.id > $after_id)
+RETURN sort_value, {fields}
+ORDER BY sort_value {direction}, c.id
+LIMIT $limit
+"""
+
+
+def window_page_query(sort: str, descending: bool) -> str:
+    """The cluster list with statistics computed inside a date window (KeyError: bad sort)."""
+    return _WINDOW_STATS + _WINDOW_PAGE.format(
+        sort=WINDOW_SORT_EXPRESSIONS[sort],
+        cmp="<" if descending else ">",
+        direction="DESC" if descending else "ASC",
+        fields=_WINDOW_FIELDS,
+    )
+
+
+WINDOW_COUNT = _WINDOW_STATS + "RETURN count(c) AS total\n"
+
+
 CLUSTERS_BY_IDS = f"""
 UNWIND $ids AS wanted
 MATCH (c:Cluster {{id: wanted}})
@@ -157,36 +220,89 @@ WITH wanted, collect([id, score]) AS hits
 RETURN wanted AS id, hits[0..$limit] AS hits
 """
 
-APPEARANCES_OF = """
-UNWIND $ids AS wanted
-MATCH (:Cluster {id: wanted})<-[:IN_CLUSTER]-(i:Illustration)
-      <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+_APPEARANCE_CONTEXT = """
 OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
 OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-RETURN wanted AS cluster_id, i.id AS illustration_id, iss.date AS date,
-       iss.date_precision AS date_precision, pl.id AS place_id, pl.name AS place_name,
-       pl.latitude AS latitude, pl.longitude AS longitude, co.code AS country_code,
-       co.name AS country_name, per.id AS periodical_id, per.title AS periodical_title,
-       iss.id AS issue_id, iss.label AS issue_label
+"""
+
+_APPEARANCE_FIELDS = """
+i.id AS illustration_id, iss.date AS date,
+iss.date_precision AS date_precision, pl.id AS place_id, pl.name AS place_name,
+pl.latitude AS latitude, pl.longitude AS longitude, co.code AS country_code,
+co.name AS country_name, per.id AS periodical_id, per.title AS periodical_title,
+iss.id AS issue_id, iss.label AS issue_label
+"""
+
+# Printings in time order: dated ones by date, undated last, ties by illustration id. The
+# sort value of a cursor is the date, undated printings sorting as 9999-12-31.
+_APPEARANCE_ORDER = "coalesce(iss.date, '9999-12-31')"
+
+APPEARANCES_OF = f"""
+UNWIND $ids AS wanted
+MATCH (:Cluster {{id: wanted}})<-[:IN_CLUSTER]-(i:Illustration)
+      <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+{_APPEARANCE_CONTEXT}
+RETURN wanted AS cluster_id, {_APPEARANCE_FIELDS}
 ORDER BY cluster_id, date IS NULL, date, illustration_id
+"""
+
+# One page per request: the printings after (after_value, after_id), one more than shown.
+APPEARANCE_PAGES = f"""
+UNWIND $requests AS req
+CALL (req) {{
+  MATCH (:Cluster {{id: req.cluster}})<-[:IN_CLUSTER]-(i:Illustration)
+        <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WITH i, iss, {_APPEARANCE_ORDER} AS sort_value
+  WHERE req.after_id IS NULL OR sort_value > req.after_value
+        OR (sort_value = req.after_value AND i.id > req.after_id)
+  WITH i, iss, sort_value ORDER BY sort_value, i.id
+  WITH req, collect([i, iss, sort_value]) AS ordered
+  UNWIND ordered[0..req.limit] AS row
+  WITH row[0] AS i, row[1] AS iss, row[2] AS sort_value
+  {_APPEARANCE_CONTEXT}
+  RETURN sort_value, {_APPEARANCE_FIELDS}
+}}
+RETURN req.n AS n, req.cluster AS cluster_id, sort_value, illustration_id, date,
+       date_precision, place_id, place_name, latitude, longitude, country_code, country_name,
+       periodical_id, periodical_title, issue_id, issue_label
+ORDER BY n, sort_value, illustration_id
+"""
+
+# The earliest dated printing of each cluster (ties by illustration id): where it started.
+FIRST_APPEARANCES = f"""
+UNWIND $ids AS wanted
+CALL (wanted) {{
+  MATCH (:Cluster {{id: wanted}})<-[:IN_CLUSTER]-(i:Illustration)
+        <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  WHERE iss.date IS NOT NULL
+  WITH i, iss ORDER BY iss.date, i.id LIMIT 1
+  {_APPEARANCE_CONTEXT}
+  RETURN {_APPEARANCE_FIELDS}
+}}
+RETURN wanted AS cluster_id, illustration_id, date, date_precision, place_id, place_name,
+       latitude, longitude, country_code, country_name, periodical_id, periodical_title,
+       issue_id, issue_label
 """
 
 # FLOWs start at places where the cluster appeared: anchored there rather than scanning FLOWs.
 HOPS_OF = """
 UNWIND $ids AS wanted
-MATCH (:Cluster {id: wanted})<-[:IN_CLUSTER]-(:Illustration)
+MATCH (c:Cluster {id: wanted})<-[:IN_CLUSTER]-(:Illustration)
       <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(:Issue)-[:PUBLISHED_IN]->(a:Place)
-WITH DISTINCT wanted, a
+WITH DISTINCT wanted, c, a
 MATCH (a)-[f:FLOW {cluster: wanted}]->(b:Place)
 RETURN wanted AS cluster_id, a.id AS origin_id, a.name AS origin_name, b.id AS destination_id,
        b.name AS destination_name, f.from_date AS from_date, f.to_date AS to_date,
-       f.lag_days AS lag_days, f.precision AS precision,
+       f.lag_days AS lag_days,
+       duration.inDays(date(c.first_date), date(f.to_date)).days AS lag_from_first_days,
+       f.precision AS precision,
        f.from_illustration AS from_illustration, f.to_illustration AS to_illustration
 ORDER BY cluster_id, to_date, destination_id, origin_id
 """
 
-FLOWS = """
+# FLOW hops of a run that pass the filters, with both ends' countries.
+_FLOW_MATCH = """
 MATCH (a:Place)-[f:FLOW {run: $run_id}]->(b:Place)
 WHERE ($date_from IS NULL OR f.to_date >= $date_from)
   AND ($date_to IS NULL OR f.to_date <= $date_to)
@@ -198,36 +314,106 @@ OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
 WITH a, b, ca, cb, f
 WHERE ($from_country IS NULL OR ca.code = $from_country)
   AND ($to_country IS NULL OR cb.code = $to_country)
-WITH a, b, ca, cb, count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
-     count(DISTINCT f.cluster) AS clusters
-RETURN a.id AS origin_id, a.name AS origin_name, ca.code AS origin_country,
-       a.latitude AS origin_latitude, a.longitude AS origin_longitude,
-       b.id AS destination_id, b.name AS destination_name, cb.code AS destination_country,
-       b.latitude AS destination_latitude, b.longitude AS destination_longitude,
-       hops, mean_lag_days, clusters
-ORDER BY hops DESC, origin_id, destination_id
-LIMIT $limit
+  AND ($international IS NULL
+       OR (ca IS NOT NULL AND cb IS NOT NULL AND (ca <> cb) = $international))
 """
 
-# Same rule as ml.circulation.reached_within: the origin holds the cluster's earliest located
-# printing, the destination's first printing is later and no later than `years` after it.
+# Lags aggregated over hops, so a country pair's mean is weighted by each place pair's count.
+_FLOW_STATS = """
+count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
+percentileCont(f.lag_days, 0.5) AS median_lag_days, count(DISTINCT f.cluster) AS clusters
+"""
+
+_FLOW_GROUPS = {
+    "place": f"""
+WITH {{period}} AS period, a, b, ca, cb, {_FLOW_STATS}
+RETURN period, a.id AS origin_id, a.name AS origin_name, ca.code AS origin_country,
+       ca.name AS origin_country_name, a.latitude AS origin_latitude,
+       a.longitude AS origin_longitude, b.id AS destination_id, b.name AS destination_name,
+       cb.code AS destination_country, cb.name AS destination_country_name,
+       b.latitude AS destination_latitude, b.longitude AS destination_longitude,
+       hops, mean_lag_days, median_lag_days, clusters
+ORDER BY period, hops DESC, origin_id, destination_id
+""",
+    "country": f"""
+WITH f, ca, cb WHERE ca IS NOT NULL AND cb IS NOT NULL
+WITH {{period}} AS period, ca, cb, {_FLOW_STATS}
+RETURN period, null AS origin_id, null AS origin_name, ca.code AS origin_country,
+       ca.name AS origin_country_name, null AS origin_latitude, null AS origin_longitude,
+       null AS destination_id, null AS destination_name, cb.code AS destination_country,
+       cb.name AS destination_country_name, null AS destination_latitude,
+       null AS destination_longitude, hops, mean_lag_days, median_lag_days, clusters
+ORDER BY period, hops DESC, origin_country, destination_country
+""",
+}
+
+# Period of a hop: the year (or decade) of its arrival.
+FLOW_PERIODS = {
+    None: "null",
+    "year": "toInteger(substring(f.to_date, 0, 4))",
+    "decade": "toInteger(substring(f.to_date, 0, 4)) / 10 * 10",
+}
+
+
+def flows_query(group_by: str, period: str | None) -> str:
+    """Hops aggregated per origin -> destination (places or countries), per period if given."""
+    grouped = _FLOW_GROUPS[group_by].format(period=FLOW_PERIODS[period])
+    return _FLOW_MATCH + grouped + "LIMIT $limit\n"
+
+
+# Same rule as ml.circulation.reached_within, with ends at any level: the origin holds the
+# cluster's earliest located printing; the destination's first printing (for "another country":
+# the first printing after the start in a country other than the origin's) is later and no later
+# than `years` after it. Printings with no place are left out, and those with no country too
+# when no end is a place or the destination is "another country" ($needs_country). Only the
+# clusters printed at the origin at all are looked at.
 REACHED_WITHIN = """
-MATCH (:ClusteringRun {id: $run_id})-[:HAS_CLUSTER]->(c:Cluster {leaf: true})
-MATCH (c)<-[:IN_CLUSTER]-(:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+MATCH (o:Place)
+WHERE CASE $origin_level WHEN 'place' THEN o.id = $origin
+      ELSE EXISTS { (o)-[:IN_COUNTRY]->(:Country {code: $origin}) } END
+MATCH (o)<-[:PUBLISHED_IN]-(:Issue)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
+      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id, leaf: true})
+WITH DISTINCT c
+MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
       -[:PUBLISHED_IN]->(pl:Place)
 WHERE iss.date IS NOT NULL
 OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, iss.date AS day, CASE $level WHEN 'place' THEN pl.id ELSE co.code END AS loc
-WHERE loc IS NOT NULL
-WITH c, min(day) AS start,
-     min(CASE WHEN loc = $origin THEN day END) AS origin_first,
-     min(CASE WHEN loc = $destination THEN day END) AS arrival
-WHERE origin_first = start AND arrival > start
-  AND date(arrival) <= date(start) + duration({years: $years})
-RETURN c.id AS cluster_id, start AS origin_date, arrival AS arrival_date,
-       duration.inDays(date(start), date(arrival)).days AS lag_days
+WITH c, i, iss, pl, co
+WHERE NOT $needs_country OR co IS NOT NULL
+WITH c, iss.date AS day, i.id AS illustration, pl, co
+ORDER BY day, illustration
+WITH c, collect({day: day, illustration: illustration, place: pl.id, place_name: pl.name,
+                 country: co.code}) AS printings
+WITH c, printings, printings[0].day AS start
+WITH c, printings, start,
+     [p IN printings WHERE p.day = start
+      AND CASE $origin_level WHEN 'place' THEN p.place = $origin
+                             ELSE p.country = $origin END] AS at_origin
+WHERE size(at_origin) > 0
+WITH c, printings, start, at_origin[0] AS origin
+WITH c, start, origin,
+     [p IN printings WHERE CASE $destination_level
+        WHEN 'place' THEN p.place = $destination
+        WHEN 'country' THEN p.country = $destination
+        ELSE p.day > start AND p.country IS NOT NULL AND p.country <> origin.country
+      END][0] AS arrival
+WHERE arrival IS NOT NULL AND arrival.day > start
+  AND date(arrival.day) <= date(start) + duration({years: $years})
+RETURN c.id AS cluster_id, start AS origin_date, arrival.day AS arrival_date,
+       duration.inDays(date(start), date(arrival.day)).days AS lag_days,
+       origin.place AS origin_place, origin.place_name AS origin_place_name,
+       origin.country AS origin_country, origin.illustration AS origin_illustration,
+       arrival.place AS destination_place, arrival.place_name AS destination_place_name,
+       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
 ORDER BY lag_days, cluster_id
 LIMIT $limit
+"""
+
+# Which of the named places, countries and periodicals the graph does not hold.
+MISSING_REFERENCES = """
+RETURN [x IN $places WHERE NOT EXISTS { MATCH (:Place {id: x}) }] AS places,
+       [x IN $countries WHERE NOT EXISTS { MATCH (:Country {code: x}) }] AS countries,
+       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals
 """
 
 RUNS = """
@@ -308,7 +494,8 @@ RETURN co.code AS code, co.name AS name, places, issues
 ORDER BY issues DESC, code
 """
 
-# Exports: one row per illustration with its full context, streamed.
+# Exports: one row per illustration with its full context and, when it is in a leaf cluster of
+# the run, its best SIMILAR edge (of the run's edge set) to another member: streamed.
 _EXPORT_START = {
     "ids": """
 UNWIND range(0, size($ids) - 1) AS position
@@ -338,7 +525,13 @@ WHERE ($date_from IS NULL OR iss.date >= $date_from)
   AND ($country IS NULL OR co.code = $country)
   AND ($periodical IS NULL OR per.id = $periodical)
 OPTIONAL MATCH (i)-[:IN_CLUSTER]->(cl:Cluster {{run_id: $run_id, leaf: true}})
-RETURN {_ILLUSTRATION_FIELDS}, cl.id AS cluster_id, cl.name AS cluster_name
+CALL (i, cl) {{
+  OPTIONAL MATCH (run:ClusteringRun {{id: cl.run_id}})
+  OPTIONAL MATCH (i)-[r:SIMILAR]-(:Illustration)-[:IN_CLUSTER]->(cl)
+  WHERE run.edge_set IS NULL OR r.edge_set = run.edge_set
+  RETURN max(r.score) AS cluster_score
+}}
+RETURN {_ILLUSTRATION_FIELDS}, cl.id AS cluster_id, cl.name AS cluster_name, cluster_score
 ORDER BY position, date, id
 """
 

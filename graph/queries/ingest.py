@@ -77,12 +77,82 @@ OPTIONAL MATCH (pg)-[:HAS_ILLUSTRATION]->(ill:Illustration)
 DETACH DELETE ill, pg
 """
 
+# A periodical from its collection's own description. Titles and rules that issues wrote win
+# (they were read from the issues themselves); the collection's place and dates are its own.
+MERGE_COLLECTION_PERIODICAL = """
+MERGE (c:Corpus {name: $corpus})
+  ON CREATE SET c.created = datetime()
+MERGE (p:Periodical {id: $periodical.id})
+  ON CREATE SET p.created = datetime(), p.harvested_title = $periodical.title,
+                p.title = $periodical.title, p.rule = $periodical.rule
+SET p.source_uri = coalesce(p.source_uri, $periodical.source_uri),
+    p.collection_uri = $periodical.source_uri,
+    p.place_raw = $place_raw,
+    p.collection_date = $date,
+    p.collection_date_precision = $date_precision,
+    p.collection_date_raw = $date_raw
+MERGE (c)-[:INCLUDES]->(p)
+WITH p
+OPTIONAL MATCH (p)-[old:PUBLISHED_IN]->(:Place)
+DELETE old
+WITH DISTINCT p
+CALL (p) {
+  WITH p WHERE $place IS NOT NULL
+  MERGE (pl:Place {id: $place.id})
+  SET pl.name = $place.name, pl.latitude = $place.latitude,
+      pl.longitude = $place.longitude, pl.geonames_id = $place.geonames_id
+  MERGE (p)-[:PUBLISHED_IN]->(pl)
+  WITH pl WHERE $country IS NOT NULL
+  MERGE (co:Country {code: $country.code}) SET co.name = $country.name
+  MERGE (pl)-[:IN_COUNTRY]->(co)
+}
+"""
+
+# A manifest too large for one transaction: its issue first, then its pages in chunks.
+UPSERT_PAGE_CHUNK = """
+MATCH (i:Issue {id: $issue_id})
+UNWIND $pages AS page
+MERGE (pg:Page {id: page.id})
+SET pg += page
+MERGE (i)-[r:HAS_PAGE]->(pg)
+SET r.order = page.order
+"""
+
+STALE_PAGES_OF_ISSUE = """
+MATCH (i:Issue {id: $issue_id})-[:HAS_PAGE]->(pg:Page)
+WHERE NOT pg.id IN $page_ids
+RETURN collect(pg.id) AS ids
+"""
+
+# An unchanged manifest (HTTP 304) already harvested for another corpus: its issue joins the
+# task's corpus through its periodical, and the task is done, with the pages it has. Pages
+# not segmented yet (or failed) come back to be queued again.
+LINK_UNCHANGED_ISSUE = """
+MATCH (t:IngestTask {id: $task_id})
+CALL () {
+  MATCH (i:Issue {source_uri: $uri}) RETURN i
+  UNION
+  MATCH (i:Issue {manifest_uri: $uri}) RETURN i
+}
+MATCH (i)<-[:HAS_ISSUE]-(p:Periodical)
+MERGE (c:Corpus {name: $corpus})
+  ON CREATE SET c.created = datetime()
+MERGE (c)-[:INCLUDES]->(p)
+SET t.status = 'done', t.kind = 'manifest', t.pages = COUNT { (i)-[:HAS_PAGE]->(:Page) },
+    t.members = 0, t.issue_id = i.id, t.reason = null, t.finished = datetime(),
+    t.not_modified = true
+RETURN i.id AS issue_id,
+       [(i)-[:HAS_PAGE]->(pg:Page)
+        WHERE pg.segment_status IS NULL OR pg.segment_status = 'failed' | pg.id] AS page_ids
+LIMIT 1
+"""
+
 CREATE_JOB = """
 MERGE (c:Corpus {name: $corpus})
   ON CREATE SET c.created = datetime()
 SET c.segmenter = coalesce($segmenter, c.segmenter)
 MERGE (j:IngestJob {id: $job_id})
-  ON CREATE SET j.created = datetime(), j.kind = $kind
+  ON CREATE SET j.created = datetime(), j.kind = $kind, j.refresh = $refresh
 MERGE (c)-[:HAS_JOB]->(j)
 RETURN j.id AS id
 """
@@ -94,7 +164,8 @@ UNWIND $tasks AS task
 OPTIONAL MATCH (existing:IngestTask {id: task.id})
 WITH j, task, existing WHERE existing IS NULL
 CREATE (t:IngestTask {id: task.id, uri: task.uri, depth: task.depth, parent: task.parent,
-                      parent_label: task.parent_label, status: 'queued', created: datetime()})
+                      parent_label: task.parent_label, page: task.page, status: 'queued',
+                      created: datetime()})
 CREATE (j)-[:HAS_TASK]->(t)
 RETURN t.id AS id, t.uri AS uri
 """
@@ -105,8 +176,10 @@ SET t.status = 'done', t.kind = $kind, t.pages = $pages, t.members = $members,
     t.issue_id = $issue_id, t.reason = null, t.finished = datetime()
 """
 
+# A task already done stays done: a failure after its write (enqueueing its pages) is not
+# the harvest's.
 MARK_TASK_FAILED = """
-MATCH (t:IngestTask {id: $task_id})
+MATCH (t:IngestTask {id: $task_id}) WHERE t.status <> 'done'
 SET t.status = 'failed', t.reason = $reason, t.finished = datetime()
 """
 
@@ -114,11 +187,17 @@ GET_TASK = """
 MATCH (c:Corpus)-[:HAS_JOB]->(j:IngestJob)-[:HAS_TASK]->(t:IngestTask {id: $task_id})
 RETURN t.status AS status, t.uri AS uri, t.depth AS depth, t.parent AS parent,
        t.parent_label AS parent_label, j.id AS job_id, c.name AS corpus,
-       c.segmenter AS segmenter
+       c.segmenter AS segmenter, coalesce(j.refresh, false) AS refresh,
+       coalesce(t.page, 0) AS page
 """
 
+# By the URI it was fetched from (a manifest's id may differ from where it is served), or by id.
 ISSUE_VALIDATORS = """
-MATCH (i:Issue {manifest_uri: $uri})
+CALL () {
+  MATCH (i:Issue {source_uri: $uri}) RETURN i
+  UNION
+  MATCH (i:Issue {manifest_uri: $uri}) RETURN i
+}
 RETURN i.etag AS etag, i.last_modified AS last_modified, i.id AS id
 LIMIT 1
 """

@@ -22,6 +22,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
 # (label, property) pairs that are searched or sorted on.
 INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("Issue", "manifest_uri"),
+    ("Issue", "source_uri"),
     ("Issue", "date"),
     ("Page", "canvas_id"),
     ("Illustration", "segmenter"),

@@ -18,6 +18,13 @@ _BOMS = (
 )
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _IIIF_KEYS = ("@context", "@type", "@id", "type", "id")
+# Real manifests nest about a dozen levels (manifest, canvases, annotation pages, annotations,
+# bodies, services, language maps); deeper than this is an attack or a broken exporter.
+MAX_NESTING = 64
+# Integers longer than this are read as floats (inf beyond 1e308) instead of raising
+# Python's 4300-digit limit; what reads numbers then refuses them as not finite.
+_MAX_INT_DIGITS = 30
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _bom_encoding(raw: bytes) -> str | None:
@@ -75,6 +82,51 @@ def decode_text(raw: bytes, content_type: str | None = None) -> str:
     return raw.decode("latin-1")
 
 
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
+
+
+def _clean_text(text: str) -> str:
+    # A lone surrogate (`"\ud800"` in JSON) cannot be encoded as UTF-8: Neo4j refuses it.
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _needs_cleaning(text: str) -> bool:
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_text(k): _cleaned(v) for k, v in value.items()}
+    return value
+
+
+def sanitize(data: Any) -> Any:
+    """`data` with lone surrogates replaced by U+FFFD; `ManifestParseError` when it nests
+    deeper than `MAX_NESTING`. Walks iteratively, so no depth can exhaust the stack."""
+    dirty = False
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_NESTING:
+                raise ManifestParseError(f"JSON nested deeper than {MAX_NESTING} levels")
+            for key, item in value.items():
+                dirty = dirty or (isinstance(key, str) and _needs_cleaning(key))
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_NESTING:
+                raise ManifestParseError(f"JSON nested deeper than {MAX_NESTING} levels")
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not dirty:
+            dirty = _needs_cleaning(value)
+    return _cleaned(data) if dirty else data
+
+
 def require_iiif(data: Any) -> dict[str, Any]:
     """Return `data` if it looks like a IIIF JSON-LD object, else raise with the reason."""
     if not isinstance(data, dict):
@@ -92,9 +144,11 @@ def decode_document(raw: bytes, content_type: str | None = None) -> dict[str, An
         raise ManifestParseError("empty document")
     text = decode_text(raw, content_type)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise ManifestParseError(
             f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
-    return require_iiif(data)
+    except RecursionError as exc:
+        raise ManifestParseError(f"JSON nested deeper than {MAX_NESTING} levels") from exc
+    return require_iiif(sanitize(data))

@@ -119,6 +119,7 @@ class Collection:
     summary: str | None = None
     metadata: tuple[MetadataEntry, ...] = ()
     nav_date: str | None = None
+    nav_place: dict[str, Any] | None = None
     part_of: tuple[Link, ...] = ()
     manifests: tuple[CollectionMember, ...] = ()
     collections: tuple[CollectionMember, ...] = ()

@@ -8,11 +8,10 @@ Collection at all is refused with a `ManifestParseError` that says why.
 
 from __future__ import annotations
 
-import re
+import logging
 from typing import Any
-from urllib.parse import urljoin
 
-from ingest.iiif.decode import decode_document, require_iiif
+from ingest.iiif.decode import decode_document, require_iiif, sanitize
 from ingest.iiif.errors import ManifestParseError
 from ingest.iiif.models import (
     Canvas,
@@ -28,11 +27,12 @@ from ingest.iiif.models import (
 )
 from ingest.iiif.services import best_image_service
 from ingest.iiif.text import VALUE_SEPARATOR, all_texts, display_text, strip_html
+from ingest.iiif.values import finite_number, pixel_size, resolve_uri, valid_uri
+from ingest.iiif.xywh import FragmentError, find_xywh
 
 __all__ = ["decode_document", "parse_document"]
 
-_NUMBER = r"(\d+(?:\.\d+)?)"
-_XYWH = re.compile(rf"xywh=(?:pixel:)?{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}")
+log = logging.getLogger(__name__)
 _LANGUAGE_LABELS = frozenset(
     {"language", "languages", "sprache", "langue", "lingua", "idioma", "taal", "kieli", "språk"}
 )
@@ -60,9 +60,8 @@ class _Context:
         self.base = base
 
     def resolve(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        return urljoin(self.base, value) if self.base else value
+        """`value` as an absolute URI; None when it cannot be parsed (`http://[::1`)."""
+        return resolve_uri(self.base, value)
 
 
 def _contexts(data: dict[str, Any]) -> list[str]:
@@ -95,16 +94,9 @@ def _document_kind(data: dict[str, Any]) -> str:
     raise ManifestParseError(f"unsupported IIIF type {kind!r}: expected a Manifest or Collection")
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _count(value: Any) -> int | None:
+    number = finite_number(value)
+    return int(number) if number is not None and number >= 0 else None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -116,9 +108,10 @@ def _as_list(value: Any) -> list[Any]:
 def _links(value: Any, ctx: _Context) -> tuple[Link, ...]:
     links = []
     for item in _as_list(value):
-        if isinstance(item, str):
-            links.append(Link(id=ctx.resolve(item) or item))
-        elif isinstance(item, dict) and _raw_id(item):
+        link_id = ctx.resolve(item if isinstance(item, str) else None)
+        if link_id:
+            links.append(Link(id=link_id))
+        elif isinstance(item, dict) and ctx.resolve(_raw_id(item)):
             fmt = item.get("format")
             links.append(
                 Link(
@@ -239,15 +232,16 @@ def _page_image(annotation: dict[str, Any], ctx: _Context) -> tuple[PageImage | 
         PageImage(
             id=image_id,
             format=fmt if isinstance(fmt, str) and fmt else None,
-            width=_int(body.get("width")),
-            height=_int(body.get("height")),
+            width=pixel_size(body.get("width")),
+            height=pixel_size(body.get("height")),
             service=best_image_service(body.get("service"), ctx.base),
         ),
         alternatives,
     )
 
 
-def _target_xywh(target: Any) -> tuple[int, int, int, int] | None:
+def _target_xywh(target: Any, size: tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+    """The pixel box a target points to; percent boxes need the canvas `size`."""
     text = None
     if isinstance(target, str):
         text = target
@@ -258,11 +252,17 @@ def _target_xywh(target: Any) -> tuple[int, int, int, int] | None:
             text = selector["value"]
         elif isinstance(target.get("id") or target.get("@id"), str):
             text = target.get("id") or target.get("@id")
-    match = _XYWH.search(text or "")
-    if not match:
+    if not isinstance(text, str):
         return None
-    x, y, w, h = (int(float(v)) for v in match.groups())
-    return x, y, w, h
+    try:
+        fragment = find_xywh(text)
+        if fragment is None:
+            return None
+        return fragment.box(*size) if size else fragment.pixel_box()
+    except FragmentError as exc:
+        # One unusable region should not cost the manifest its pages.
+        log.warning("region dropped: %s", exc)
+        return None
 
 
 def _body_text(annotation: dict[str, Any]) -> str | None:
@@ -274,14 +274,14 @@ def _body_text(annotation: dict[str, Any]) -> str | None:
     return None
 
 
-def _regions(canvas: dict[str, Any]) -> tuple[Region, ...]:
+def _regions(canvas: dict[str, Any], size: tuple[int, int] | None) -> tuple[Region, ...]:
     regions = []
     for annotation in _annotations(canvas.get("annotations")) + _annotations(
         canvas.get("otherContent")
     ):
         if _is_painting(annotation) and annotation.get("motivation"):
             continue
-        box = _target_xywh(annotation.get("target", annotation.get("on")))
+        box = _target_xywh(annotation.get("target", annotation.get("on")), size)
         if box:
             regions.append(
                 Region(*box, annotation_id=_raw_id(annotation), text=_body_text(annotation))
@@ -298,15 +298,18 @@ def _canvas(raw: dict[str, Any], order: int, ctx: _Context) -> Canvas:
             image, alternatives = _page_image(annotation, ctx)
             if image:
                 break
+    width, height = pixel_size(raw.get("width")), pixel_size(raw.get("height"))
+    if not (width and height) and image:
+        width, height = image.width, image.height
     return Canvas(
         id=ctx.resolve(_raw_id(raw)) or f"#canvas-{order}",
         order=order,
         label=display_text(raw.get("label")),
-        width=_int(raw.get("width")),
-        height=_int(raw.get("height")),
+        width=pixel_size(raw.get("width")),
+        height=pixel_size(raw.get("height")),
         image=image,
         choice_alternatives=alternatives,
-        regions=_regions(raw),
+        regions=_regions(raw, (width, height) if width and height else None),
     )
 
 
@@ -391,25 +394,36 @@ def _collection(data: dict[str, Any], doc_id: str, version: PresentationVersion,
         presentation_version=version,
         manifests=tuple(m for m in members if m.type == "Manifest"),
         collections=tuple(m for m in members if m.type == "Collection"),
+        nav_place=_nav_place(data),
         first=_page_link(data.get("first"), ctx),
         next=_page_link(data.get("next"), ctx),
-        total=_int(data.get("total")),
+        total=_count(data.get("total")),
         **_common(data, ctx),
     )
 
 
-def parse_document(data: dict[str, Any] | bytes, source_uri: str | None = None) -> ParsedDocument:
+def parse_document(
+    data: dict[str, Any] | bytes,
+    source_uri: str | None = None,
+    content_type: str | None = None,
+) -> ParsedDocument:
     """Parse a Presentation 2.1/3 Manifest or Collection.
 
     `source_uri` is where the document was fetched from: relative ids resolve against it, and
-    it stands in for a missing id. Raises `ManifestParseError` with a reason otherwise.
+    it stands in for a missing id; `content_type` (of fetched bytes) may name their charset.
+    Raises `ManifestParseError` with a reason otherwise, whatever the input.
     """
     if isinstance(data, bytes | bytearray):
-        data = decode_document(bytes(data))
-    data = require_iiif(data)
+        data = decode_document(bytes(data), content_type)
+    else:
+        data = require_iiif(sanitize(data))
     kind = _document_kind(data)
     version = _presentation_version(data)
     raw_id = _raw_id(data)
+    if source_uri is not None and not valid_uri(source_uri):
+        raise ManifestParseError(f"source URI {source_uri[:200]!r} is not a valid URI")
+    if source_uri is None and raw_id and not valid_uri(raw_id):
+        raise ManifestParseError(f"{kind} id {raw_id[:200]!r} is not a valid URI")
     base = source_uri or (raw_id if raw_id and "://" in raw_id else None)
     ctx = _Context(base)
     doc_id = ctx.resolve(raw_id) or source_uri

@@ -11,8 +11,12 @@ The rule, first that applies:
    "Title, juin 1920", "Title, nr: 274A - 1909-11-26" (rule `label`).
 5. Otherwise the manifest is its own periodical (rule `self`), e.g. a monograph.
 
-Titles found by rules 1-4 are cleaned the same way (dates and issue numbers dropped), so a
-year collection "Vogue 1920" and an issue "Vogue, juin 1920" both give "Vogue".
+Titles found by rules 1-4 are cleaned the same way (dates, issue numbers and enumerations
+such as "1830, 1, 1 ##" dropped), so a year collection "Vogue 1920" and an issue
+"Vogue, juin 1920" both give "Vogue". A place qualifier that closes a title ("Dada (Zurich,
+Switzerland)") leaves the title and becomes the issue's place when it has no better one. A
+`partOf` label that names a contributor ("Contributor: Bolle, Fritz.", or an Author value of
+the metadata) is no periodical and is skipped.
 The id is a short hash of the normalised title (case, accents, punctuation ignored) for rules
 1-4, so one periodical reached by different routes (partOf, the collection above, the label)
 gets one id and re-ingest MERGEs onto it; for rule 5 it is a hash of the manifest URI, so
@@ -29,6 +33,7 @@ from typing import Literal
 from ingest.iiif.models import Collection, Manifest, MetadataEntry
 from ingest.normalize.dates import find_date_span
 from ingest.normalize.fields import entries_named
+from ingest.normalize.places import NormalizedPlace, split_place_qualifier
 from ingest.normalize.text import fold
 
 Rule = Literal["partOf", "collection", "metadata", "label", "self"]
@@ -61,6 +66,31 @@ _PAREN_NUMBERING = re.compile(r"\(([^()]*\d[^()]*)\)")
 _PARENS = re.compile(r"\([^()]*\)")
 _TRIMMINGS = re.compile(r"[\s().,;:\-–—/]+")
 _PAREN_RUN = re.compile(r"\(\s*\d{4}\s*[-–]\s*(?:\d{2,4})?\s*\)")
+# Catalogue marks some exporters append ("… 1830, 1, 1 ##").
+_TRAILING_MARKS = re.compile(r"[\s#*]+$")
+# A year followed by its enumeration: "1830, 1, 1", "1913, 4, 150/151", "1905. 12".
+_YEAR_ENUMERATION = re.compile(
+    r"[\s,.;:]+(?:1[4-9]\d\d|20\d\d)(?:\s*[,.;]\s*\d{1,4}(?:\s*[/-]\s*\d{1,4})?)+[\s.,;]*$"
+)
+_TRAILING_YEAR = re.compile(r"[\s,.;:]+(?:1[4-9]\d\d|20\d\d)[\s.,;]*$")
+_CONTRIBUTOR_ROLE = re.compile(
+    r"^\s*(?:contributors?|authors?|creators?|editors?|publishers?|illustrators?|photographers?|"
+    r"printers?|translators?|verfasser(?:in)?|herausgeber(?:in)?|beiträger|mitwirkende|"
+    r"auteurs?|éditeurs?|collaborateurs?|illustrateurs?|autore|autor(?:es)?|editor(?:es)?)\s*:",
+    re.IGNORECASE,
+)
+CONTRIBUTOR_FIELDS = (
+    "author",
+    "authors",
+    "contributor",
+    "contributors",
+    "creator",
+    "editor",
+    "verfasser",
+    "auteur",
+    "autor",
+    "autore",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +98,7 @@ class PeriodicalKey:
     id: str
     title: str
     rule: Rule
+    place: NormalizedPlace | None = None  # a place qualifier the title was written with
 
 
 def periodical_id(key: str) -> str:
@@ -95,6 +126,11 @@ def _only_trimmings(tail: str) -> bool:
 
 def title_without_date(text: str) -> tuple[str, bool]:
     """(`text` with its date and issue numbering removed, whether a date was found)."""
+    text = _TRAILING_MARKS.sub("", text)
+    enumeration = _YEAR_ENUMERATION.search(text)
+    if enumeration and enumeration.start() > 0:
+        cleaned, _ = title_without_date(text[: enumeration.start()])
+        return cleaned, True
     span = find_date_span(text)
     # Only a date that opens or closes the title (before numbering) marks an issue label;
     # "Picture taken during the 2019 conference" is no "Title 2019".
@@ -112,6 +148,10 @@ def title_without_date(text: str) -> tuple[str, bool]:
     if sep and head.strip():
         text = head
     text = _strip_numbering(_LEADING_JUNK.sub("", text))
+    # "Le Figaro, 1905, no 12": the year the numbering followed goes with it.
+    year = _TRAILING_YEAR.search(text)
+    if year and year.start() > 0:
+        text, had_date = text[: year.start()], True
     text = re.sub(r"\s+", " ", text).strip(" ,;:-–—(")
     return text, had_date
 
@@ -124,8 +164,9 @@ def _clean_title(title: str | None) -> str | None:
 
 
 def _key(title: str, rule: Rule) -> PeriodicalKey:
+    title, place = split_place_qualifier(title)
     return PeriodicalKey(
-        id=periodical_id("title:" + _normalized_title(title)), title=title, rule=rule
+        id=periodical_id("title:" + _normalized_title(title)), title=title, rule=rule, place=place
     )
 
 
@@ -137,19 +178,38 @@ def _metadata_title(metadata: tuple[MetadataEntry, ...]) -> str | None:
     return None
 
 
+def _names_a_contributor(label: str, metadata: tuple[MetadataEntry, ...]) -> bool:
+    if _CONTRIBUTOR_ROLE.match(label):
+        return True
+    folded = _normalized_title(label)
+    return any(
+        _normalized_title(value) == folded
+        for _, entry in entries_named(metadata, CONTRIBUTOR_FIELDS)
+        for value in (entry.value, *entry.values)
+    )
+
+
+def collection_periodical(collection: Collection) -> PeriodicalKey | None:
+    """The periodical a collection stands for (rule `collection`), as its members get it."""
+    labelled_parent = next((p for p in collection.part_of if p.label), None)
+    title = _clean_title(labelled_parent.label if labelled_parent else collection.label)
+    return _key(title, "collection") if title else None
+
+
 def recognize_periodical(
     manifest: Manifest, parent_collection: Collection | None = None
 ) -> PeriodicalKey:
     """The periodical `manifest` is an issue of, by the rule in this module's docstring."""
     for link in manifest.part_of:
+        if link.label and _names_a_contributor(link.label, manifest.metadata):
+            continue
         title = _clean_title(link.label)
         if title:
             return _key(title, "partOf")
     if parent_collection is not None:
-        labelled_parent = next((p for p in parent_collection.part_of if p.label), None)
-        title = _clean_title(labelled_parent.label if labelled_parent else parent_collection.label)
-        if title:
-            return _key(title, "collection")
+        key = collection_periodical(parent_collection)
+        if key:
+            return key
     title = _metadata_title(manifest.metadata)
     if title:
         return _key(title, "metadata")

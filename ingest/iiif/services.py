@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
 
 from ingest.iiif.models import ImageApiVersion, ImageService
+from ingest.iiif.values import pixel_size, resolve_uri
 
 _LEVEL = re.compile(r"level\s*([0-2])", re.IGNORECASE)
 _TYPE_VERSION: dict[str, ImageApiVersion] = {
@@ -61,23 +61,11 @@ def service_version(service: dict[str, Any]) -> ImageApiVersion | None:
     return None
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
 def _sizes(value: Any) -> tuple[tuple[int, int], ...]:
     sizes = []
     for size in value if isinstance(value, list) else []:
         if isinstance(size, dict):
-            w, h = _int(size.get("width")), _int(size.get("height"))
+            w, h = pixel_size(size.get("width")), pixel_size(size.get("height"))
             if w and h:
                 sizes.append((w, h))
     return tuple(sorted(set(sizes)))
@@ -87,7 +75,10 @@ def parse_service(service: dict[str, Any], base: str | None = None) -> ImageServ
     """An `ImageService` from one service description, or None if it is something else."""
     version = service_version(service)
     service_id = service.get("id") or service.get("@id")
-    if version is None or not isinstance(service_id, str) or not service_id:
+    if version is None or not isinstance(service_id, str):
+        return None
+    service_id = resolve_uri(base, service_id)
+    if not service_id:
         return None
     level = None
     for profile in _strings(service.get("profile")):
@@ -96,11 +87,11 @@ def parse_service(service: dict[str, Any], base: str | None = None) -> ImageServ
             level = int(match.group(1))
             break
     return ImageService(
-        id=urljoin(base, service_id) if base else service_id,
+        id=service_id,
         version=version,
         profile_level=level,
-        width=_int(service.get("width")),
-        height=_int(service.get("height")),
+        width=pixel_size(service.get("width")),
+        height=pixel_size(service.get("height")),
         sizes=_sizes(service.get("sizes")),
     )
 

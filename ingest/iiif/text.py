@@ -12,51 +12,60 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 from typing import Any
+
+from lxml import etree
 
 _NO_LANGUAGE = ("none", "@none", "")
 _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "ul"})
+_HIDDEN_TAGS = frozenset({"script", "style"})
 _SPACES = re.compile(r"\s+")
+# Longer text values are cut before parsing (a 90 KB label is an attack or an export bug).
+MAX_TEXT_CHARS = 20_000
 VALUE_SEPARATOR = "; "
 
 
-class _TextExtractor(HTMLParser):
-    """Collects text nodes; tags vanish, block tags become spaces, scripts are dropped."""
+class _TextTarget:
+    """lxml parser target collecting text nodes; tags vanish, block tags become spaces, scripts
+    and styles are dropped. libxml2's HTML parser is linear in its input, malformed or not."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag in _HIDDEN_TAGS:
             self._skip += 1
         elif tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+    def end(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if not self._skip:
             self.parts.append(data)
 
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> str:
+        return "".join(self.parts)
+
 
 def strip_html(text: str) -> str:
-    """Plain text of an HTML fragment: entities decoded, whitespace collapsed, NFC."""
+    """Plain text of an HTML fragment: entities decoded, whitespace collapsed, NFC.
+
+    Values longer than `MAX_TEXT_CHARS` are cut first: a label is not a book.
+    """
+    text = text[:MAX_TEXT_CHARS]
     if "<" in text:
-        parser = _TextExtractor()
+        parser = etree.HTMLParser(target=_TextTarget(), recover=True, no_network=True)
         parser.feed(text)
-        parser.close()
-        text = "".join(parser.parts)
+        text = parser.close()
     elif "&" in text:
         text = html.unescape(text)
     # NFC so that decomposed accents (as some exporters write them) compare equal.

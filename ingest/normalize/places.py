@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ingest.iiif.models import MetadataEntry
 from ingest.iiif.text import display_text
+from ingest.iiif.values import coordinate
 from ingest.normalize.fields import entries_named
 from ingest.normalize.gazetteer import City, gazetteer
 from ingest.normalize.marc_countries import MARC_TO_ISO
@@ -57,6 +58,9 @@ _NO_PLACE = re.compile(r"\b(?:o\.\s?o\.|s\.\s?l\.|n\.\s?p\.|sine loco|ohne ort)"
 _AND = re.compile(r"\s+(?:and|&|et|und|e|y|a)\s+", re.IGNORECASE)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _DIGITS = re.compile(r"\d")
+_TRAILING_PAREN = re.compile(r"\(([^()]*)\)\s*\.?\s*$")
+# ISBD area 4: "Place [; Place] : Publisher, [date]" (the date may be bracketed or "c1951").
+_IMPRINT = re.compile(r"^\s*\[?[^\W\d][^:]*?\s:\s*[^:]+?,?\s*\[?[cp©]?\s?\d{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,23 +224,48 @@ def normalize_place(text: str) -> NormalizedPlace | None:
     return _unmatched(raw)
 
 
+def _qualifier_place(content: str) -> NormalizedPlace | None:
+    """The place a parenthesised qualifier names, when the reading is confident: a qualified
+    town ("Zurich, Switzerland"), or a single name that is a large city ("Paris")."""
+    content = content.strip()
+    if not content or _DIGITS.search(content):
+        return None
+    name, _, qualifier = content.partition(",")
+    if qualifier.strip():
+        country, admin1 = _qualifier_bias(qualifier)
+        city = _choose_city(name.strip(), country, admin1) if country else None
+    else:
+        found = gazetteer().cities_named(name.strip())
+        city = found[0] if found and found[0].population >= _LABEL_CITY_MIN_POPULATION else None
+    return _from_city(city, content) if city else None
+
+
 def _label_place(label: str) -> NormalizedPlace | None:
-    """A place in parentheses in a title: "Dada (Zurich, Switzerland)". Only confident
-    readings count: a qualified town, or a single name that is a large city."""
+    """A place in parentheses in a title: "Dada (Zurich, Switzerland)"."""
     for content in _PAREN.findall(label):
-        content = content.strip()
-        if not content or _DIGITS.search(content):
-            continue
-        name, _, qualifier = content.partition(",")
-        if qualifier.strip():
-            country, admin1 = _qualifier_bias(qualifier)
-            city = _choose_city(name.strip(), country, admin1) if country else None
-        else:
-            found = gazetteer().cities_named(name.strip())
-            city = found[0] if found and found[0].population >= _LABEL_CITY_MIN_POPULATION else None
-        if city:
-            return _from_city(city, content)
+        place = _qualifier_place(content)
+        if place:
+            return place
     return None
+
+
+def split_place_qualifier(title: str) -> tuple[str, NormalizedPlace | None]:
+    """A title without the place qualifier that closes it, and that place:
+    "Dada (Zurich, Switzerland)" gives ("Dada", Zurich). Other titles come back unchanged."""
+    match = _TRAILING_PAREN.search(title)
+    place = _qualifier_place(match.group(1)) if match else None
+    if match is None or place is None or not title[: match.start()].strip():
+        return title, None
+    return title[: match.start()].rstrip(" ,;:-"), replace(place, source="title")
+
+
+def imprint_place(text: str) -> NormalizedPlace | None:
+    """The first place of an ISBD imprint, "Murnau ; München : Sebastian Lux, [1951]", or None
+    when `text` is no imprint (place(s), a colon, a publisher, a year)."""
+    if not _IMPRINT.search(text):
+        return None
+    place = normalize_place(text)
+    return place if place and place.matched else None
 
 
 def _point(geometry: dict[str, Any]) -> tuple[float, float] | None:
@@ -244,18 +273,19 @@ def _point(geometry: dict[str, Any]) -> tuple[float, float] | None:
     coordinates = geometry.get("coordinates")
     flat: list[tuple[float, float]] = []
 
-    def walk(value: Any) -> None:
-        if (
-            isinstance(value, list)
-            and len(value) >= 2
-            and all(isinstance(v, int | float) for v in value[:2])
-        ):
-            flat.append((float(value[0]), float(value[1])))
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(coordinates)
+    # Iterative: coordinates come from untrusted JSON and may nest arbitrarily.
+    stack = [coordinates]
+    while stack:
+        value = stack.pop()
+        if not isinstance(value, list):
+            continue
+        if len(value) >= 2 and all(isinstance(v, int | float) for v in value[:2]):
+            # NaN, infinite or off-the-globe positions are no place at all.
+            point = coordinate(value[0], value[1])
+            if point is not None:
+                flat.append(point)
+        else:
+            stack.extend(reversed(value))
     if not flat:
         return None
     return sum(p[0] for p in flat) / len(flat), sum(p[1] for p in flat) / len(flat)
@@ -300,8 +330,9 @@ def pick_issue_place(
 ) -> NormalizedPlace | None:
     """The place of an issue. Precedence: navPlace; metadata under `PLACE_FIELDS` (in that
     order; a town beats a country-only value); "Published in ..." prose in any metadata value;
-    a confident place in the label. If none matches, the first place-field value comes back
-    unmatched for review; None when there was nothing to read."""
+    the first place of an ISBD imprint in any metadata value; a confident place in the label.
+    If none matches, the first place-field value comes back unmatched for review; None when
+    there was nothing to read."""
     found = normalize_nav_place(nav_place)
     if found:
         return found
@@ -324,6 +355,12 @@ def pick_issue_place(
             place = normalize_place(entry.value)
             if place and place.matched:
                 return replace(place, source=f"metadata:{entry.label}")
+    # An imprint under any label ("Publication/creation", "Publisher") names the town that a
+    # country-only place field ("gw") does not.
+    for entry in metadata:
+        place = imprint_place(entry.value)
+        if place and (place.kind == "city" or country_only is None):
+            return replace(place, source=f"metadata:{entry.label}")
     labelled = _label_place(label) if label else None
     if labelled:
         return replace(labelled, source="label")

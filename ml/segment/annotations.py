@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from PIL import Image
 
+from ingest.iiif.xywh import FragmentError, parse_xywh
 from ml.segment.base import Annotation, Region, SegmentationError, check_canvas
 
 __all__ = ["AnnotationSegmenter", "FragmentParseError", "parse_xywh_fragment"]
-
-# Media Fragments URI 1.0, spatial dimension: xywh=[pixel:|percent:]x,y,w,h
-_XYWH = re.compile(
-    r"(?:^|[#&?])xywh=(?:(?P<unit>pixel|percent):)?"
-    r"(?P<x>\d+(?:\.\d+)?),(?P<y>\d+(?:\.\d+)?),(?P<w>\d+(?:\.\d+)?),(?P<h>\d+(?:\.\d+)?)"
-    r"(?:$|&)"
-)
 
 
 class FragmentParseError(SegmentationError):
@@ -28,22 +21,13 @@ def parse_xywh_fragment(
 ) -> tuple[int, int, int, int]:
     """The `(x, y, w, h)` canvas box of a target such as `…/canvas/1#xywh=percent:10,10,50,50`.
 
-    The box is clipped to the canvas; a box wholly outside it or empty is an error.
+    Read by `ingest.iiif.xywh`, the parser manifests are read with. The box is clipped to the
+    canvas; a box wholly outside it or empty is an error.
     """
-    match = _XYWH.search(target)
-    if match is None:
-        raise FragmentParseError(f"no xywh fragment in {target!r}")
-    x, y, w, h = (float(match[name]) for name in ("x", "y", "w", "h"))
-    if match["unit"] == "percent":
-        x, w = x * canvas_width / 100.0, w * canvas_width / 100.0
-        y, h = y * canvas_height / 100.0, h * canvas_height / 100.0
-    left, top = max(0, round(x)), max(0, round(y))
-    right, bottom = min(canvas_width, round(x + w)), min(canvas_height, round(y + h))
-    if right <= left or bottom <= top:
-        raise FragmentParseError(
-            f"fragment of {target!r} is empty on a {canvas_width}x{canvas_height} canvas"
-        )
-    return left, top, right - left, bottom - top
+    try:
+        return parse_xywh(target, canvas_width, canvas_height)
+    except FragmentError as exc:
+        raise FragmentParseError(str(exc)) from exc
 
 
 def _target_fragment(annotation: Annotation) -> str:

@@ -1,6 +1,7 @@
 """Continuous mode through the real broker and a real worker: vectors arriving in batches end
 in the clusters a single batch gives, with no command in between."""
 
+import json
 import time
 import uuid
 
@@ -34,7 +35,10 @@ CORPUS = "living"
 @pytest.fixture
 def reprinted_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
     """Four pictures, each printed twice (the second a mirrored, darker reprint)."""
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=1), UrlPolicy.allowing(["127.0.0.1"]))
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=1),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
+    )
     canvases = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket") * 2):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")
@@ -105,12 +109,14 @@ def settle(db, settings, ids, timeout_s=300):
 
 @pytest.mark.slow
 def test_batches_flow_to_the_clusters_of_one_batch(
-    reprinted_corpus, settings, clean_graph, start_worker
+    reprinted_corpus, settings, clean_graph, start_worker, static_server, iiif_image_server
 ):
     ids, record = reprinted_corpus
     env = {
         "CONTAGIONS_MODEL__BACKBONE": "efficientnet_lite0",
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps(
+            [static_server.endpoint, iiif_image_server.endpoint]
+        ),
         "CONTAGIONS_CONTINUOUS__DEBOUNCE_SECONDS": "1",
     }
     start_worker("gpu", "clusters", env=env, threads=2)

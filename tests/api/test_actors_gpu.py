@@ -1,5 +1,6 @@
 """The gpu actor through the real Redis broker, a real worker process and the vector service."""
 
+import json
 import time
 import uuid
 
@@ -38,7 +39,10 @@ def canvas(base, n, service, image):
 
 @pytest.fixture
 def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=1), UrlPolicy.allowing(["127.0.0.1"]))
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=1),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
+    )
     canvases = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket")):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")
@@ -78,11 +82,15 @@ def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, 
     return ids, record
 
 
-def test_embed_batch_runs_in_a_worker(indexed_corpus, settings, clean_graph, start_worker):
+def test_embed_batch_runs_in_a_worker(
+    indexed_corpus, settings, clean_graph, start_worker, static_server, iiif_image_server
+):
     ids, record = indexed_corpus
     env = {
         "CONTAGIONS_MODEL__BACKBONE": "efficientnet_lite0",
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps(
+            [static_server.endpoint, iiif_image_server.endpoint]
+        ),
     }
     worker = start_worker("gpu", env=env)
     enqueue_descriptors(ids)

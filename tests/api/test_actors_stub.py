@@ -15,6 +15,7 @@ import dramatiq
 import pytest
 from dramatiq import Worker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
 from dramatiq.results import Results
 from dramatiq.results.backends.stub import StubBackend
 
@@ -29,12 +30,14 @@ from graph.ingest import job_progress
 
 
 @pytest.fixture
-def stub(settings, services):
+def stub(settings, services, static_server):
     """Every declared actor re-bound to a StubBroker; the process runtime allows loopback."""
     real = dramatiq.get_broker()
     broker = StubBroker()
     backend = StubBackend()
     broker.add_middleware(Results(backend=backend))
+    # As api.broker has it: actors read their retry count from the current message.
+    broker.add_middleware(CurrentMessage())
     broker.emit_after("process_boot")
     actors = [real.get_actor(name) for name in real.get_declared_actors()]
     for actor in actors:
@@ -42,7 +45,7 @@ def stub(settings, services):
         broker.declare_actor(actor)
     dramatiq.set_broker(broker)
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = ["127.0.0.1"]
+    local.http.allowed_private_hosts = [static_server.endpoint]
     previous_runtime = api.runtime._runtime
     api.runtime._runtime = Runtime(local)
     worker = Worker(broker, worker_timeout=50, worker_threads=1)

@@ -77,3 +77,14 @@ def test_pca_fit_with_a_missing_checkpoint_names_it(services, tmp_path):
     assert done.returncode == 1
     assert str(missing) in done.stderr and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ingest_refresh_makes_a_job_that_ignores_validators(clean_graph, clean_broker, tmp_path):
+    from graph.ingest import get_task, task_id
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("https://iiif.example/a.json\n")
+    done = contagions("ingest", str(corpus), "--corpus", "cli", "--refresh", "--no-wait")
+    assert done.returncode == 0, done.stderr
+    job_id = done.stdout.split()[2].rstrip(":")
+    assert get_task(clean_graph, task_id(job_id, "https://iiif.example/a.json")).refresh is True

@@ -59,13 +59,13 @@ def research(routed: Settings):
     db.close()
 
 
-def _env(routed: Settings) -> dict[str, str]:
+def _env(routed: Settings, static_server) -> dict[str, str]:
     return {
         "CONTAGIONS_NEO4J__DATABASE": DATABASE,
         "CONTAGIONS_NEO4J__BOLT_PORT": str(routed.neo4j.bolt_port),
         "CONTAGIONS_NEO4J__HTTP_PORT": str(routed.neo4j.http_port),
         "CONTAGIONS_DATA_DIR": str(routed.data_dir),
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": json.dumps([static_server.endpoint]),
     }
 
 
@@ -92,7 +92,7 @@ def test_cli_and_actor_write_where_settings_say(
     url = static_server.write_json("routed.json", book | {"id": f"{static_server.url}/routed.json"})
     corpus_file = tmp_path / "corpus.txt"
     corpus_file.write_text(url + "\n")
-    env = _env(routed)
+    env = _env(routed, static_server)
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run(
         [*cli, "schema"], env=os.environ | env, check=True, capture_output=True, timeout=120

@@ -19,14 +19,14 @@ SIZE = DemoSize(issues=3, pages=3, reprinted_sources=5, single_sources=4)
 @pytest.fixture
 def demo_runtime(settings, services, clean_graph, clean_broker, start_worker):
     env = {
-        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1"]',
+        "CONTAGIONS_HTTP__ALLOWED_PRIVATE_HOSTS": '["127.0.0.1:18190","127.0.0.1:18191"]',
         "CONTAGIONS_MODEL__ALLOW_DOWNLOAD": "false",
         "CONTAGIONS_DEMO__SITE_PORT": "18190",
         "CONTAGIONS_DEMO__IIIF_PORT": "18191",
     }
     worker = start_worker(env=env, threads=2)
     local = settings.model_copy(deep=True)
-    local.http.allowed_private_hosts = ["127.0.0.1"]
+    local.http.allowed_private_hosts = ["127.0.0.1:18190", "127.0.0.1:18191"]
     local.model.allow_download = False
     local.demo.site_port, local.demo.iiif_port = 18190, 18191
     runtime = Runtime(local)
@@ -82,3 +82,115 @@ def test_planted_reprints_cluster_together(demo_runtime, clean_graph):
     # no false merge, most reprint pairs found.
     assert score.precision >= 0.95, score
     assert score.recall >= 0.7, score
+    check_front_end_questions(demo_runtime, corpus_dir(demo_runtime), truth)
+
+
+def test_the_demo_site_serves_manifests_to_any_origin(tmp_path):
+    """Viewers served elsewhere (a local Mirador) fetch manifests cross-origin."""
+    import socket
+    import time
+
+    import httpx
+
+    manifest = tmp_path / "site" / "iiif" / "p" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"type": "Manifest"}')
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = site_process(tmp_path, port, tmp_path / "run")
+    process.start()
+    try:
+        url = f"http://127.0.0.1:{port}/iiif/p/manifest.json"
+        for _ in range(100):
+            try:
+                response = httpx.get(url, headers={"Origin": "http://localhost:5173"})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert response.status_code == 200 and response.json() == {"type": "Manifest"}
+        assert response.headers["access-control-allow-origin"] == "*"
+        preflight = httpx.options(
+            url, headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"}
+        )
+        assert preflight.status_code == 204
+        assert "GET" in preflight.headers["access-control-allow-methods"]
+    finally:
+        process.stop()
+
+
+def _crop(out, printing) -> bytes:
+    import io
+
+    from PIL import Image
+
+    from api.demo.corpus import page_file
+
+    name = page_file(printing["periodical"], printing["issue"], printing["page"]) + ".jpg"
+    x, y, w, h = printing["box"]
+    buffer = io.BytesIO()
+    Image.open(out / "images" / name).crop((x, y, x + w, y + h)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def check_front_end_questions(runtime, out, truth) -> None:
+    """On the sample press: the doc's questions answer, a planted reprint uploaded is found with
+    a REPRINT (or EXACT) match among its own source's printings, random noise matches nothing."""
+    import importlib.util
+    import io
+    import json
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+    from starlette.testclient import TestClient
+
+    from api.app import create_app
+    from api.resources import Resources
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "frontend_questions.py"
+    spec = importlib.util.spec_from_file_location("frontend_questions", path)
+    questions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(questions)
+    resources = Resources(runtime.settings, runtime.db)
+    with TestClient(create_app(runtime.settings, resources)) as client:
+
+        def ask(query, **variables):
+            body = client.post("/graphql", json={"query": query, "variables": variables}).json()
+            assert "errors" not in body, body
+            return body["data"]
+
+        def upload(data: bytes) -> dict:
+            operations = {"query": questions.Q3, "variables": {"image": None}}
+            body = client.post(
+                "/graphql",
+                data={"operations": json.dumps(operations),
+                      "map": json.dumps({"0": ["variables.image"]})},
+                files={"0": ("picture.png", data, "image/png")},
+            ).json()  # fmt: skip
+            assert "errors" not in body, body
+            return body["data"]["searchSimilar"]
+
+        top = ask(questions.Q1, **{"from": "1900-01-01", "to": "1999-12-31"})["clusters"]
+        assert top["__typename"] == "ClusterConnection" and top["nodes"]
+        assert top["nodes"][0]["firstAppearance"]["place"] is not None
+        cluster = top["nodes"][0]["id"]
+        assert ask(questions.Q2, id=cluster)["cluster"]["geojson"]["features"]
+        assert ask(questions.Q7)["flowMatrix"]["__typename"] == "FlowMatrix"
+        places = ask("{ places { id name } }")["places"]
+        paris = next(p["id"] for p in places if p["name"] == "Paris")
+        assert ask(questions.Q6, paris=paris)["reachedWithin"]["__typename"] == "Reaches"
+
+        by_source: dict[str, list] = {}
+        for issue in truth["issues"]:
+            for printing in issue["printings"]:
+                by_source.setdefault(printing["source"], []).append(printing)
+        printing = next(p[0] for p in by_source.values() if len(p) >= 2)
+        found = upload(_crop(out, printing))
+        assert found["__typename"] == "SimilarResults", found
+        assert found["thresholds"]["source"] == "model"
+        assert found["hits"][0]["match"] in ("EXACT", "REPRINT"), found
+        rng = np.random.default_rng(0)
+        noise = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)).save(noise, "PNG")
+        assert upload(noise.getvalue())["hits"] == []

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.graphql.search import StoreSimilarity
 from api.resources import Resources
+from graph.descriptors import DescriptorModelRecord, record_model, set_match_thresholds
 from graph.ingest import create_job
 from ml.vectors import EdgeStore, illustration_payload
 
@@ -111,7 +112,10 @@ def test_name_describe_validate_flag(app_client):
     assert flagged["clusters"] == [{"size": 4, "name": "Le Rêve", "validated": True,
                                     "flagged": True, "flagReason": "masthead",
                                     "description": None}]  # fmt: skip
-    listed = gql(client, "{ clusters(where: {flagged: true}) { nodes { name } } }")
+    listed = gql(
+        client,
+        "{ clusters(where: {flagged: true}) { ... on ClusterConnection { nodes { name } } } }",
+    )
     assert listed["clusters"]["nodes"] == [{"name": "Le Rêve"}]
     blank = curate(client, "describeCluster", id=a.id, description=" ")
     assert blank == {"__typename": "InvalidInput", "message": blank["message"],
@@ -165,7 +169,9 @@ def test_start_clustering(app_client):
     assert gql(client, query, t=0.3)["startClustering"] == {"__typename": "InvalidInput",
                                                             "field": "threshold"}  # fmt: skip
     # The new run is now the latest: clusters default to it.
-    sizes = gql(client, "{ clusters { nodes { size } } }")["clusters"]["nodes"]
+    sizes = gql(client, "{ clusters { ... on ClusterConnection { nodes { size } } } }")["clusters"][
+        "nodes"
+    ]
     assert sizes == [{"size": 4}, {"size": 2}]
 
 
@@ -217,6 +223,41 @@ def test_search_similar_by_id_filters_and_skips_flagged(app_client):
                      "field": "k"}  # fmt: skip
 
 
+MATCHES = """query($k: Int!, $all: Boolean!) {
+  searchSimilar(illustrationId: "a1", k: $k, includeNone: $all) { __typename
+    ... on SimilarResults { hits { score match illustration { id } }
+      thresholds { exact reprint similar modelId source } } } }"""
+
+
+def _matches(client, k=20, include_none=False):
+    got = gql(client, MATCHES, k=k, all=include_none)["searchSimilar"]
+    return [(h["illustration"]["id"], h["match"]) for h in got["hits"]], got["thresholds"]
+
+
+def test_search_hits_carry_the_models_calibrated_match(app_client):
+    client, driver, _ = app_client
+    # Scores to a1: a2 0.995, a3 0.981, a4 0.958, b3 0.605, e2 0.107, the rest below 0.
+    hits, thresholds = _matches(client)
+    assert thresholds == {"exact": 0.95, "reprint": 0.6, "similar": 0.4, "modelId": None,
+                          "source": "default"}  # fmt: skip
+    assert hits == [("a2", "EXACT"), ("a3", "EXACT"), ("a4", "EXACT"), ("b3", "REPRINT")]
+
+    record_model(driver, DescriptorModelRecord(
+        "model_eff", "efficientnet_lite0", "sha", 4, 0.5, 12, "/nowhere", "test"))  # fmt: skip
+    hits, thresholds = _matches(client)
+    assert (thresholds["source"], thresholds["modelId"]) == ("calibrated", "model_eff")
+    assert hits == [("a2", "EXACT"), ("a3", "REPRINT"), ("a4", "REPRINT"), ("b3", "SIMILAR")]
+
+    assert set_match_thresholds(driver, "model_eff", exact=0.99, reprint=0.97, similar=0.5)
+    hits, thresholds = _matches(client)
+    assert thresholds == {"exact": 0.99, "reprint": 0.97, "similar": 0.5,
+                          "modelId": "model_eff", "source": "model"}  # fmt: skip
+    assert hits == [("a2", "EXACT"), ("a3", "REPRINT"), ("a4", "SIMILAR"), ("b3", "SIMILAR")]
+    everything, _ = _matches(client, include_none=True)
+    assert len(everything) == 11 and everything[4] == ("e2", "NONE")
+    assert {m for _, m in everything[4:]} == {"NONE"}
+
+
 def _upload(client, data: bytes, content_type: str):
     operations = {"query": "query($f: Upload!) { searchSimilar(upload: $f) { __typename "
                   "... on InvalidInput { message field } ... on SearchUnavailable { message } } }",
@@ -225,6 +266,8 @@ def _upload(client, data: bytes, content_type: str):
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
         files={"0": ("image", data, content_type)},
+        # Uploads are multipart, a "simple" request: the CSRF guard wants this header.
+        headers={"Apollo-Require-Preflight": "true"},
     )
     assert response.status_code == 200, response.text
     return response.json()["data"]["searchSimilar"]

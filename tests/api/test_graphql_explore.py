@@ -63,9 +63,13 @@ def gql(client, query, **variables):
 LIST = """
 query($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
   clusters(where: $where, sort: $sort, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes { size placeCount countryCount firstDate spanDays }
+    ... on ClusterConnection {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { size placeCount countryCount firstDate spanDays }
+    }
+    ... on InvalidInput { message field }
+    ... on NotFound { message value }
   }
 }
 """
@@ -96,16 +100,65 @@ def test_cluster_list_sorts_filters_and_paginates(explored):
     assert [n["size"] for n in in_lyon["clusters"]["nodes"]] == [4]
 
 
+def test_cluster_windows_present_in_and_within(explored):
+    client, _, _, _ = explored
+    sort = {"by": "COUNTRIES", "direction": "DESC"}
+    window = {"dateFrom": "1900-01-01", "dateTo": "1901-12-31"}
+    present = gql(client, LIST, first=10, sort=sort, where={"window": window})["clusters"]
+    assert [(n["size"], n["countryCount"]) for n in present["nodes"]] == [(4, 3), (3, 3)]
+    within = gql(client, LIST, first=10, sort=sort,
+                 where={"window": {**window, "mode": "WITHIN"}})["clusters"]  # fmt: skip
+    assert within["totalCount"] == 2
+    assert within["nodes"] == [
+        {"size": 3, "placeCount": 3, "countryCount": 2, "firstDate": "1900-01-01",
+         "spanDays": 151},
+        {"size": 1, "placeCount": 1, "countryCount": 1, "firstDate": "1901-03-01",
+         "spanDays": 0},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "first", "after", "refusal"),
+    [
+        ({"dateFrom": "1900"}, 10, None,
+         {"message": "dateFrom must be an ISO date (YYYY-MM-DD)", "field": "dateFrom"}),
+        ({"country": "France"}, 10, None,
+         {"message": "country must be an ISO 3166-1 alpha-2 country code such as FR",
+          "field": "country"}),
+        ({"country": "XX"}, 10, None, {"message": "no country 'XX'", "value": "XX"}),
+        ({"place": "Paris"}, 10, None, {"message": "no place 'Paris'", "value": "Paris"}),
+        ({"periodical": "nope"}, 10, None,
+         {"message": "no periodical 'nope'", "value": "nope"}),
+        ({"window": {"mode": "WITHIN"}}, 10, None,
+         {"message": "a WITHIN window needs dateFrom or dateTo", "field": "window"}),
+        ({"dateTo": "1900-01-01", "window": {"dateFrom": "1900-01-01"}}, 10, None,
+         {"message": "give the dates in window or in dateFrom/dateTo, not both",
+          "field": "window"}),
+        (None, 0, None, {"message": "first must be between 1 and 500", "field": "first"}),
+        (None, 10, "%%%", {"message": "invalid cursor", "field": "after"}),
+    ],
+)  # fmt: skip
+def test_cluster_list_refusals_are_typed(explored, where, first, after, refusal):
+    client, _, _, _ = explored
+    got = gql(client, LIST, first=first, where=where, after=after)["clusters"]
+    assert got == refusal
+
+
 DETAIL = """
 query($id: ID!) {
   cluster(id: $id) {
     size name parent { id } children { id }
     members(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id flagged
       illustration { place { name } } } } }
-    appearances { illustrationId date place { name } country { code } periodical { title } }
-    hops { origin { name } destination { name } lagDays fromDate toDate }
+    firstAppearance { illustrationId date datePrecision place { name } country { code }
+      periodical { title } illustration { id } }
+    appearances { totalCount nodes { illustrationId date place { name } country { code }
+      periodical { title } } }
+    page: appearances(first: 2) { pageInfo { hasNextPage endCursor } nodes { illustrationId } }
+    hops { origin { name } destination { name } lagDays lagFromFirstDays fromDate toDate }
     timeSeries { year count }
     geojson
+    exports { csv excelCsv geojson }
   }
 }
 """
@@ -122,24 +175,68 @@ def test_cluster_detail(explored):
             {"node": {"id": "a2", "flagged": False, "illustration": {"place": {"name": "Berlin"}}}},
         ],
     }  # fmt: skip
-    assert [(x["illustrationId"], x["date"], x["country"]["code"]) for x in got["appearances"]] == [
+    printings = got["appearances"]["nodes"]
+    assert [(x["illustrationId"], x["date"], x["country"]["code"]) for x in printings] == [
         ("a1", "1900-01-01", "FR"), ("a2", "1900-06-01", "DE"), ("a4", "1900-06-01", "FR"),
         ("a3", "1902-01-01", "AR"),
     ]  # fmt: skip
-    assert got["appearances"][0]["periodical"] == {"title": "Journal de Paris"}
+    assert got["appearances"]["totalCount"] == 4
+    assert printings[0]["periodical"] == {"title": "Journal de Paris"}
+    assert got["firstAppearance"] == {
+        "illustrationId": "a1", "date": "1900-01-01", "datePrecision": "day",
+        "place": {"name": "Paris"}, "country": {"code": "FR"},
+        "periodical": {"title": "Journal de Paris"}, "illustration": {"id": "a1"},
+    }  # fmt: skip
+    page = got["page"]
+    assert [x["illustrationId"] for x in page["nodes"]] == ["a1", "a2"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = gql(
+        client,
+        """query($id: ID!, $after: String) { cluster(id: $id) {
+        appearances(first: 2, after: $after) { pageInfo { hasNextPage }
+        nodes { illustrationId } } } }""",
+        id=a.id,
+        after=page["pageInfo"]["endCursor"],
+    )
+    assert rest["cluster"]["appearances"] == {
+        "pageInfo": {"hasNextPage": False}, "nodes": [{"illustrationId": "a4"},
+                                                      {"illustrationId": "a3"}],
+    }  # fmt: skip
     assert got["hops"][0] == {
         "origin": {"name": "Paris"}, "destination": {"name": "Berlin"}, "lagDays": 151,
-        "fromDate": "1900-01-01", "toDate": "1900-06-01",
+        "lagFromFirstDays": 151, "fromDate": "1900-01-01", "toDate": "1900-06-01",
     }  # fmt: skip
-    assert got["timeSeries"] == [{"year": 1900, "count": 3}, {"year": 1902, "count": 1}]
-    assert got["geojson"]["features"][0] == {
-        "type": "Feature",
+    # Berlin -> Buenos Aires: 579 days after Berlin, 730 after the first printing in Paris.
+    assert [(h["lagDays"], h["lagFromFirstDays"]) for h in got["hops"][2:]] == [
+        (579, 730), (579, 730),
+    ]  # fmt: skip
+    assert got["timeSeries"] == [
+        {"year": 1900, "count": 3}, {"year": 1901, "count": 0}, {"year": 1902, "count": 1},
+    ]  # fmt: skip
+    features = got["geojson"]["features"]
+    assert features[1] == {
+        "type": "Feature", "id": G.BERLIN,
         "geometry": {"type": "Point", "coordinates": [13.41, 52.52]},
-        "properties": {"place_id": G.BERLIN, "name": "Berlin", "country_code": "DE",
-                       "count": 1, "first_date": "1900-06-01", "last_date": "1900-06-01"},
+        "properties": {"kind": "place", "order": 2, "placeId": G.BERLIN, "name": "Berlin",
+                       "countryCode": "DE", "count": 1, "firstDate": "1900-06-01",
+                       "lastDate": "1900-06-01"},
     }  # fmt: skip
-    assert len(got["geojson"]["features"]) == 4
+    # Places in order of first printing (ties by id), then hops in order of arrival.
+    assert [(f["id"], f["properties"]["order"]) for f in features] == [
+        (G.PARIS, 1), (G.BERLIN, 2), (G.LYON, 3), (G.BA, 4),
+        ("hop:1", 1), ("hop:2", 2), ("hop:3", 3), ("hop:4", 4),
+    ]  # fmt: skip
+    assert [(f["properties"]["originName"], f["properties"]["destinationName"],
+             f["properties"]["lagDays"], f["properties"]["lagFromFirstDays"])
+            for f in features[4:]] == [
+        ("Paris", "Berlin", 151, 151), ("Paris", "Lyon", 151, 151),
+        ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
+    ]  # fmt: skip
     assert (got["size"], got["name"], got["parent"], got["children"]) == (4, None, None, [])
+    links = got["exports"]
+    assert client.get(links["geojson"]).json()["features"] == got["geojson"]["features"]
+    assert client.get(links["csv"]).text.count("\n") == 5  # the header and four rows
+    assert client.get(links["excelCsv"]).content.startswith(b"\xef\xbb\xbf")
 
 
 ILLUSTRATION = """
@@ -147,8 +244,8 @@ query($id: ID!) {
   illustration(id: $id) {
     id date datePrecision pageNumber publicationType xywh iiifRegionUrl
     place { id name latitude } country { code name } periodical { title } issue { label }
-    viewInContext { manifestId canvasId contentState miradorUrl universalViewerUrl }
-    neighbours(k: 1) { score illustration { id } }
+    viewInContext { manifestId canvasId contentState contentStateJson miradorUrl }
+    neighbours(k: 1) { score match illustration { id } }
     cluster { size }
   }
 }
@@ -165,7 +262,8 @@ def test_illustration_in_context(explored):
         "iiifRegionUrl": "https://images.example/iiif/a1/100,200,300,400/max/0/default.jpg",
         "place": {"id": G.PARIS, "name": "Paris", "latitude": 48.85},
         "country": {"code": "FR", "name": "France"}, "periodical": {"title": "Journal de Paris"},
-        "issue": {"label": "No a1"}, "neighbours": [{"score": 0.9, "illustration": {"id": "a2"}}],
+        "issue": {"label": "No a1"},
+        "neighbours": [{"score": 0.9, "match": "REPRINT", "illustration": {"id": "a2"}}],
         "cluster": {"size": 4},
     }  # fmt: skip
     state = decode_content_state(view["contentState"])
@@ -174,29 +272,35 @@ def test_illustration_in_context(explored):
         "partOf": [{"id": "https://iiif.example/a1/manifest", "type": "Manifest"}],
     }  # fmt: skip
     assert state["motivation"] == ["contentState"] and state["type"] == "Annotation"
-    assert view["miradorUrl"].endswith("?iiif-content=" + view["contentState"])
+    assert state == view["contentStateJson"]
+    assert state["id"] == "https://iiif.example/a1/canvas/1/content-state/100,200,300,400"
+    assert state["id"].count("#") == 0 and state["target"]["id"].count("#") == 1
+    # No link to a public viewer: it could not load a researcher's local manifests.
+    assert view["miradorUrl"] is None
     assert "=" not in view["contentState"] and "+" not in view["contentState"]
     assert gql(client, ILLUSTRATION, id="nope")["illustration"] is None
 
 
 def test_a_list_of_clusters_costs_a_constant_number_of_queries(explored):
     client, _, _, counting = explored
-    query = """{ clusters(first: 20) { nodes { id members(first: 5) { nodes { illustration {
-        periodical { title } place { name } } } } appearances { date } hops { lagDays } } } }"""
+    query = """{ clusters(first: 20) { ... on ClusterConnection { nodes { id
+        members(first: 5) { nodes { illustration {
+        periodical { title } place { name } } } } appearances { nodes { date } }
+        firstAppearance { date } hops { lagDays } } } } }"""
     counting.queries.clear()
     gql(client, query)
-    # latest run, the page, member pages, illustrations, appearances, hops.
-    assert len(counting.queries) == 6, counting.queries
+    # latest run, the page, member pages, illustrations, appearances, first appearances, hops.
+    assert len(counting.queries) == 7, counting.queries
 
 
 def test_flows_and_reached_within(explored):
     client, _, _, _ = explored
     flows = gql(
         client,
-        """{ flows(where: {fromCountry: "fr", maxLagDays: 2000}) {
-        origin { name } destination { name countryCode } count clusters meanLagDays } }""",
+        """{ flows(where: {fromCountry: "fr", maxLagDays: 2000}) { ... on Flows { flows {
+        origin { name } destination { name countryCode } count clusters meanLagDays } } } }""",
     )
-    assert flows["flows"] == [
+    assert flows["flows"]["flows"] == [
         {"origin": {"name": "Paris"}, "destination": {"name": "Buenos Aires", "countryCode": "AR"},
          "count": 2, "clusters": 2, "meanLagDays": (1036 + 1826) / 2},
         {"origin": {"name": "Paris"}, "destination": {"name": "Berlin", "countryCode": "DE"},
@@ -207,22 +311,94 @@ def test_flows_and_reached_within(explored):
          "count": 1, "clusters": 1, "meanLagDays": 579.0},
     ]  # fmt: skip
     query = """query($from: Location!, $to: Location!, $years: Int!) {
-        reachedWithin(from: $from, to: $to, years: $years) {
-          originDate arrivalDate lagDays cluster { size } } }"""
-    reach = gql(client, query, years=5, **{"from": {"place": G.PARIS}, "to": {"place": G.BA}})
-    assert reach["reachedWithin"] == [
-        {"originDate": "1900-01-01", "arrivalDate": "1902-01-01", "lagDays": 730,
-         "cluster": {"size": 4}},
-        {"originDate": "1904-02-29", "arrivalDate": "1909-02-28", "lagDays": 1826,
-         "cluster": {"size": 2}},
-    ]  # fmt: skip
-    by_country = gql(
-        client, query, years=10, **{"from": {"country": "FR"}, "to": {"country": "AR"}}
+        reachedWithin(from: $from, to: $to, years: $years) { __typename
+          ... on Reaches { reaches { originDate arrivalDate lagDays cluster { size }
+            origin { place { name } country { code } illustration { id } }
+            destination { date place { name } country { code } } } }
+          ... on InvalidInput { message field } ... on NotFound { message value } } }"""
+
+    def reach(years, origin, destination):
+        return gql(client, query, years=years, **{"from": origin, "to": destination})[
+            "reachedWithin"
+        ]
+
+    got = reach(5, {"place": G.PARIS}, {"place": G.BA})["reaches"]
+    assert [(r["originDate"], r["arrivalDate"], r["lagDays"], r["cluster"]["size"])
+            for r in got] == [("1900-01-01", "1902-01-01", 730, 4),
+                              ("1904-02-29", "1909-02-28", 1826, 2)]  # fmt: skip
+    assert got[0]["origin"] == {"place": {"name": "Paris"}, "country": {"code": "FR"},
+                                "illustration": {"id": "a1"}}  # fmt: skip
+    by_country = reach(10, {"country": "FR"}, {"country": "AR"})["reaches"]
+    assert [r["lagDays"] for r in by_country] == [730, 1826, 2708]
+    mixed = reach(5, {"place": G.PARIS}, {"country": "AR"})["reaches"]
+    assert [r["destination"]["place"]["name"] for r in mixed] == ["Buenos Aires"] * 2
+    abroad = reach(1, {"place": G.PARIS}, {"otherCountry": True})["reaches"]
+    assert [(r["lagDays"], r["destination"]) for r in abroad] == [
+        (151, {"date": "1900-06-01", "place": {"name": "Berlin"}, "country": {"code": "DE"}})
+    ]
+
+
+def test_country_flows_and_flow_matrix(explored):
+    client, _, _, _ = explored
+    got = gql(
+        client,
+        """{ flows(groupBy: COUNTRY, where: {international: true}) { ... on Flows { groupBy
+          flows { origin { id } originCountry { code name } destinationCountry { code }
+                  count meanLagDays medianLagDays } } }
+        flowMatrix(groupBy: COUNTRY, period: DECADE) { ... on FlowMatrix { periods
+          cells { period originCountry { code } destinationCountry { code } count } } } }""",
     )
-    assert [r["lagDays"] for r in by_country["reachedWithin"]] == [730, 1826, 2708]
-    mixed = client.post("/graphql", json={"query": query, "variables": {
-        "years": 5, "from": {"place": G.PARIS}, "to": {"country": "AR"}}}).json()  # fmt: skip
-    assert mixed["errors"][0]["message"] == "from and to must both be places or both be countries"
+    flows = got["flows"]
+    assert flows["groupBy"] == "COUNTRY"
+    assert flows["flows"][0] == {
+        "origin": None, "originCountry": {"code": "FR", "name": "France"},
+        "destinationCountry": {"code": "AR"}, "count": 4,
+        "meanLagDays": (1036 + 2708 + 1826 + 579) / 4, "medianLagDays": (1036 + 1826) / 2,
+    }  # fmt: skip
+    assert len(flows["flows"]) == 4
+    matrix = got["flowMatrix"]
+    assert matrix["periods"] == [1900, 1910]
+    assert [(c["period"], c["originCountry"]["code"], c["destinationCountry"]["code"],
+             c["count"]) for c in matrix["cells"]] == [
+        (1900, "FR", "AR", 3), (1900, "DE", "AR", 1), (1900, "DE", "FR", 1),
+        (1900, "FR", "DE", 1), (1900, "FR", "FR", 1), (1910, "FR", "AR", 1),
+    ]  # fmt: skip
+
+
+ERRORS = """query($from: Location!, $to: Location!, $where: FlowWhere) {
+  reachedWithin(from: $from, to: $to) { __typename
+    ... on InvalidInput { message field } ... on NotFound { message value } }
+  flows(where: $where) { __typename
+    ... on InvalidInput { message field } ... on NotFound { message value } } }"""
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "where", "reach", "flows"),
+    [
+        ({"place": "Paris"}, {"country": "XX"}, {"fromCountry": "XX"},
+         {"__typename": "NotFound", "message": "no place 'Paris'", "value": "Paris"},
+         {"__typename": "NotFound", "message": "no country 'XX'", "value": "XX"}),
+        ({"country": "France"}, {"place": G.BA}, {"dateFrom": "June 1900"},
+         {"__typename": "InvalidInput", "field": "from.country",
+          "message": "from.country must be an ISO 3166-1 alpha-2 country code such as FR"},
+         {"__typename": "InvalidInput", "field": "dateFrom",
+          "message": "dateFrom must be an ISO date (YYYY-MM-DD)"}),
+        ({"otherCountry": True}, {"place": G.BA}, {"toPlace": "nope"},
+         {"__typename": "InvalidInput", "field": "from",
+          "message": "otherCountry is for the destination only"},
+         {"__typename": "NotFound", "message": "no place 'nope'", "value": "nope"}),
+        ({"place": G.PARIS, "country": "FR"}, {"country": "de"},
+         {"dateFrom": "1910-01-01", "dateTo": "1900-01-01"},
+         {"__typename": "InvalidInput", "field": "from",
+          "message": "from takes exactly one of place, country, otherCountry"},
+         {"__typename": "InvalidInput", "field": "dateFrom",
+          "message": "dateFrom must not be after dateTo"}),
+    ],
+)  # fmt: skip
+def test_circulation_refusals_are_typed(explored, origin, destination, where, reach, flows):
+    client, _, _, _ = explored
+    got = gql(client, ERRORS, where=where, **{"from": origin, "to": destination})
+    assert (got["reachedWithin"], got["flows"]) == (reach, flows)
 
 
 def test_catalogue(explored):

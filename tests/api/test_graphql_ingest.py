@@ -1,3 +1,5 @@
+import json
+
 import redis
 from pydantic import SecretStr
 from starlette.testclient import TestClient
@@ -57,6 +59,14 @@ def test_bad_input_comes_back_as_data(clean_graph, clean_broker, settings):
         assert bad == {"__typename": "InvalidInput", "message": bad["message"], "field": "uris"}
         empty = gql(client, ADD, corpus=" ", uris=["https://a.example/m"])["addManifests"]
         assert empty["field"] == "name"
+        for hostile in ("http://[::1", "https://a.example/m\ud800"):
+            # As JSON text with `\ud800` escaped, the way a client that allows it sends it.
+            body = json.dumps({"query": ADD, "variables": {"corpus": "x", "uris": [hostile]}})
+            response = client.post(
+                "/graphql", content=body, headers={"content-type": "application/json"}
+            )
+            refused = response.json()["data"]["addManifests"]
+            assert (refused["__typename"], refused["field"]) == ("InvalidInput", "uris")
 
 
 def test_mutations_need_a_curator_token_when_tokens_are_set(clean_graph, settings):
@@ -71,3 +81,19 @@ def test_mutations_need_a_curator_token_when_tokens_are_set(clean_graph, setting
         allowed = gql(client, ADD, {"Authorization": "Bearer s3cret-token"}, corpus="c",
                       uris=["https://a.example/m"])  # fmt: skip
         assert allowed["addManifests"]["__typename"] == "IngestJob"
+
+
+def test_a_refresh_job_ignores_validators(clean_graph, clean_broker, settings):
+    from graph.ingest import get_task, task_id
+
+    refresh = """
+    mutation($corpus: String!, $uris: [String!]!) {
+      addManifests(corpus: $corpus, uris: $uris, refresh: true) { ... on IngestJob { id } }
+    }
+    """
+    uri = "https://iiif.example/a.json"
+    with TestClient(create_app(settings)) as client:
+        plain = gql(client, ADD, corpus="Presse", uris=[uri])["addManifests"]["id"]
+        forced = gql(client, refresh, corpus="Presse", uris=[uri])["addManifests"]["id"]
+    assert get_task(clean_graph, task_id(plain, uri)).refresh is False
+    assert get_task(clean_graph, task_id(forced, uri)).refresh is True

@@ -22,7 +22,9 @@ ANZAC = "bl-vdc_100022545251-anzac-bulletin-1917-v2.json"
 
 @pytest.fixture
 def ingested(clean_graph, static_server):
-    fetcher = Fetcher(FetchConfig(user_agent="t", retries=0), UrlPolicy.allowing(["127.0.0.1"]))
+    fetcher = Fetcher(
+        FetchConfig(user_agent="t", retries=0), UrlPolicy.allowing([static_server.endpoint])
+    )
     uri = f"{static_server.url}/fixtures/{ANZAC}"
 
     def run():

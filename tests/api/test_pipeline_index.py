@@ -80,8 +80,9 @@ def extractor():
 
 
 @pytest.fixture
-def fetcher():
-    with Fetcher(FetchConfig(user_agent="t", retries=1), UrlPolicy.allowing(["127.0.0.1"])) as f:
+def fetcher(static_server, iiif_image_server):
+    allowed = UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint])
+    with Fetcher(FetchConfig(user_agent="t", retries=1), allowed) as f:
         yield f
 
 

@@ -19,10 +19,10 @@ MANIFESTS = {
 
 
 @pytest.fixture
-def fetcher():
+def fetcher(static_server):
     with Fetcher(
         FetchConfig(user_agent="contagions-test", retries=1, backoff_base_s=0.01),
-        UrlPolicy.allowing(["127.0.0.1"]),
+        UrlPolicy.allowing([static_server.endpoint]),
     ) as f:
         yield f
 
@@ -165,3 +165,251 @@ def test_corpus_file(tmp_path):
     path.write_text("ftp://nope\n")
     with pytest.raises(CorpusFileError, match=r"corpus\.txt:1"):
         read_corpus_file(path)
+
+
+def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, static_server):
+    uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
+    run_job(clean_graph, fetcher, "first", uris)
+    job_id, outcomes = run_job(clean_graph, fetcher, "second", uris)
+
+    # The server said 304 to every manifest, and each still counts for the second corpus.
+    assert {o.kind for o in outcomes} == {"not-modified"}
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.done, progress.failed, progress.manifests) == (5, 0, 5)
+    assert progress.pages == sum(MANIFESTS.values())
+    for corpus in ("first", "second"):
+        issues = count(
+            clean_graph,
+            "MATCH (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(i:Issue) "
+            "RETURN count(DISTINCT i)",
+            corpus=corpus,
+        )
+        assert issues == len(MANIFESTS)
+    assert count(clean_graph, "MATCH (i:Issue) RETURN count(i)") == len(MANIFESTS)
+
+
+def test_refresh_ignores_validators(clean_graph, fetcher, static_server, shared_dir):
+    import json
+    import os
+
+    source = json.loads((shared_dir / "fixtures/iiif/cookbook-0009-book-1-v3.json").read_text())
+    url = static_server.write_json("book.json", source)
+    path = static_server.root / "book.json"
+    run_job(clean_graph, fetcher, "books", [url])
+    # The catalogue changes but its server still says "unchanged" (same Last-Modified).
+    stamp = path.stat().st_mtime
+    source["items"] = source["items"][:3]
+    static_server.write_json("book.json", source)
+    os.utime(path, (stamp, stamp))
+
+    _, outcomes = run_job(clean_graph, fetcher, "books", [url])
+    assert outcomes[0].kind == "not-modified"
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 5
+
+    queue: deque[str] = deque()
+    job_id = start_ingest(
+        clean_graph, corpus="books", uris=[url], enqueue=queue.extend, refresh=True
+    )
+    while queue:
+        outcome = process_task(clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend)
+    assert outcome.kind == "manifest"
+    assert job_progress(clean_graph, job_id).pages == 3
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 3
+
+
+def test_a_collection_whose_members_fail_still_yields_its_periodical(
+    clean_graph, fetcher, static_server
+):
+    base = static_server.url
+    collection = static_server.write_json(
+        "dada.json",
+        {
+            "@context": "http://iiif.io/api/presentation/3/context.json",
+            "id": f"{base}/dada.json",
+            "type": "Collection",
+            "label": {"en": ["Dada (Zurich, Switzerland)"]},
+            "metadata": [
+                {"label": {"en": ["Place of Publication"]}, "value": {"none": ["Zürich"]}},
+                {"label": {"en": ["Date"]}, "value": {"none": ["1917"]}},
+            ],
+            "items": [{"id": f"{base}/gone-{n}.json", "type": "Manifest"} for n in (1, 2)],
+        },
+    )
+    job_id, _ = run_job(clean_graph, fetcher, "dada", [collection])
+
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.collections, progress.manifests, progress.failed) == (1, 0, 2)
+    assert [f.uri for f in job_failures(clean_graph, job_id)] == [
+        f"{base}/gone-1.json",
+        f"{base}/gone-2.json",
+    ]
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (:Corpus {name: 'dada'})-[:INCLUDES]->(p:Periodical) "
+        "OPTIONAL MATCH (p)-[:PUBLISHED_IN]->(pl:Place)-[:IN_COUNTRY]->(co:Country) "
+        "RETURN p.title AS title, p.rule AS rule, p.collection_date AS date, "
+        "p.place_raw AS place_raw, pl.name AS place, co.code AS country"
+    )
+    assert [r.data() for r in records] == [
+        {
+            "title": "Dada",
+            "rule": "collection",
+            "date": "1917-01-01",
+            "place_raw": "Zürich",
+            "place": "Zürich",
+            "country": "CH",
+        }
+    ]
+
+
+def test_an_endless_next_chain_stops_at_the_paging_guard(clean_graph, fetcher, static_server):
+    base = static_server.url
+    book = f"{base}/fixtures/cookbook-0009-book-1-v3.json"
+    # Every page names a next one (as a server generating ?page=N+1 forever would).
+    for n in range(12):
+        static_server.write_json(
+            f"page-{n}.json",
+            {
+                "@context": "http://iiif.io/api/presentation/3/context.json",
+                "id": f"{base}/page-{n}.json",
+                "type": "Collection",
+                "label": {"en": ["Endless"]},
+                "items": [{"id": book, "type": "Manifest"}],
+                "next": {"id": f"{base}/page-{n + 1}.json"},
+            },
+        )
+    queue: deque[str] = deque()
+    job_id = start_ingest(
+        clean_graph, corpus="endless", uris=[f"{base}/page-0.json"], enqueue=queue.extend
+    )
+    while queue:
+        process_task(
+            clean_graph, queue.popleft(), fetcher=fetcher, enqueue=queue.extend, max_pages=4
+        )
+
+    progress = job_progress(clean_graph, job_id)
+    # page-0 and the four pages after it are read; the fifth is refused, unread.
+    assert (progress.collections, progress.manifests, progress.failed) == (5, 1, 1)
+    assert progress.finished
+    [failure] = job_failures(clean_graph, job_id)
+    assert failure.uri == f"{base}/page-5.json"
+    assert "paging guard" in failure.reason and "4 pages" in failure.reason
+
+
+def test_a_large_manifest_is_written_in_chunks(clean_graph, fetcher, static_server):
+    base = static_server.url
+
+    def canvases(n):
+        return [
+            {
+                "id": f"{base}/big/c{i}",
+                "type": "Canvas",
+                "width": 1000,
+                "height": 1500,
+                "items": [
+                    {
+                        "type": "AnnotationPage",
+                        "items": [
+                            {
+                                "type": "Annotation",
+                                "motivation": "painting",
+                                "body": {"id": f"{base}/big/{i}.jpg", "type": "Image"},
+                            }
+                        ],
+                    }
+                ],
+            }
+            for i in range(n)
+        ]
+
+    document = {
+        "@context": "http://iiif.io/api/presentation/3/context.json",
+        "id": f"{base}/big.json",
+        "type": "Manifest",
+        "label": {"en": ["Grand livre"]},
+    }
+    url = static_server.write_json("big.json", document | {"items": canvases(2_500)})
+
+    def harvest(corpus, refresh=False):
+        queue: deque[str] = deque()
+        job_id = start_ingest(
+            clean_graph, corpus=corpus, uris=[url], enqueue=queue.extend, refresh=refresh
+        )
+        while queue:
+            process_task(
+                clean_graph,
+                queue.popleft(),
+                fetcher=fetcher,
+                enqueue=queue.extend,
+                pages_per_transaction=1_000,
+            )
+        return job_progress(clean_graph, job_id)
+
+    progress = harvest("big")
+    assert (progress.manifests, progress.pages) == (1, 2_500)
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (i:Issue)-[r:HAS_PAGE]->(p:Page) "
+        "RETURN count(p) AS pages, min(r.order) AS first, max(r.order) AS last, "
+        "       count(DISTINCT r.order) AS orders, i.page_count AS page_count"
+    )
+    assert records[0].data() == {
+        "pages": 2_500,
+        "first": 1,
+        "last": 2_500,
+        "orders": 2_500,
+        "page_count": 2_500,
+    }
+
+    # A shorter manifest: the pages that left it go, chunked too.
+    static_server.write_json("big.json", document | {"items": canvases(1_200)})
+    progress = harvest("big", refresh=True)
+    assert progress.pages == 1_200
+    assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 1_200
+
+
+def test_a_hostile_but_readable_manifest_is_written_cleaned(clean_graph, fetcher, static_server):
+    """The fuzz findings through the real pipeline: NaN and superscript sizes, a 5000-digit
+    region, a lone surrogate in the label and a canvas id, navPlace at NaN, a bad image id."""
+    base = static_server.url
+    text = (
+        '{"@context": "http://iiif.io/api/presentation/3/context.json",'
+        f' "id": "{base}/hostile.json", "type": "Manifest",'
+        ' "label": {"fr": ["Le Rire \\ud800, 12 mars 1905"]},'
+        ' "navPlace": {"type": "Feature",'
+        '   "geometry": {"type": "Point", "coordinates": [NaN, NaN]}},'
+        ' "items": ['
+        f'  {{"id": "{base}/c1\\udfff", "type": "Canvas", "width": NaN, "height": "²",'
+        '    "items": [{"type": "AnnotationPage", "items": [{"type": "Annotation",'
+        '      "motivation": "painting", "body": {"id": "http://[::1", "type": "Image"}}]}],'
+        '    "annotations": [{"type": "AnnotationPage", "items": [{"type": "Annotation",'
+        f'      "motivation": "tagging", "target": "{base}/c1#xywh={"9" * 5000},0,10,10"}}]}}]}},'
+        f'  {{"id": "{base}/c2", "type": "Canvas", "width": Infinity, "height": {"9" * 5000}}}'
+        " ]}"
+    )
+    (static_server.root / "hostile.json").write_text(text)
+    _, outcomes = run_job(clean_graph, fetcher, "hostile", [f"{base}/hostile.json"])
+
+    assert [o.status for o in outcomes] == ["done"]
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (i:Issue)-[r:HAS_PAGE]->(p:Page) "
+        "RETURN i.label AS label, i.date AS date, p.canvas_id AS canvas, p.width AS width, "
+        "       p.image_url AS image, p.regions AS regions ORDER BY r.order"
+    )
+    assert [r.data() for r in records] == [
+        {
+            "label": "Le Rire \ufffd, 12 mars 1905",
+            "date": "1905-03-12",
+            "canvas": f"{base}/c1\ufffd",
+            "width": None,
+            "image": None,
+            "regions": [],
+        },
+        {
+            "label": "Le Rire \ufffd, 12 mars 1905",
+            "date": "1905-03-12",
+            "canvas": f"{base}/c2",
+            "width": None,
+            "image": None,
+            "regions": [],
+        },
+    ]
+    assert count(clean_graph, "MATCH (:Issue)-[:PUBLISHED_IN]->(pl) RETURN count(pl)") == 0

@@ -21,10 +21,10 @@ CTX = "http://iiif.io/api/presentation/3/context.json"
 
 
 @pytest.fixture
-def fetcher():
+def fetcher(static_server, iiif_image_server):
     with Fetcher(
         FetchConfig(user_agent="contagions-test", retries=1, backoff_base_s=0.01),
-        UrlPolicy.allowing(["127.0.0.1"]),
+        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
     ) as f:
         yield f
 

@@ -127,6 +127,39 @@ def test_cluster_page_sorts_filters_and_paginates(graph_run):
     assert explore.cluster_count(db, run_id, explore.ClusterFilter(flagged=True)) == 0
 
 
+def test_a_within_window_counts_only_its_printings(graph_run):
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
+    early = dict(date_from="1900-01-01", date_to="1901-12-31")
+    present = explore.cluster_page(db, run_id, explore.ClusterFilter(**early), "n_countries", True)
+    assert [(c.id, c.n_countries, c.size) for _, c in present.rows] == [
+        (clusters["a1"].id, 3, 4), (clusters["b1"].id, 3, 3),
+    ]  # fmt: skip
+    within = explore.ClusterFilter(**early, window="within")
+    page = explore.cluster_page(db, run_id, within, "n_countries", True)
+    assert [(v, c.id, c.size, c.n_places, c.first_date, c.last_date, c.span_days)
+            for v, c in page.rows] == [
+        (2, clusters["a1"].id, 3, 3, "1900-01-01", "1900-06-01", 151),
+        (1, clusters["b1"].id, 1, 1, "1901-03-01", "1901-03-01", 0),
+    ]  # fmt: skip
+    assert explore.cluster_count(db, run_id, within) == 2
+
+    late = explore.ClusterFilter(date_from="1905-01-01", date_to="1910-12-31", window="within")
+    first = explore.cluster_page(db, run_id, late, "n_countries", True, first=2)
+    assert [(v, c.id) for v, c in first.rows] == [
+        (2, clusters["b1"].id), *sorted([(1, clusters["c1"].id), (1, clusters["e1"].id)])[:1],
+    ]  # fmt: skip
+    end_value, end = first.rows[-1]
+    rest = explore.cluster_page(db, run_id, late, "n_countries", True, 2, (end_value, end.id))
+    assert len(rest.rows) == 1 and rest.has_next is False
+    # Conditions pick the clusters; the statistics stay those of the whole window.
+    french = explore.ClusterFilter(date_from="1905-01-01", date_to="1910-12-31", country="FR",
+                                   window="within")  # fmt: skip
+    assert [(c.id, c.size, c.n_countries) for _, c in explore.cluster_page(
+        db, run_id, french).rows] == [(clusters["b1"].id, 2, 2)]  # fmt: skip
+    assert explore.cluster_count(db, run_id, french) == 1
+
+
 def test_members_appearances_hops(graph_run):
     db, run_id = graph_run
     clusters = by_first_member(db, run_id)
@@ -142,10 +175,37 @@ def test_members_appearances_hops(graph_run):
         ("a4", "1900-06-01", "Lyon"), ("a3", "1902-01-01", "Buenos Aires"),
     ]  # fmt: skip
     hops = explore.hops_of(db, [a.id])[a.id]
-    assert [(h.origin_name, h.destination_name, h.lag_days) for h in hops] == [
-        ("Paris", "Berlin", 151), ("Paris", "Lyon", 151),
-        ("Berlin", "Buenos Aires", 579), ("Lyon", "Buenos Aires", 579),
+    assert [(h.origin_name, h.destination_name, h.lag_days, h.lag_from_first_days)
+            for h in hops] == [
+        ("Paris", "Berlin", 151, 151), ("Paris", "Lyon", 151, 151),
+        ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
     ]  # fmt: skip
+
+
+def test_first_appearance_and_appearance_pages(graph_run):
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
+    a, b = clusters["a1"], clusters["b1"]
+    firsts = explore.first_appearances_of(db, [a.id, b.id, "nope"])
+    assert set(firsts) == {a.id, b.id}
+    assert (firsts[a.id].illustration_id, firsts[a.id].date, firsts[a.id].place_name,
+            firsts[a.id].country_code, firsts[a.id].periodical_title) == (
+        "a1", "1900-01-01", "Paris", "FR", "Journal de Paris",
+    )  # fmt: skip
+    assert (firsts[b.id].illustration_id, firsts[b.id].place_name) == ("b1", "Berlin")
+
+    first_pages = explore.appearance_pages(db, [(a.id, None, 2), (b.id, None, 5)])
+    assert [x.illustration_id for _, x in first_pages[0].rows] == ["a1", "a2"]
+    assert first_pages[0].has_next is True
+    assert [x.illustration_id for _, x in first_pages[1].rows] == ["b1", "b2", "b3"]
+    assert first_pages[1].has_next is False
+    end_value, end = first_pages[0].rows[-1]
+    (rest,) = explore.appearance_pages(db, [(a.id, (end_value, end.illustration_id), 2)])
+    # a2 and a4 share 1900-06-01: the page boundary falls between them, by illustration id.
+    assert [(v, x.illustration_id) for v, x in rest.rows] == [
+        ("1900-06-01", "a4"), ("1902-01-01", "a3"),
+    ]  # fmt: skip
+    assert rest.has_next is False
 
 
 def test_illustrations_in_context_and_neighbours(graph_run):
@@ -185,6 +245,48 @@ def test_flows_aggregate(graph_run):
     assert [(f.origin_name, f.destination_name) for f in french] == [
         ("Paris", "Berlin"), ("Paris", "Lyon"),
     ]  # fmt: skip
+    assert rows[0].median_lag_days == pytest.approx(1826)
+
+
+def test_country_flows_weight_lags_by_hops(graph_run):
+    db, run_id = graph_run
+    rows = explore.flows(db, run_id, explore.FlowFilter(), group_by="country")
+    assert [(f.origin_country, f.destination_country, f.hops, f.clusters) for f in rows] == [
+        ("FR", "AR", 4, 4), ("DE", "AR", 1, 1), ("DE", "FR", 1, 1), ("FR", "DE", 1, 1),
+        ("FR", "FR", 1, 1),
+    ]  # fmt: skip
+    # Paris -> BA (1036, 2708, 1826) and Lyon -> BA (579), each hop counting once.
+    assert rows[0].mean_lag_days == pytest.approx((1036 + 2708 + 1826 + 579) / 4)
+    assert rows[0].median_lag_days == pytest.approx((1036 + 1826) / 2)
+    assert (rows[0].origin_id, rows[0].origin_country_name) == (None, "France")
+    abroad = explore.flows(db, run_id, explore.FlowFilter(international=True),
+                           group_by="country")  # fmt: skip
+    assert ("FR", "FR") not in {(f.origin_country, f.destination_country) for f in abroad}
+    assert len(abroad) == 4
+
+
+def test_flow_matrix_by_decade_and_year(graph_run):
+    db, run_id = graph_run
+    rows = explore.flows(db, run_id, explore.FlowFilter(), group_by="country",
+                         period="decade")  # fmt: skip
+    assert [(f.period, f.origin_country, f.destination_country, f.hops) for f in rows] == [
+        (1900, "FR", "AR", 3), (1900, "DE", "AR", 1), (1900, "DE", "FR", 1),
+        (1900, "FR", "DE", 1), (1900, "FR", "FR", 1), (1910, "FR", "AR", 1),
+    ]  # fmt: skip
+    yearly = explore.flows(db, run_id, explore.FlowFilter(to_country="AR"),
+                           group_by="place", period="year")  # fmt: skip
+    assert [(f.period, f.origin_name, f.hops) for f in yearly] == [
+        (1902, "Berlin", 1), (1902, "Lyon", 1), (1908, "Paris", 1), (1909, "Paris", 1),
+        (1910, "Paris", 1),
+    ]  # fmt: skip
+
+
+def test_missing_references(graph_run):
+    db, _ = graph_run
+    assert explore.missing_references(
+        db, places=[PARIS, "Paris"], countries=["FR", "XX"], periodicals=["per_paris", "x"]
+    ) == ({"Paris"}, {"XX"}, {"x"})
+    assert explore.missing_references(db) == (set(), set(), set())
 
 
 def _reference_clusters(db, run_id):
@@ -211,7 +313,8 @@ def test_reached_within_matches_the_reference(graph_run, origin, destination, ye
     reference = reference_reached_within(
         _reference_clusters(db, run_id), origin, destination, years, level
     )
-    got = explore.reached_within(db, run_id, origin, destination, years, level)
+    ends = explore.Location(level, origin), explore.Location(level, destination)
+    got = explore.reached_within(db, run_id, *ends, years)
     expected = sorted(
         (r.cluster_key, r.origin_date.isoformat(), r.arrival_date.isoformat(), r.lag_days)
         for r in reference
@@ -224,11 +327,38 @@ def test_reached_within_matches_the_reference(graph_run, origin, destination, ye
 def test_reached_within_known_answer(graph_run):
     db, run_id = graph_run
     clusters = by_first_member(db, run_id)
-    got = explore.reached_within(db, run_id, PARIS, BA, 5)
+    paris, ba = explore.Location("place", PARIS), explore.Location("place", BA)
+    got = explore.reached_within(db, run_id, paris, ba, 5)
     # c1 -> c2 takes more than five years; e1 (29 February 1904) -> e2 (28 February 1909) does not.
     assert [(r.cluster_id, r.lag_days) for r in got] == [
         (clusters["a1"].id, 730), (clusters["e1"].id, 1826),
     ]  # fmt: skip
+
+
+def test_reached_within_mixes_levels_and_names_both_ends(graph_run):
+    db, run_id = graph_run
+    clusters = by_first_member(db, run_id)
+    paris = explore.Location("place", PARIS)
+    to_argentina = explore.reached_within(db, run_id, paris, explore.Location("country", "AR"), 5)
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name, r.arrival_illustration)
+            for r in to_argentina] == [
+        (clusters["a1"].id, 730, "Buenos Aires", "a3"),
+        (clusters["e1"].id, 1826, "Buenos Aires", "e2"),
+    ]  # fmt: skip
+    assert (to_argentina[0].origin_place_name, to_argentina[0].origin_country,
+            to_argentina[0].origin_illustration) == ("Paris", "FR", "a1")  # fmt: skip
+    abroad = explore.Location("other_country")
+    within_a_year = explore.reached_within(db, run_id, paris, abroad, 1)
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name, r.destination_country)
+            for r in within_a_year] == [(clusters["a1"].id, 151, "Berlin", "DE")]  # fmt: skip
+    from_germany = explore.reached_within(db, run_id, explore.Location("country", "DE"),
+                                          abroad, 5)  # fmt: skip
+    assert [(r.cluster_id, r.lag_days, r.destination_place_name) for r in from_germany] == [
+        (clusters["b1"].id, 1461, "Paris"),
+    ]  # fmt: skip
+    from_argentina = explore.reached_within(db, run_id, explore.Location("country", "AR"),
+                                            abroad, 50)  # fmt: skip
+    assert from_argentina == []
 
 
 def test_catalogue(graph_run):

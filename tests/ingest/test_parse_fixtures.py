@@ -70,7 +70,7 @@ MANIFESTS = {
         "1. al-Jāmiʻah al-ʻArabīyah wa-aḥdāth Filasṭīn ; 2. al-Qaḍīyah al-Filasṭīnīyah amāma "
         "Lajnat al-tawfīq", "1949-01-01:T00:00:00Z"),
     "manifesto-default-label-at-none-v3draft.json": (8, (None, None), None, "Cats", None),
-    "mirador-v2-zeroWidthCanvas-bodleian-v2.json": (1, (0, 0), ("2", 1), None, None),
+    "mirador-v2-zeroWidthCanvas-bodleian-v2.json": (1, (None, None), ("2", 1), None, None),
     "mirador-v3-hamilton-lang-true-v3.json": (
         1, (3912, 4648), ("2", 2), "Letter from Alexander Hamilton Papers (September 6, 1780)",
         None),
@@ -420,6 +420,11 @@ def test_regions_from_inline_annotations():
                                         },
                                     },
                                 },
+                                {
+                                    "type": "Annotation",
+                                    "motivation": "tagging",
+                                    "target": "https://example.org/c1#xywh=percent:10,20,50,50",
+                                },
                             ],
                         }
                     ],
@@ -431,7 +436,10 @@ def test_regions_from_inline_annotations():
     assert canvas.image is None
     assert [(r.x, r.y, r.w, r.h, r.annotation_id, r.text) for r in canvas.regions] == [
         (10, 20, 300, 400, "https://example.org/a1", "gravure"),
-        (1, 2, 30, 40, None, None),
+        # Half pixels round as the `annotations` segmenter rounds them (one parser for both).
+        (2, 2, 30, 40, None, None),
+        # Percent regions, once dropped, are read in canvas pixels.
+        (100, 300, 500, 750, None, None),
     ]
 
 

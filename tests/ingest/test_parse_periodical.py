@@ -98,3 +98,78 @@ def test_labelled_part_of_beats_parent_and_metadata():
     parent = Collection(id="https://example.org/c", presentation_version=3, label="1895")
     key = recognize_periodical(issue, parent)
     assert (key.title, key.rule) == ("Le Petit journal. Supplément du dimanche", "partOf")
+
+
+def test_enumerations_and_trailing_dates_leave_the_title():
+    cases = {
+        "Abendblatt 1830, 1, 1 ##": "Abendblatt",
+        "Abendblatt zur Neuen Münchener Zeitung. 1830, 1, 2 ##": (
+            "Abendblatt zur Neuen Münchener Zeitung"
+        ),
+        "Der Sturm 1913, 4, 150/151": "Der Sturm",
+        "Le Figaro, 1905, no 12": "Le Figaro",
+    }
+    assert {text: title_without_date(text)[0] for text in cases} == cases
+    # A year inside a title is no enumeration.
+    assert title_without_date("Picture taken during the 2019 IIIF Conference")[1] is False
+
+
+def test_issues_of_one_enumerated_title_meet_in_one_periodical():
+    keys = {
+        recognize_periodical(manifest(f"Abendblatt 1830, {month}, {day} ##"))
+        for month, day in ((1, 1), (1, 2), (2, 17))
+    }
+    assert {(k.title, k.rule) for k in keys} == {("Abendblatt", "label")}
+
+
+def test_a_contributor_is_no_periodical():
+    author = MetadataEntry(label="Author", value="Bolle, Fritz.")
+    role = manifest(
+        "Wunder der Vererbung", part_of=(Link(id="x", label="Contributor: Bolle, Fritz."),)
+    )
+    named = manifest(
+        "Wunder der Vererbung", part_of=(Link(id="y", label="Bolle, Fritz."),), metadata=(author,)
+    )
+    for found in (recognize_periodical(role), recognize_periodical(named)):
+        assert (found.title, found.rule) == ("Wunder der Vererbung", "self")
+    # A real partOf after the contributor one still counts.
+    both = manifest(
+        "Heft 3",
+        part_of=(Link(id="x", label="Contributor: Bolle, Fritz."), Link(id="z", label="Kosmos")),
+    )
+    assert (recognize_periodical(both).title, recognize_periodical(both).rule) == (
+        "Kosmos",
+        "partOf",
+    )
+
+
+def test_a_place_qualifier_moves_from_the_title_to_the_place():
+    from ingest.records import issue_record
+
+    issue = manifest("Dada 1, 1917", part_of=(Link(id="x", label="Dada (Zurich, Switzerland)"),))
+    found = recognize_periodical(issue)
+    assert (found.title, found.rule) == ("Dada", "partOf")
+    assert found.id == recognize_periodical(manifest("Dada, juillet 1917")).id
+    record = issue_record(issue)
+    assert (record.place.name, record.place.country.code) == ("Zürich", "CH")
+    # Not a place: the parentheses stay.
+    assert recognize_periodical(manifest("Journal (illustré), mai 1920")).title == (
+        "Journal (illustré)"
+    )
+
+
+def test_the_first_place_of_an_isbd_imprint():
+    from ingest.normalize.places import pick_issue_place
+
+    metadata = (
+        MetadataEntry(label="Place", value="gw"),
+        MetadataEntry(
+            label="Publication/creation", value="Murnau ; München : Sebastian Lux, [1951]"
+        ),
+    )
+    place = pick_issue_place(None, metadata, "Wunder der Vererbung")
+    assert (place.name, place.country_code, place.source) == (
+        "Murnau am Staffelsee",
+        "DE",
+        "metadata:Publication/creation",
+    )

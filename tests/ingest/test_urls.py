@@ -43,8 +43,17 @@ def test_bad_urls_are_blocked(url):
         UrlPolicy(resolver=fixed(["93.184.216.34"])).check(url)
 
 
-def test_allowed_hosts_skip_the_address_check():
-    policy = UrlPolicy.allowing(["LocalHost"])
-    policy.check("http://localhost:8182/iiif/manifest.json")
+def test_allowed_endpoints_skip_the_address_check_for_that_port_only():
+    policy = UrlPolicy.allowing(["LocalHost:8182"])
+    target = policy.check("http://localhost:8182/iiif/manifest.json")
+    assert (target.host, target.port) == ("localhost", 8182) and target.addresses
+    with pytest.raises(BlockedUrlError):
+        policy.check("http://localhost:7474/db/neo4j/tx/commit")
     with pytest.raises(BlockedUrlError):
         UrlPolicy().check("http://localhost:8182/iiif/manifest.json")
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1", "localhost", "127.0.0.1:", "http://x:1/a"])
+def test_a_whole_host_cannot_be_allowed(entry):
+    with pytest.raises(ValueError, match="host:port"):
+        UrlPolicy.allowing([entry])

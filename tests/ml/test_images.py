@@ -12,6 +12,7 @@ from ml.images import (
     NotAnImageError,
     TruncatedImageError,
     decode_image,
+    image_size,
 )
 
 LIMIT = 10_000_000
@@ -215,3 +216,32 @@ def test_first_frame_of_animation():
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
     decoded = decode_image(buffer.getvalue(), "image/gif", max_pixels=LIMIT)
     assert pixels(decoded)[0, 0].tolist() == [255, 0, 0]
+
+
+# --- budgets and reduced decoding ----------------------------------------------------------
+
+
+def test_image_size_reads_the_header_only_and_enforces_the_budget():
+    assert image_size(png_header_only(13000, 13000), "image/png", 200_000_000) == (13000, 13000)
+    with pytest.raises(ImageTooLargeError, match="13000x13000"):
+        image_size(png_header_only(13000, 13000), "image/png", 40_000_000)
+
+
+def test_large_jpegs_are_decoded_at_a_reduced_scale():
+    gradient = np.tile(np.linspace(0, 255, 4000, dtype=np.uint8), (3000, 1))
+    data = encode(Image.fromarray(gradient).convert("RGB"), "JPEG", quality=90)
+    full = decode_image(data, "image/jpeg", max_pixels=LIMIT * 2)
+    reduced = decode_image(data, "image/jpeg", max_pixels=LIMIT * 2, max_side=900)
+    assert full.size == (4000, 3000)
+    # draft() decodes at 1/4 scale: never below the asked side, and the same picture.
+    assert reduced.size == (1000, 750)
+    assert np.abs(pixels(reduced.resize((400, 300))).astype(int)
+                  - pixels(full.resize((400, 300))).astype(int)).mean() < 2  # fmt: skip
+
+
+def test_other_formats_are_reduced_right_after_decoding():
+    data = encode(Image.new("RGB", (3000, 2000), (10, 200, 30)), "PNG")
+    reduced = decode_image(data, "image/png", max_pixels=LIMIT, max_side=700)
+    assert reduced.size == (750, 500) and pixels(reduced)[0, 0].tolist() == [10, 200, 30]
+    small = decode_image(data, "image/png", max_pixels=LIMIT, max_side=2000)
+    assert small.size == (3000, 2000)  # under twice the side: left as it is

@@ -1,0 +1,71 @@
+"""No unit is ever stuck: what an actor does with an exception nobody expected.
+
+The pipeline records the failures it knows (a fetch refused, a manifest unreadable, an image
+undecodable) on the unit itself. Anything else is retried by Dramatiq, which is right for a
+database restarting; but on the last attempt a retry would drop the message and leave the
+unit `queued` forever. There the actor processes its units one by one, and each unit that
+still raises is recorded as failed with the exception's type and message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+
+log = logging.getLogger(__name__)
+
+Unit = TypeVar("Unit")
+Outcome = TypeVar("Outcome")
+
+MAX_REASON = 2000
+
+
+def describe(exc: BaseException) -> str:
+    """The reason stored on a failed unit: the exception's type and message."""
+    return f"{type(exc).__name__}: {exc}"[:MAX_REASON]
+
+
+def is_last_attempt() -> bool:
+    """Whether the message being processed will not be retried if it raises.
+
+    Read as Dramatiq's `Retries` middleware decides it: the message's `max_retries` (else
+    the actor's) against the retries done so far. Outside a worker (no current message), an
+    exception has no retry to wait for, so this is the last attempt.
+    """
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return True
+    actor = dramatiq.get_broker().get_actor(message.actor_name)
+    max_retries = message.options.get("max_retries", actor.options.get("max_retries"))
+    return max_retries is not None and message.options.get("retries", 0) >= max_retries
+
+
+def process_or_record(
+    units: Sequence[Unit],
+    process: Callable[[Sequence[Unit]], list[Outcome]],
+    record_failure: Callable[[Unit, str], None],
+) -> list[Outcome]:
+    """`process(units)`; if it raises something unexpected on the last attempt, each unit
+    again on its own, and those that still raise are recorded failed (not raised)."""
+    try:
+        return process(units)
+    except Exception as exc:
+        if not is_last_attempt():
+            raise
+        if len(units) == 1:
+            log.exception("unit %r failed for good", units[0])
+            record_failure(units[0], describe(exc))
+            return []
+        log.exception("last attempt failed for %d units; retrying them one by one", len(units))
+    outcomes: list[Outcome] = []
+    for unit in units:
+        try:
+            outcomes += process([unit])
+        except Exception as exc:
+            log.exception("unit %r failed for good", unit)
+            record_failure(unit, describe(exc))
+    return outcomes

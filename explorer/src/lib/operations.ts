@@ -1,0 +1,210 @@
+// Every operation the app sends; types come from the committed SDL (npm run codegen).
+import { graphql } from "../gql";
+
+export const IllustrationThumbFields = graphql(`
+  fragment IllustrationThumb on Illustration {
+    id
+    thumbnailUrl
+    date
+    datePrecision
+    place { id name }
+    country { code name }
+    periodical { id title }
+  }
+`);
+
+export const ClustersQuery = graphql(`
+  query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
+    clusters(where: $where, sort: $sort, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id size placeCount countryCount periodicalCount firstDate lastDate spanDays
+        name validated flagged
+        members(first: 6) { nodes { id illustration { ...IllustrationThumb } } }
+        hops { origin { id name } destination { id name } fromDate toDate lagDays datePrecision }
+      }
+    }
+  }
+`);
+
+export const FiltersQuery = graphql(`
+  query Filters {
+    countries { code name }
+    places(limit: 500) { id name countryCode }
+    periodicals(limit: 500) { id title }
+  }
+`);
+
+export const ClusterQuery = graphql(`
+  query Cluster($id: ID!) {
+    cluster(id: $id) {
+      id runId size placeCount countryCount periodicalCount firstDate lastDate spanDays
+      name description validated flagged flagReason
+      appearances {
+        illustrationId date datePrecision
+        place { id name latitude longitude countryCode }
+        country { code name }
+        periodical { id title }
+        illustration { id thumbnailUrl flagged }
+      }
+      hops {
+        origin { id name latitude longitude }
+        destination { id name latitude longitude }
+        fromDate toDate lagDays datePrecision fromIllustrationId toIllustrationId
+      }
+      timeSeries { year count }
+    }
+  }
+`);
+
+export const ClusterSearchQuery = graphql(`
+  query ClusterPick($first: Int!) {
+    clusters(first: $first, sort: { by: SIZE, direction: DESC }) {
+      nodes { id name size firstDate placeCount }
+    }
+  }
+`);
+
+export const IllustrationQuery = graphql(`
+  query Illustration($id: ID!) {
+    illustration(id: $id) {
+      id xywh iiifRegionUrl thumbnailUrl segmenter flagged flagReason
+      date datePrecision pageNumber publicationType
+      place { id name latitude longitude }
+      country { code name }
+      periodical { id title publicationType }
+      issue { id label manifestId date datePrecision }
+      viewInContext { manifestId canvasId miradorUrl universalViewerUrl }
+      neighbours(k: 12) { score illustration { ...IllustrationThumb } }
+      cluster { id name size }
+    }
+  }
+`);
+
+export const SearchQuery = graphql(`
+  query Search($illustrationId: ID, $imageUrl: String, $upload: Upload, $k: Int!, $where: SearchWhere) {
+    searchSimilar(illustrationId: $illustrationId, imageUrl: $imageUrl, upload: $upload, k: $k, where: $where) {
+      __typename
+      ... on SimilarResults { hits { score illustration { ...IllustrationThumb cluster { id name } } } }
+      ... on InvalidInput { message field }
+      ... on NotFound { message }
+      ... on SearchUnavailable { message }
+    }
+  }
+`);
+
+export const FlowsQuery = graphql(`
+  query Flows($where: FlowWhere, $limit: Int!) {
+    flows(where: $where, limit: $limit) {
+      origin { id name latitude longitude countryCode }
+      destination { id name latitude longitude countryCode }
+      count clusters meanLagDays
+    }
+    places(limit: 500) { id name countryCode }
+    countries { code name }
+  }
+`);
+
+export const ReachedWithinQuery = graphql(`
+  query ReachedWithin($from: Location!, $to: Location!, $years: Int!) {
+    reachedWithin(from: $from, to: $to, years: $years) {
+      originDate arrivalDate lagDays cluster { id name size }
+    }
+  }
+`);
+
+export const CorporaQuery = graphql(`
+  query Corpora {
+    corpora { name segmenter created periodicalCount }
+    clusteringRuns(limit: 1) { id threshold created corpus }
+  }
+`);
+
+const JobFields = graphql(`
+  fragment JobFields on IngestJob {
+    id corpus total done failed pending finished manifests collections pages
+    pagesSegmented pagesFailed illustrationsFound illustrationsIndexed
+    failures(limit: 100) { uri reason }
+  }
+`);
+void JobFields;
+
+export const IngestJobQuery = graphql(`
+  query IngestJob($id: ID!) { ingestJob(id: $id) { ...JobFields } }
+`);
+
+export const JobProgressSubscription = graphql(`
+  subscription JobProgress($id: ID!) { ingestJobProgress(id: $id) { ...JobFields } }
+`);
+
+export const CreateCorpusMutation = graphql(`
+  mutation CreateCorpus($name: String!, $segmenter: String) {
+    createCorpus(name: $name, segmenter: $segmenter) {
+      __typename
+      ... on Corpus { name }
+      ... on Forbidden { message }
+      ... on InvalidInput { message field }
+    }
+  }
+`);
+
+export const AddManifestsMutation = graphql(`
+  mutation AddManifests($corpus: String!, $uris: [String!]!) {
+    addManifests(corpus: $corpus, uris: $uris) {
+      __typename
+      ... on IngestJob { ...JobFields }
+      ... on Forbidden { message }
+      ... on InvalidInput { message field }
+      ... on NotFound { message }
+    }
+  }
+`);
+
+const CurationFields = graphql(`
+  fragment CurationFields on CurationResult {
+    __typename
+    ... on CurationApplied { decisionId status clusters { id name size } }
+    ... on Forbidden { message }
+    ... on InvalidInput { message field }
+    ... on NotFound { message }
+  }
+`);
+void CurationFields;
+
+export const NameClusterMutation = graphql(`
+  mutation NameCluster($id: ID!, $name: String!) { nameCluster(id: $id, name: $name) { ...CurationFields } }
+`);
+export const DescribeClusterMutation = graphql(`
+  mutation DescribeCluster($id: ID!, $description: String!) {
+    describeCluster(id: $id, description: $description) { ...CurationFields }
+  }
+`);
+export const ValidateClusterMutation = graphql(`
+  mutation ValidateCluster($id: ID!) { validateCluster(id: $id) { ...CurationFields } }
+`);
+export const FlagClusterMutation = graphql(`
+  mutation FlagCluster($id: ID!, $reason: String!) { flagCluster(id: $id, reason: $reason) { ...CurationFields } }
+`);
+export const RemoveMemberMutation = graphql(`
+  mutation RemoveMember($cluster: ID!, $illustration: ID!) {
+    removeMember(cluster: $cluster, illustration: $illustration) { ...CurationFields }
+  }
+`);
+export const SplitClusterMutation = graphql(`
+  mutation SplitCluster($id: ID!, $groups: [[ID!]!]!) { splitCluster(id: $id, groups: $groups) { ...CurationFields } }
+`);
+export const MergeClustersMutation = graphql(`
+  mutation MergeClusters($ids: [ID!]!) { mergeClusters(ids: $ids) { ...CurationFields } }
+`);
+export const StartClusteringMutation = graphql(`
+  mutation StartClustering($threshold: Float!) {
+    startClustering(threshold: $threshold) {
+      __typename
+      ... on ClusteringStarted { run { id } clusters leaves }
+      ... on Forbidden { message }
+      ... on InvalidInput { message field }
+      ... on NotFound { message }
+    }
+  }
+`);
