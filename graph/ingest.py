@@ -348,16 +348,14 @@ def link_unchanged_issue(
     mark the task done, in one transaction. Returns (issue id, ids of its pages still to
     segment), or None when no issue is stored for that URI (the caller harvests it in full)."""
 
-    def work(tx: ManagedTransaction):
-        return tx.run(
+    def work(tx: ManagedTransaction) -> tuple[str, tuple[str, ...]] | None:
+        record = tx.run(
             q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
         ).single()
+        return None if record is None else (record["issue_id"], tuple(record["page_ids"]))
 
     with db.session() as session:
-        record = session.execute_write(work)
-    if record is None:
-        return None
-    return record["issue_id"], tuple(record["page_ids"])
+        return session.execute_write(work)
 
 
 def mark_task_failed(db: GraphDB, task: str, reason: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from neo4j import RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
 from graph.db import GraphDB
 from graph.queries import similarity as q
@@ -50,11 +50,13 @@ def write_edges(
     with db.session() as session:
         for start in range(0, len(rows_all), batch):
             rows = [list(row) for row in rows_all[start : start + batch]]
-            session.execute_write(
-                lambda tx, rows=rows: tx.run(q.WRITE_EDGES, edges=rows, edge_set=edge_set).consume()
-            )
+            session.execute_write(_write_edges_batch, rows, edge_set)
     records, _, _ = db.execute_query(q.COUNT_EDGES, edge_set=edge_set)
     return records[0]["n"]
+
+
+def _write_edges_batch(tx: ManagedTransaction, rows: list[list[object]], edge_set: str) -> None:
+    tx.run(q.WRITE_EDGES, edges=rows, edge_set=edge_set).consume()
 
 
 def edges_above(

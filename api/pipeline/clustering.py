@@ -20,6 +20,7 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 from api.pipeline.curation import decisions_from_rows
 from api.pipeline.flows import write_flows
@@ -236,7 +237,8 @@ def cluster_rows(
             leaf=False,
             level=level[node.key],
             parent_id=cluster_id(run_id, node.parent_key) if node.parent_key else None,
-            members=tuple(sorted(node.members)),
+            # The pipeline clusters illustration ids, which are strings.
+            members=tuple(sorted(cast("tuple[str, ...]", node.members))),
         )
         for node in nodes
         if node.children

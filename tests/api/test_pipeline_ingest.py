@@ -1,5 +1,6 @@
 """Harvesting real IIIF fixtures served over HTTP into the real Neo4j (tasks run in process)."""
 
+import os
 from collections import deque
 
 import pytest
@@ -98,6 +99,11 @@ def test_a_changed_manifest_updates_its_pages(clean_graph, fetcher, static_serve
     run_job(clean_graph, fetcher, "books", [url])
     source["items"] = source["items"][:3]
     static_server.write_json("book.json", source)
+    # The server dates files to the second: a change within the same second would still be
+    # "not modified" (that case is `--refresh`'s, below). A real edit comes later.
+    path = static_server.root / "book.json"
+    later = path.stat().st_mtime + 2
+    os.utime(path, (later, later))
     run_job(clean_graph, fetcher, "books", [url])
     assert count(clean_graph, "MATCH (:Issue)-[:HAS_PAGE]->(p) RETURN count(p)") == 3
     assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 3
@@ -190,7 +196,6 @@ def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, stati
 
 def test_refresh_ignores_validators(clean_graph, fetcher, static_server, shared_dir):
     import json
-    import os
 
     source = json.loads((shared_dir / "fixtures/iiif/cookbook-0009-book-1-v3.json").read_text())
     url = static_server.write_json("book.json", source)
