@@ -35,7 +35,7 @@ from graph.schema import ensure_schema
 log = logging.getLogger(__name__)
 
 
-class ContagionsGraphQL(GraphQL):
+class ContagionsGraphQL(GraphQL[Context, None]):
     def __init__(self, resources: Resources) -> None:
         super().__init__(
             build_schema(resources.settings.api.max_query_depth),
@@ -55,7 +55,9 @@ class ContagionsGraphQL(GraphQL):
             results = response_data if isinstance(response_data, list) else [response_data]
             codes = [(e.get("extensions") or {}).get("code") for r in results
                      for e in r.get("errors") or []]  # fmt: skip
-            sub_response.status_code = http_status(codes)
+            status = http_status([c for c in codes if isinstance(c, str)])
+            if status is not None:
+                sub_response.status_code = status
         return super().create_response(response_data, sub_response)
 
 

@@ -119,7 +119,7 @@ def _probe_store(settings: Settings) -> VectorStore | None:
 def _vectors_alive(settings: Settings) -> ComponentHealth:
     vectors = settings.vectors
     if vectors.backend == "edge":
-        url = f"http://127.0.0.1:{vectors.service_port}/healthz"
+        url = f"http://{vectors.service_host}:{vectors.service_port}/healthz"
         try:
             response = httpx.get(url, timeout=2.0)
         except httpx.HTTPError as exc:

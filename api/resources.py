@@ -50,7 +50,7 @@ def make_vector_store(settings: Settings) -> VectorStore:
     """The configured vector store client (see `VectorSettings`)."""
     vectors = settings.vectors
     if vectors.backend == "edge":
-        return RemoteStore(f"http://127.0.0.1:{vectors.service_port}")
+        return RemoteStore(f"http://{vectors.service_host}:{vectors.service_port}")
     if vectors.url:
         api_key = vectors.api_key.get_secret_value() if vectors.api_key else None
         return QdrantClientStore.connect(vectors.url, api_key=api_key)

@@ -29,13 +29,25 @@ class Neo4jSettings(BaseModel):
     # Neo4j 5 refuses passwords shorter than 8 characters.
     password: SecretStr = SecretStr("contagions-local")
     database: str = "neo4j"
+    # The address the local Neo4j listens on and clients dial. Loopback: a worker on another
+    # host needs the services on an address it can reach (tests/api/test_two_hosts.py).
+    host: str = "127.0.0.1"
     bolt_port: int = 7687
     http_port: int = 7474
     version: str = "5.26.30"
     browser_version: str = "5.24.0"
-    heap_size: str = "512m"
-    pagecache_size: str = "256m"
+    # "auto": sized from the machine and the store by `contagions up` (api/services/memory.py).
+    heap_size: str = "auto"
+    pagecache_size: str = "auto"
+    memory_share: float = 0.5  # of the machine, for "auto"
     start_timeout_s: float = 120.0
+
+    @field_validator("memory_share")
+    @classmethod
+    def _a_share(cls, value: float) -> float:
+        if not 0.0 < value <= 0.9:
+            raise ValueError("memory_share is a fraction of the machine's memory, in (0, 0.9]")
+        return value
 
     @field_validator("password")
     @classmethod
@@ -50,13 +62,16 @@ class Neo4jSettings(BaseModel):
 
     @property
     def bolt_uri(self) -> str:
-        return self.uri or f"bolt://127.0.0.1:{self.bolt_port}"
+        return self.uri or f"bolt://{self.host}:{self.bolt_port}"
 
 
 class BrokerSettings(BaseModel):
     # None means: the local Redis that `contagions services up` manages.
     url: str | None = None
+    redis_host: str = "127.0.0.1"
     redis_port: int = 6379
+    # Required when `redis_host` is not loopback: Redis then accepts other hosts' workers.
+    redis_password: SecretStr | None = None
     # A worker silent this long is dead: its unacknowledged messages go back to the queue.
     # Workers beat every `heartbeat_interval_s` even while busy (api/heartbeat.py), so this can
     # be short without long messages being taken for orphans.
@@ -71,7 +86,10 @@ class BrokerSettings(BaseModel):
 
     @property
     def broker_url(self) -> str:
-        return self.url or f"redis://127.0.0.1:{self.redis_port}/0"
+        if self.url:
+            return self.url
+        secret = f":{self.redis_password.get_secret_value()}@" if self.redis_password else ""
+        return f"redis://{secret}{self.redis_host}:{self.redis_port}/0"
 
 
 class VectorSettings(BaseModel):
@@ -80,6 +98,7 @@ class VectorSettings(BaseModel):
     # "client": qdrant-client, against a Qdrant server at `url`, else its local mode
     # (single process: scripts and tests only).
     backend: Literal["edge", "client"] = "edge"
+    service_host: str = "127.0.0.1"
     service_port: int = 6335
     url: str | None = None
     api_key: SecretStr | None = None
@@ -158,6 +177,16 @@ class IngestSettings(BaseModel):
     pages_per_transaction: int = Field(default=2_000, ge=1)
     # Messages to the pages queue carry this many page ids.
     page_batch_size: int = 16
+    # Messages to the ingest queue carry this many tasks; their manifests are written in one
+    # transaction (bench/ingest_throughput.py: the worker path's pages/s grow with it).
+    task_batch_size: int = 16
+
+    @field_validator("task_batch_size")
+    @classmethod
+    def _positive_batch(cls, value: int) -> int:
+        if not 1 <= value <= 500:
+            raise ValueError("task_batch_size must be within 1..500")
+        return value
 
 
 class HttpSettings(BaseModel):

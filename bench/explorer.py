@@ -114,7 +114,7 @@ def main() -> None:
                 time.sleep(0.2)
         listed = client.post(
             "/graphql",
-            json={"query": "{ clusters(first: 1) { nodes { id } } }"},
+            json={"query": "{ clusters(first: 1) { ... on ClusterConnection { nodes { id } } } }"},
             headers={"X-Requested-With": "contagions-explorer"},
         ).json()
         cluster = listed["data"]["clusters"]["nodes"][0]["id"]

@@ -17,7 +17,9 @@ runs are then compared: same clusters (keys are hashes of members), statistics a
 from __future__ import annotations
 
 import argparse
+import cProfile
 import itertools
+import pstats
 import random
 import sys
 import time
@@ -144,6 +146,7 @@ def snapshot(db, run_id: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the update")
     args = parser.parse_args()
 
     from api.pipeline.clustering import ClusterParams, run_clustering, update_clustering
@@ -153,9 +156,16 @@ def main() -> None:
     run_id, edge_set, groups, new_issues = generate(db, args.size)
     new_ids = add_new(db, args.size, edge_set, groups, new_issues)
 
+    profile = cProfile.Profile() if args.profile else None
     t0 = time.perf_counter()
+    if profile:
+        profile.enable()
     update = update_clustering(db, run_id=run_id, illustration_ids=new_ids)
     incremental_s = time.perf_counter() - t0
+    if profile:
+        profile.disable()
+        stats = pstats.Stats(profile).sort_stats("cumulative")
+        stats.print_stats(r"graph/|api/|ml/", 30)
     print(f"incremental update: {update.written:,} clusters written, {update.removed:,} "
           f"removed, {update.kept:,} kept, {update.flows:,} flows in {incremental_s:.2f} s",
           flush=True)  # fmt: skip

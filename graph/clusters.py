@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from neo4j import RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
 from graph.db import GraphDB
 from graph.errors import NotFoundError
@@ -16,6 +17,8 @@ from graph.queries import clusters as q
 from graph.records import AppearanceRow, ClusterRow, DecisionRow, FlowRow
 
 BATCH = 10_000
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,13 @@ class RunRecord:
     created: str | None = None
 
 
-def _batches(rows: Sequence, size: int = BATCH):
+def _batches(rows: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def _run_write(tx: ManagedTransaction, query: str, **params: Any) -> None:
+    tx.run(query, params).consume()
 
 
 def create_run(db: GraphDB, run: RunRecord) -> None:
@@ -67,25 +74,16 @@ def write_clusters(db: GraphDB, run_id: str, clusters: Sequence[ClusterRow]) -> 
     members = [[m, c.id] for c in clusters for m in c.members]
     with db.session() as session:
         for rows in _batches(nodes):
-            session.execute_write(
-                lambda tx, rows=rows: tx.run(
-                    q.WRITE_CLUSTERS, run_id=run_id, clusters=rows
-                ).consume()
-            )
-        for rows in _batches(links):
-            session.execute_write(
-                lambda tx, rows=rows: tx.run(q.WRITE_CHILDREN, links=rows).consume()
-            )
-        for rows in _batches(members):
-            session.execute_write(
-                lambda tx, rows=rows: tx.run(q.WRITE_MEMBERS, rows=rows).consume()
-            )
+            session.execute_write(_run_write, q.WRITE_CLUSTERS, run_id=run_id, clusters=rows)
+        for link_rows in _batches(links):
+            session.execute_write(_run_write, q.WRITE_CHILDREN, links=link_rows)
+    db.write_batches(q.WRITE_MEMBERS, members, size=BATCH)
 
 
 def refresh_stats(db: GraphDB, cluster_ids: Sequence[str]) -> None:
     with db.session() as session:
         for ids in _batches(list(cluster_ids), 2_000):
-            session.execute_write(lambda tx, ids=ids: tx.run(q.REFRESH_STATS, ids=ids).consume())
+            session.execute_write(_run_write, q.REFRESH_STATS, ids=ids)
 
 
 def appearances(db: GraphDB, cluster_ids: Sequence[str]) -> list[AppearanceRow]:
@@ -100,9 +98,7 @@ def write_flows(db: GraphDB, run_id: str, flows: Sequence[FlowRow]) -> None:
     rows = [dataclasses.asdict(f) for f in flows]
     with db.session() as session:
         for batch in _batches(rows):
-            session.execute_write(
-                lambda tx, batch=batch: tx.run(q.WRITE_FLOWS, hops=batch, run_id=run_id).consume()
-            )
+            session.execute_write(_run_write, q.WRITE_FLOWS, hops=batch, run_id=run_id)
 
 
 def delete_flows(db: GraphDB, cluster_ids: Sequence[str]) -> None:

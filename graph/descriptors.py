@@ -23,7 +23,8 @@ class DescriptorModelRecord:
     sample_size: int
     artifact: str
     collection: str
-    preprocessing: str = ""  # ml.printed.PrintNormalization.key
+    preprocessing: str = ""  # ml.printed.PrintNormalization.key (an imported model's recipe)
+    source: str = ""  # the file an imported model's vectors came from; "" when fitted here
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class IllustrationSource:
     year: int | None
 
 
-def record_model(db: GraphDB, model: DescriptorModelRecord) -> None:
-    """Record the model and make it the active one (the only one new vectors are made with)."""
+def record_model(db: GraphDB, model: DescriptorModelRecord, activate: bool = True) -> None:
+    """Record the model; active, it is the only one new vectors are made with."""
     db.execute_query(
-        q.RECORD_MODEL,
+        q.RECORD_MODEL if activate else q.RECORD_INACTIVE_MODEL,
         id=model.id,
         backbone=model.backbone,
         weights_sha256=model.weights_sha256,
@@ -55,6 +56,7 @@ def record_model(db: GraphDB, model: DescriptorModelRecord) -> None:
         artifact=model.artifact,
         collection=model.collection,
         preprocessing=model.preprocessing,
+        source=model.source,
     )
 
 
@@ -115,6 +117,36 @@ def illustration_sources(db: GraphDB, ids: Sequence[str]) -> list[IllustrationSo
         for r in records
     }
     return [found.get(i) for i in ids]
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """An illustration that imported vectors are filed under, and its payload fields."""
+
+    id: str
+    done: bool  # already carries a vector of the model being imported
+    corpus: str | None
+    periodical_id: str | None
+    place_id: str | None
+    country_code: str | None
+    date: str | None
+    year: int | None
+
+
+def import_targets(db: GraphDB, ids: Sequence[str], model_id: str) -> dict[str, ImportTarget]:
+    """The known ones of `ids` (unknown ids are absent)."""
+    records, _, _ = db.execute_query(
+        q.IMPORT_TARGETS, ids=list(ids), model_id=model_id, routing_=RoutingControl.READ
+    )
+    found = {}
+    for r in records:
+        context = {key: r[key] for key in _CONTEXT}
+        for illustration_id, done in r["illustrations"]:
+            found[illustration_id] = ImportTarget(illustration_id, done, **context)
+    return found
+
+
+_CONTEXT = ("corpus", "periodical_id", "place_id", "country_code", "date", "year")
 
 
 def mark_indexed(db: GraphDB, ids: Sequence[str], model_id: str) -> None:

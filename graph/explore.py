@@ -8,22 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from neo4j import RoutingControl
 
 from graph.db import GraphDB
 from graph.queries import explore as q
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
 READ = RoutingControl.READ
 ClusterSortKey = Literal[
     "size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"
 ]
+# How a date window applies: a printing inside it, or the whole cluster inside it.
+ClusterWindow = Literal["present_in", "within"]
 FlowGroup = Literal["place", "country"]
 FlowPeriod = Literal["year", "decade"]
 
 
-def _build(cls, data: dict[str, Any]):
+def _build(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**{f.name: data.get(f.name) for f in fields(cls)})
 
 
@@ -67,7 +74,7 @@ class ClusterFilter:
     # "present_in": the dates select clusters with a printing in them (with the conditions
     # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
     # on the printings inside [date_from, date_to] only.
-    window: Literal["present_in", "within"] = "present_in"
+    window: ClusterWindow = "present_in"
 
     @property
     def within_window(self) -> bool:

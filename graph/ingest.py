@@ -232,10 +232,28 @@ def _write_issue_in_chunks(
         session.execute_write(_mark_manifest_done, task, issue)
 
 
-def write_issues(db: GraphDB, corpus: str, issues: Sequence[IssueRecord]) -> None:
-    """Bulk path: several manifests in one transaction (all or none), a few queries in all."""
+def write_issues(
+    db: GraphDB, corpus: str, issues: Sequence[IssueRecord], tasks: Sequence[str] = ()
+) -> None:
+    """Bulk path: several manifests in one transaction (all or none), a few queries in all.
+
+    With `tasks` (one per issue, the worker's batched path) they are marked done in the same
+    transaction, so that a manifest is never written without its task accounted for.
+    """
+    if tasks and len(tasks) != len(issues):
+        raise ValueError(f"{len(issues)} issues but {len(tasks)} tasks")
+    marks = [
+        {"id": task, "pages": len(issue.pages), "issue_id": issue.id}
+        for task, issue in zip(tasks, issues, strict=False)
+    ]
+
+    def work(tx: ManagedTransaction) -> None:
+        _write_issues(tx, corpus, issues)
+        if marks:
+            tx.run(q.MARK_MANIFEST_TASKS_DONE, tasks=marks).consume()
+
     with db.session() as session:
-        session.execute_write(_write_issues, corpus, issues)
+        session.execute_write(work)
 
 
 def create_job(
@@ -348,16 +366,14 @@ def link_unchanged_issue(
     mark the task done, in one transaction. Returns (issue id, ids of its pages still to
     segment), or None when no issue is stored for that URI (the caller harvests it in full)."""
 
-    def work(tx: ManagedTransaction):
-        return tx.run(
+    def work(tx: ManagedTransaction) -> tuple[str, tuple[str, ...]] | None:
+        record = tx.run(
             q.LINK_UNCHANGED_ISSUE, task_id=task, uri=manifest_uri, corpus=corpus
         ).single()
+        return None if record is None else (record["issue_id"], tuple(record["page_ids"]))
 
     with db.session() as session:
-        record = session.execute_write(work)
-    if record is None:
-        return None
-    return record["issue_id"], tuple(record["page_ids"])
+        return session.execute_write(work)
 
 
 def mark_task_failed(db: GraphDB, task: str, reason: str) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 import numpy as np
-from neo4j import RoutingControl
+from neo4j import ManagedTransaction, RoutingControl
 
 from graph.db import GraphDB
 from graph.queries import similarity as q
@@ -42,19 +43,37 @@ def write_edges(
     score: np.ndarray,
     batch: int = EDGE_BATCH,
 ) -> int:
-    """Write edges (a[i], b[i], score[i]) in UNWIND batches; returns the edge set's size."""
+    """Write edges (a[i], b[i], score[i]) in batches of about `batch` edges grouped by source;
+    an edge already in the set is left as it is. Returns the edge set's size.
+
+    One writer: two writers of one edge set could both find an edge missing and create it
+    twice (parallel writers on disjoint ranges deadlocked and lost batches when measured).
+    """
     scores = np.round(np.asarray(score, dtype=np.float64), 5).tolist()
     # In id order a batch touches neighbouring index pages and locks each source node once:
     # about 20 % more edges per second than in query order (bench/similarity.py --only-neo4j).
-    rows_all = sorted(zip(a, b, scores, strict=True))
+    # A pair given twice is written once (the last score wins), as MERGE would.
+    rows_all = sorted({(x, y): s for x, y, s in zip(a, b, scores, strict=True)}.items())
+    groups = [
+        [source, [[target, s] for (_, target), s in rows]]
+        for source, rows in groupby(rows_all, key=lambda row: row[0][0])
+    ]
+
     with db.session() as session:
-        for start in range(0, len(rows_all), batch):
-            rows = [list(row) for row in rows_all[start : start + batch]]
-            session.execute_write(
-                lambda tx, rows=rows: tx.run(q.WRITE_EDGES, edges=rows, edge_set=edge_set).consume()
-            )
+        start = 0
+        while start < len(groups):
+            stop, edges = start, 0
+            while stop < len(groups) and (edges < batch or stop == start):
+                edges += len(groups[stop][1])
+                stop += 1
+            session.execute_write(_write_edge_groups, groups[start:stop], edge_set)
+            start = stop
     records, _, _ = db.execute_query(q.COUNT_EDGES, edge_set=edge_set)
     return records[0]["n"]
+
+
+def _write_edge_groups(tx: ManagedTransaction, groups: list[list[object]], edge_set: str) -> None:
+    tx.run(q.WRITE_EDGES, groups=groups, edge_set=edge_set).consume()
 
 
 def edges_above(

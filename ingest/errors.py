@@ -21,6 +21,8 @@ class HttpStatusError(FetchError):
         self.url = url
         self.status_code = status_code
         self.transient = status_code == 429 or status_code >= 500
+        # Seconds the server asked us to wait (Retry-After), set by the fetcher when it says so.
+        self.retry_after: float | None = None
 
 
 class NetworkError(FetchError):

@@ -109,6 +109,8 @@ def circulation(appearances: Iterable[Appearance], level: Level = "place") -> Ci
     firsts: dict[str, FirstAppearance] = {}
     for item in usable:
         place = _where(item, level)
+        # `usable` holds only the dated and located appearances (filtered above).
+        assert place is not None and item.date is not None
         if place not in firsts:
             firsts[place] = FirstAppearance(
                 place, item.date, item.date_precision, item.illustration_id

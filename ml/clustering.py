@@ -103,7 +103,7 @@ def connected_components(
     return labels.astype(np.int32, copy=False)
 
 
-def cluster_key(members: Sequence[Id], threshold: float) -> str:
+def cluster_key(members: Sequence[Any], threshold: float) -> str:
     """Stable key of a cluster: a hash of its sorted members and threshold."""
     text = f"{threshold:.6f}\n" + "\n".join(repr(m) for m in sorted(members))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -278,9 +278,9 @@ def _parts(labels, min_size, giant, i, j, score, threshold):
         edge_label = labels[i]
         keep = np.isin(edge_label, giant_labels) & (score >= threshold)
         ki, kj, ks, kl = i[keep], j[keep], score[keep], edge_label[keep]
-        for label in giant_labels:
-            mine = kl == label
-            by_label[int(label)] = (ki[mine], kj[mine], ks[mine])
+        for giant_label in giant_labels:
+            mine = kl == giant_label
+            by_label[int(giant_label)] = (ki[mine], kj[mine], ks[mine])
     for label, group in enumerate(groups):
         if group.size >= min_size:
             yield group, by_label.get(label)

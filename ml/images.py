@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -137,7 +138,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         return image
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+        # Without inPlace=True Pillow returns the converted image, never None.
+        return cast(Image.Image, ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB"))
     except (ImageCms.PyCMSError, OSError, ValueError):
         # A broken profile is common in old scans; Pillow's plain conversion is still usable.
         return image

@@ -8,4 +8,6 @@ export CONTAGIONS_DATA_DIR="$PWD/$CONTAGIONS_DATA_DIR"
 export CONTAGIONS_VECTORS__SERVICE_PORT=$((CONTAGIONS_NEO4J__BOLT_PORT - 1352))
 trap '.venv/bin/contagions services down >/dev/null 2>&1 || true' EXIT
 .venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/ruff format --check .
 .venv/bin/python -m pytest "$@"

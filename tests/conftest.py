@@ -384,12 +384,21 @@ def pytest_runtest_makereport(item, call):
 class WorkerProcess:
     """A real `contagions worker` process; its output goes to a log file, not to /dev/null."""
 
-    def __init__(self, queues: tuple[str, ...], env: dict[str, str], log: Path, threads: int):
+    def __init__(
+        self,
+        queues: tuple[str, ...],
+        env: dict[str, str],
+        log: Path,
+        threads: int,
+        netns: str | None = None,
+    ):
         import subprocess
         import sys
 
         self.log = log
         command = [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", str(threads)]
+        if netns is not None:  # another host: a Linux network namespace the test made
+            command = ["ip", "netns", "exec", netns, *command]
         if queues:
             command += ["-Q", ",".join(queues)]
         with log.open("ab") as out:
@@ -423,9 +432,11 @@ def start_worker(request, tmp_path):
     test failed, their logs are printed so that a worker crash does not read as a time-out."""
     started: list[WorkerProcess] = []
 
-    def start(*queues: str, env: dict[str, str] | None = None, threads: int = 1) -> WorkerProcess:
+    def start(
+        *queues: str, env: dict[str, str] | None = None, threads: int = 1, netns: str | None = None
+    ) -> WorkerProcess:
         log = tmp_path / f"worker-{len(started)}.log"
-        worker = WorkerProcess(queues, env or {}, log, threads)
+        worker = WorkerProcess(queues, env or {}, log, threads, netns)
         started.append(worker)
         return worker
 
@@ -436,3 +447,62 @@ def start_worker(request, tmp_path):
     if report is not None and report.failed:
         for n, worker in enumerate(started):
             print(f"\n----- worker {n} ({worker.log}) -----\n{worker.tail()}")
+
+
+@pytest.fixture
+def press_graph(clean_graph):
+    """`press_graph(n)`: n illustrations (4 a page, 10 pages an issue) of two dated periodicals
+    in Paris and Berlin, written through the bulk ingest code; returns their ids."""
+    from graph.illustrations import upsert_illustrations
+    from graph.ingest import write_issues
+    from graph.records import (
+        CountryRecord,
+        IllustrationRecord,
+        IssueRecord,
+        PageRecord,
+        PeriodicalRecord,
+        PlaceRecord,
+    )
+
+    places = [
+        PlaceRecord("geonames:2988507", "Paris", CountryRecord("FR", "France")),
+        PlaceRecord("geonames:2950159", "Berlin", CountryRecord("DE", "Germany")),
+    ]
+
+    def build(n: int) -> list[str]:
+        pages = [
+            PageRecord(f"pg_{p}", f"c/{p}", p % 10, None, 1000, 1400, None, None, None, None)
+            for p in range(-(-n // 4))
+        ]
+        issues = [
+            IssueRecord(
+                f"iss_{s}",
+                f"http://127.0.0.1/m/{s}",
+                None,
+                f"{1900 + s % 50}-03-01",
+                "day",
+                None,
+                None,
+                None,
+                places[s % 2],
+                None,
+                PeriodicalRecord(f"per_{s % 2}", f"Title {s % 2}", "test"),
+                3,
+                tuple(pages[s * 10 : s * 10 + 10]),
+            )
+            for s in range(-(-len(pages) // 10))
+        ]
+        write_issues(clean_graph, "press", issues)
+        ids = [f"ill_{i:07d}" for i in range(n)]
+        upsert_illustrations(
+            clean_graph,
+            [
+                IllustrationRecord(
+                    i, f"pg_{k // 4}", 0, 0, 10, 10, 0.1, 1.0, "whole", "1", None, None
+                )
+                for k, i in enumerate(ids)
+            ],
+        )
+        return ids
+
+    return build

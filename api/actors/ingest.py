@@ -1,4 +1,4 @@
-"""The `ingest` queue: one message per IIIF URI (a task id), harvested into the graph."""
+"""The `ingest` queue: messages of a few IIIF URIs (task ids), harvested into the graph."""
 
 from __future__ import annotations
 
@@ -8,46 +8,51 @@ import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.failures import process_or_record
-from api.pipeline.ingest import TaskOutcome, process_task
+from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.runtime import get_runtime
 from graph.ingest import mark_task_failed
 
 
 def enqueue_tasks(task_ids: list[str]) -> None:
-    for task_id in task_ids:
-        harvest_task.send(task_id)
+    size = get_runtime().settings.ingest.task_batch_size
+    for start in range(0, len(task_ids), size):
+        harvest_tasks.send(task_ids[start : start + size])
 
 
 @dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
-def harvest_task(task_id: str) -> None:
+def harvest_tasks(task_ids: list[str]) -> None:
+    """A redelivered or retried message redoes only its tasks that are not finished."""
     runtime = get_runtime()
     settings = runtime.settings.ingest
+    limits = HarvestLimits(
+        max_depth=settings.max_collection_depth,
+        max_pages=settings.max_collection_pages,
+        pages_per_transaction=settings.pages_per_transaction,
+    )
 
-    def process(task_ids: Sequence[str]) -> list[TaskOutcome]:
-        return [
-            process_task(
-                runtime.db,
-                task_ids[0],
-                fetcher=runtime.fetcher,
-                enqueue=enqueue_tasks,
-                max_depth=settings.max_collection_depth,
-                max_pages=settings.max_collection_pages,
-                pages_per_transaction=settings.pages_per_transaction,
-            )
-        ]
+    def process(units: Sequence[str]) -> list[TaskOutcome]:
+        return process_tasks(
+            runtime.db, units, fetcher=runtime.fetcher, enqueue=enqueue_tasks, limits=limits
+        )
 
     def record_failure(failed_task: str, reason: str) -> None:
         mark_task_failed(runtime.db, failed_task, reason)
 
-    outcomes = process_or_record([task_id], process, record_failure)
-    if not outcomes:
+    outcomes = process_or_record(task_ids, process, record_failure)
+    by_segmenter: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        if outcome.page_ids:
+            segmenter = outcome.segmenter or runtime.settings.segmenter.default
+            by_segmenter.setdefault(segmenter, []).extend(outcome.page_ids)
+    if not by_segmenter:
         return
-    outcome = outcomes[0]
-    if outcome.page_ids:
-        from api.actors.pages import enqueue_pages
+    from api.actors.pages import enqueue_pages
 
-        enqueue_pages(
-            list(outcome.page_ids),
-            outcome.segmenter or runtime.settings.segmenter.default,
-            runtime.settings.ingest.page_batch_size,
-        )
+    for segmenter, ids in by_segmenter.items():
+        enqueue_pages(ids, segmenter, settings.page_batch_size)
+
+
+@dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
+def harvest_task(task_id: str) -> None:
+    """Messages of one task, as earlier versions sent them (still in queues after an upgrade)."""
+    harvest_tasks(task_ids=[task_id])

@@ -129,15 +129,24 @@ def similarity_command(
     """Compute similarity edges for illustrations that have none yet in this edge set."""
     import torch
 
-    from api.pipeline.index import NoDescriptorModelError
     from api.pipeline.similarity import build_edges
+    from graph.descriptors import active_model
 
     runtime = _runtime()
     settings = runtime.settings
-    try:
-        _, record = runtime.embedder()
-    except NoDescriptorModelError as exc:
-        fail(str(exc))
+    # The model's record only: edges need stored vectors, not an embedder, so the vectors of
+    # an imported model (`contagions vectors import`) get edges too.
+    record = active_model(runtime.db)
+    if record is None:
+        fail("no descriptor model yet: `contagions pca fit` or `contagions vectors import`")
+    vectors = settings.vectors
+    runtime.vector_store.ensure_collection(
+        record.collection,
+        record.dim,
+        vectors.hnsw_m,
+        vectors.hnsw_ef_construct,
+        vectors.quantization,
+    )
     started = time.monotonic()
     build = build_edges(
         runtime.db,

@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import click
 
 from api.cli.common import fail, load_settings
 from api.services.process import ServiceError
 from api.settings import Settings
+
+
+def _print_neo4j_memory(settings: Settings) -> None:
+    """What the local Neo4j will be started with (nothing when it runs already or is remote)."""
+    from api.services.manager import local_neo4j
+
+    if settings.neo4j.is_local and not local_neo4j(settings).is_running():
+        click.echo(local_neo4j(settings).memory().describe())
 
 
 @click.group()
@@ -22,8 +31,10 @@ def services() -> None:
 def services_up_command() -> None:
     from api.services.manager import services_up
 
+    settings = load_settings()
+    _print_neo4j_memory(settings)
     try:
-        for status in services_up(load_settings()):
+        for status in services_up(settings):
             click.echo(f"{status.name:7} {'up' if status.running else 'DOWN':5} {status.address}")
     except ServiceError as exc:
         fail(str(exc))
@@ -62,7 +73,104 @@ def vectors_serve() -> None:
 
     settings = load_settings()
     settings.vector_path.mkdir(parents=True, exist_ok=True)
-    serve(settings.vector_path, port=settings.vectors.service_port)
+    serve(
+        settings.vector_path, host=settings.vectors.service_host, port=settings.vectors.service_port
+    )
+
+
+@vectors.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--ids",
+    "ids_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="For a .npy: the ids file, one illustration id a line (default: FILE.ids).",
+)
+@click.option("--backbone", required=True, help="The network that made the vectors.")
+@click.option("--weights-sha256", required=True, help="SHA-256 of its weights file.")
+@click.option(
+    "--recipe",
+    required=True,
+    help="Preprocessing, pooling and projection, e.g. 'grey+blur2/cls+gem4/pca384'.",
+)
+@click.option(
+    "--activate/--no-activate",
+    default=True,
+    show_default=True,
+    help="Make the imported model the active one (edges and clusters use it).",
+)
+@click.option("--chunk", type=int, default=20_000, show_default=True)
+def vectors_import(
+    file: Path,
+    ids_path: Path | None,
+    backbone: str,
+    weights_sha256: str,
+    recipe: str,
+    activate: bool,
+    chunk: int,
+) -> None:
+    """Import vectors embedded elsewhere (.npy + ids, or Parquet with id/vector columns)."""
+    import time
+
+    from api.pipeline.vector_import import ImportedModel, ImportMismatchError, import_vectors
+    from api.runtime import get_runtime
+    from ml.vectors.bundle import VectorFileError, read_vector_file
+
+    runtime = get_runtime()
+    settings = runtime.settings
+    started = time.monotonic()
+    try:
+        bundle = read_vector_file(file, ids_path)
+    except VectorFileError as exc:
+        fail(str(exc))
+    model = ImportedModel(backbone, weights_sha256, recipe, bundle.dim)
+    store = runtime.vector_store
+    vector_settings = settings.vectors
+    store.ensure_collection(
+        model.record(str(file)).collection,
+        model.dim,
+        vector_settings.hnsw_m,
+        vector_settings.hnsw_ef_construct,
+        vector_settings.quantization,
+    )
+    with click.progressbar(length=len(bundle.ids), label=f"importing into {model.id}") as bar:
+        try:
+            report = import_vectors(
+                runtime.db,
+                bundle,
+                model=model,
+                store=store,
+                activate=activate,
+                chunk=chunk,
+                progress=bar.update,
+            )
+        except ImportMismatchError as exc:
+            fail(str(exc))
+    elapsed = time.monotonic() - started
+    click.echo(
+        f"model {report.model_id} ({model.dim}-d, {'active' if activate else 'not active'}): "
+        f"{report.imported} imported, {report.already} already there, "
+        f"{len(report.unknown)} unknown ids, {len(report.rejected)} rejected; "
+        f"{report.rows / elapsed:,.0f} rows/s"
+    )
+    low, high = report.norm_range
+    if report.not_unit:
+        click.secho(
+            f"{report.not_unit} vectors were not unit-norm (norms {low:.3g}..{high:.3g}): "
+            "normalized; check the export if that is unexpected",
+            fg="yellow",
+        )
+    for illustration_id in report.unknown[:20]:
+        click.echo(f"unknown id: {illustration_id}")
+    for illustration_id, reason in list(report.rejected.items())[:20]:
+        click.echo(f"rejected {illustration_id}: {reason}")
+    if len(report.unknown) > 20 or len(report.rejected) > 20:
+        listing = settings.run_dir / f"import-{report.model_id}-skipped.tsv"
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"{i}\tunknown id" for i in report.unknown]
+        lines += [f"{i}\t{reason}" for i, reason in report.rejected.items()]
+        listing.write_text("\n".join(lines) + "\n")
+        click.echo(f"… all {len(lines)} skipped ids in {listing}")
 
 
 @click.command("schema")
@@ -117,6 +225,7 @@ def up_command() -> None:
     from api.services.manager import system_up
 
     settings = load_settings()
+    _print_neo4j_memory(settings)
     try:
         system_up(settings)
     except ServiceError as exc:

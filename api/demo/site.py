@@ -12,6 +12,7 @@ import shutil
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from api.demo.corpus import PERIODICALS, format_date, page_file
 from api.services.background import BackgroundProcess
@@ -29,7 +30,7 @@ def manifest(spec, issue: dict, site: str, images: str, page_size: tuple[int, in
     when = date.fromisoformat(issue["date"])
     lang = _lang(spec)
     label = f"{spec.title} ({issue['date']})" if spec.nav_date == "padded-year" else spec.title
-    document = {
+    document: dict[str, Any] = {
         "@context": CONTEXT,
         "id": f"{base}/manifest.json",
         "type": "Manifest",
@@ -77,11 +78,13 @@ def write_site(out: Path, truth: dict, site: str, images: str) -> Path:
     root = out / "site"
     shutil.rmtree(root, ignore_errors=True)
     page_size = tuple(truth["size"]["page_size"])
-    top = {"@context": CONTEXT, "id": f"{site}/iiif/collection.json", "type": "Collection",
-           "label": {"en": ["contagions sample press"]}, "items": []}  # fmt: skip
+    top: dict[str, Any] = {
+        "@context": CONTEXT, "id": f"{site}/iiif/collection.json", "type": "Collection",
+        "label": {"en": ["contagions sample press"]}, "items": [],
+    }  # fmt: skip
     for spec in PERIODICALS:
         issues = [i for i in truth["issues"] if i["periodical"] == spec.slug]
-        collection = {
+        collection: dict[str, Any] = {
             "@context": CONTEXT, "id": f"{site}/iiif/{spec.slug}/collection.json",
             "type": "Collection", "label": {_lang(spec): [spec.title]}, "items": [],
         }  # fmt: skip

@@ -304,10 +304,12 @@ class CirculationQuery:
             destination = location(to, "to", origin=False)
             int_between(years, 1, MAX_YEARS, "years")
             int_between(limit, 1, MAX_FLOWS, "limit")
-            ends = (("from", origin), ("to", destination))
+            # A place or country end always names its value (see location()).
+            ends = [(f, e.level, e.value) for f, e in (("from", origin), ("to", destination))
+                    if e.value is not None]  # fmt: skip
             await refuse_unknown_references(info, References(
-                places={f: e.value for f, e in ends if e.level == "place"},
-                countries={f: e.value for f, e in ends if e.level == "country"},
+                places={f: value for f, level, value in ends if level == "place"},
+                countries={f: value for f, level, value in ends if level == "country"},
             ))  # fmt: skip
         except InvalidInputError as exc:
             return InvalidInput.from_error(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -119,6 +119,7 @@ def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, R
     """The graph filter, and the ids and codes it names (to be checked for existence)."""
     where = where or ClusterWhere()
     window = where.window
+    mode: explore.ClusterWindow
     if window is not None and (where.date_from or where.date_to):
         raise InvalidInputError(
             "give the dates in window or in dateFrom/dateTo, not both", "window"
@@ -129,7 +130,8 @@ def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, R
         )
         if window.mode is WindowMode.WITHIN and not (date_from or date_to):
             raise InvalidInputError("a WITHIN window needs dateFrom or dateTo", "window")
-        mode = window.mode.value
+        # strawberry.enum_value() types the value as its definition; at run time it is the str.
+        mode = cast(explore.ClusterWindow, window.mode.value)
     else:
         date_from, date_to = date_range(where.date_from, where.date_to)
         mode = "present_in"

@@ -262,4 +262,7 @@ class CurationMutation:
             return NotFound(message=f"no illustration {str(id)!r}", value=str(id))
         with contextlib.suppress(KeyError):  # not loaded yet in this request
             info.context.loaders.illustration.clear(str(id))
-        return await Illustration.load(info, str(id))
+        illustration = await Illustration.load(info, str(id))
+        # flag_illustration has just found it.
+        assert illustration is not None
+        return illustration

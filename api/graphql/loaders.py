@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -13,9 +13,22 @@ from strawberry.dataloader import DataLoader
 from graph import clusters as cluster_repo
 from graph import explore
 from graph.db import GraphDB
+from graph.explore import (
+    AppearanceDetail,
+    ClusterSummary,
+    HopDetail,
+    IllustrationDetail,
+    IssueSummary,
+    KeysetPage,
+    PlaceSummary,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
+# (cluster id, after this id or from the start, how many)
+MemberPageKey = tuple[str, str | None, int]
+# (cluster id, after this (sort value, illustration id) or from the start, how many)
+AppearancePageKey = tuple[str, tuple[Any, str] | None, int]
 
 
 def _loader(fetch: Callable[[list[K]], Sequence[V]]) -> DataLoader[K, V]:
@@ -33,20 +46,38 @@ class Loaders:
 
     def __post_init__(self) -> None:
         d = self.db
-        self.cluster = _loader(lambda ids: _pick(explore.clusters_by_ids(d, ids), ids))
-        self.children = _loader(lambda ids: _pick(explore.children_of(d, ids), ids, []))
-        self.members = _loader(lambda keys: explore.member_pages(d, keys))
-        self.illustration = _loader(lambda ids: _pick(explore.illustrations_by_ids(d, ids), ids))
-        self.appearances = _loader(lambda ids: _pick(explore.appearances_of(d, ids), ids, []))
-        self.appearance_page = _loader(lambda keys: explore.appearance_pages(d, keys))
-        self.first_appearance = _loader(
+        self.cluster: DataLoader[str, ClusterSummary | None] = _loader(
+            lambda ids: _pick(explore.clusters_by_ids(d, ids), ids)
+        )
+        self.children: DataLoader[str, list[str]] = _loader(
+            lambda ids: _pick(explore.children_of(d, ids), ids, [])
+        )
+        self.members: DataLoader[MemberPageKey, tuple[list[str], bool]] = _loader(
+            lambda keys: explore.member_pages(d, keys)
+        )
+        self.illustration: DataLoader[str, IllustrationDetail | None] = _loader(
+            lambda ids: _pick(explore.illustrations_by_ids(d, ids), ids)
+        )
+        self.appearances: DataLoader[str, list[AppearanceDetail]] = _loader(
+            lambda ids: _pick(explore.appearances_of(d, ids), ids, [])
+        )
+        self.appearance_page: DataLoader[AppearancePageKey, KeysetPage] = _loader(
+            lambda keys: explore.appearance_pages(d, keys)
+        )
+        self.first_appearance: DataLoader[str, AppearanceDetail | None] = _loader(
             lambda ids: _pick(explore.first_appearances_of(d, ids), ids)
         )
-        self.hops = _loader(lambda ids: _pick(explore.hops_of(d, ids), ids, []))
+        self.hops: DataLoader[str, list[HopDetail]] = _loader(
+            lambda ids: _pick(explore.hops_of(d, ids), ids, [])
+        )
         self.neighbours = _loader(self._neighbours)
         self.leaf_cluster = _loader(self._leaf_clusters)
-        self.issue = _loader(lambda ids: _pick(explore.issues_by_ids(d, ids), ids))
-        self.place = _loader(lambda ids: _pick(explore.places_by_ids(d, ids), ids))
+        self.issue: DataLoader[str, IssueSummary | None] = _loader(
+            lambda ids: _pick(explore.issues_by_ids(d, ids), ids)
+        )
+        self.place: DataLoader[str, PlaceSummary | None] = _loader(
+            lambda ids: _pick(explore.places_by_ids(d, ids), ids)
+        )
 
     async def cached(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         """A value computed once per request (one read however many fields ask for it)."""
@@ -75,5 +106,5 @@ class Loaders:
         return [by_run[run].get(i) for i, run in keys]
 
 
-def _pick(found: dict[Any, V], keys: Sequence[Any], default: Any = None) -> list[V]:
+def _pick(found: Mapping[Any, V], keys: Sequence[Any], default: Any = None) -> list[V]:
     return [found.get(key, default) for key in keys]

@@ -50,7 +50,7 @@ async def _read_thresholds(info: Info) -> MatchThresholds:
         d = ml_matching.DEFAULT_MATCH_THRESHOLDS
         return MatchThresholds(exact=d.exact, reprint=d.reprint, similar=d.similar,
                                model_id=None, source="default")  # fmt: skip
-    if None not in (stored.exact, stored.reprint, stored.similar):
+    if stored.exact is not None and stored.reprint is not None and stored.similar is not None:
         return MatchThresholds(exact=stored.exact, reprint=stored.reprint,
                                similar=stored.similar, model_id=stored.model_id,
                                source="model")  # fmt: skip

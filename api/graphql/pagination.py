@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import strawberry
 
@@ -70,12 +70,31 @@ class Connection(Generic[Node]):
         return await self.count()
 
 
+# A concrete subclass of Connection, for connections that are members of a result union.
+SomeConnection = TypeVar("SomeConnection", bound=Connection[Any])
+
+
+@overload
 def connection(
-    rows: list[tuple[str, Node]],
+    rows: list[tuple[str, Node]], has_next: bool, count: Callable[[], Awaitable[int]]
+) -> Connection[Node]: ...
+
+
+@overload
+def connection(
+    rows: list[tuple[str, Any]],
     has_next: bool,
     count: Callable[[], Awaitable[int]],
-    kind: type[Connection] = Connection,
-) -> Connection[Node]:
+    kind: type[SomeConnection],
+) -> SomeConnection: ...
+
+
+def connection(
+    rows: list[tuple[str, Any]],
+    has_next: bool,
+    count: Callable[[], Awaitable[int]],
+    kind: type[Connection[Any]] = Connection,
+) -> Connection[Any]:
     """A connection from (cursor, node) pairs; `kind` is a concrete subclass when the
     connection is a member of a result union (GraphQL must tell union members apart)."""
     edges = [Edge(cursor=cursor, node=node) for cursor, node in rows]

@@ -135,17 +135,20 @@ def search_filter(where: SearchWhere | None) -> tuple[SearchFilter, References]:
     """The vector store's filter and the ids and codes it names (InvalidInputError if bad)."""
     where = where or SearchWhere()
     date_from, date_to = date_range(where.date_from, where.date_to)
+    place = str(where.place) if where.place else None
+    country = country_code(where.country, "country")
+    periodical = str(where.periodical) if where.periodical else None
     conditions = SearchFilter(
         date_from=date.fromisoformat(date_from) if date_from else None,
         date_to=date.fromisoformat(date_to) if date_to else None,
-        place=str(where.place) if where.place else None,
-        country=country_code(where.country, "country"),
-        periodical=str(where.periodical) if where.periodical else None,
+        place=place,
+        country=country,
+        periodical=periodical,
     )
     references = References(
-        places={"place": conditions.place} if conditions.place else {},
-        countries={"country": conditions.country} if conditions.country else {},
-        periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+        places={"place": place} if place else {},
+        countries={"country": country} if country else {},
+        periodicals={"periodical": periodical} if periodical else {},
     )
     return conditions, references
 
@@ -154,11 +157,14 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
     settings = info.context.resources.settings
     limit = settings.api.max_upload_bytes
     if upload is not None:
-        data = await upload.read(limit + 1)
+        # strawberry types Upload as bytes; at run time it is starlette's UploadFile.
+        data = await upload.read(limit + 1)  # type: ignore[attr-defined]
         content_type = getattr(upload, "content_type", None)
         if len(data) > limit:
             raise _Refused(InvalidInput(message=f"upload over {limit} bytes", field="upload"))
     else:
+        # searchSimilar passes exactly one of image_url and upload.
+        assert image_url is not None
         if not image_url.startswith(("http://", "https://")):
             raise _Refused(InvalidInput(message="imageUrl must be http(s)", field="imageUrl"))
 

@@ -180,7 +180,7 @@ class Illustration:
             manifest_id=d.manifest_uri,
             canvas_id=d.canvas_id,
             content_state=encoded,
-            content_state_json=state,
+            content_state_json=JSON(state),
         )
 
     @strawberry.field(description="Nearest illustrations by stored similarity edges.")
@@ -450,7 +450,7 @@ class Cluster:
     async def geojson(self, info: Info) -> JSON:
         appearances = await info.context.loaders.appearances.load(self.summary.id)
         hops = await info.context.loaders.hops.load(self.summary.id)
-        return cluster_geojson(appearances, hops)
+        return JSON(cluster_geojson(appearances, hops))
 
     @strawberry.field
     def exports(self) -> ClusterExports:

@@ -42,6 +42,12 @@ class ActiveModel:
                 raise NoDescriptorModelError(
                     "no descriptor model yet: run `contagions pca fit` on an ingested corpus"
                 )
+            if not record.artifact:
+                raise NoDescriptorModelError(
+                    f"the active descriptor model {record.id} was imported from "
+                    f"{record.source or 'a file'}: there is no local embedder for it; fit a PCA "
+                    "(`contagions pca fit`) to embed new images here"
+                )
             if self._loaded is None or self._loaded[1].id != record.id:
                 self.store.ensure_collection(
                     record.collection,

@@ -20,6 +20,7 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 from api.pipeline.curation import decisions_from_rows
 from api.pipeline.flows import write_flows
@@ -155,19 +156,23 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
     )
     decisions = decisions_from_rows(repo.list_decisions(db))
     rows, _ = cluster_rows(run_id, changed.forest.nodes, decisions)
-    stored_rows = {row.id: row for row in repo.run_clusters(db, run_id)}
+    # The run as stored is the previous forest under the same decisions (decisions taken
+    # since were applied to it in place): diffing the two rewrites only what the new edges
+    # changed, without reading every cluster of the run back.
+    before = {row.id: row for row in cluster_rows(run_id, previous.nodes, decisions)[0]}
     wanted = {row.id: row for row in rows}
-    gone = [cid for cid, row in stored_rows.items() if _shape(row) != _shape(wanted.get(cid))]
-    fresh = [row for row in rows if _shape(row) != _shape(stored_rows.get(row.id))]
+    gone = [cid for cid, row in before.items() if _shape(row) != _shape(wanted.get(cid))]
+    fresh = [row for row in rows if _shape(row) != _shape(before.get(row.id))]
     recurated = [
         row
         for row in rows
-        if row.id in stored_rows
-        and _shape(row) == _shape(stored_rows[row.id])
-        and _curation(row) != _curation(stored_rows[row.id])
+        if row.id in before
+        and _shape(row) == _shape(before[row.id])
+        and _curation(row) != _curation(before[row.id])
     ]
     fresh = with_stable_ids(fresh, repo.lineages(db, gone))
-    repo.delete_clusters(db, gone)
+    # Fresh ids too: a version of the run that drifted from its forest must not block them.
+    repo.delete_clusters(db, gone + [row.id for row in fresh])
     repo.write_clusters(db, run_id, fresh)
     repo.set_curation(db, recurated)
     repo.refresh_stats(db, [r.id for r in fresh])
@@ -232,7 +237,8 @@ def cluster_rows(
             leaf=False,
             level=level[node.key],
             parent_id=cluster_id(run_id, node.parent_key) if node.parent_key else None,
-            members=tuple(sorted(node.members)),
+            # The pipeline clusters illustration ids, which are strings.
+            members=tuple(sorted(cast("tuple[str, ...]", node.members))),
         )
         for node in nodes
         if node.children

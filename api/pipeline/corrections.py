@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from api.pipeline.freshness import refresh_issues
 from graph import corrections as repo
@@ -59,9 +59,9 @@ def correct_issue(
     """Raises CorrectionError (bad value) or graph.errors.NotFoundError (unknown issue)."""
     parsed_date = parse_date(date) if date else None
     parsed_place = parse_place(place) if place else None
-    if parsed_date:
+    if date and parsed_date:
         repo.correct_issue_date(db, issue_id, *parsed_date, raw=date, by=by)
-    if parsed_place:
+    if place and parsed_place:
         repo.correct_issue_place(db, issue_id, parsed_place, raw=place, by=by)
     if parsed_date or parsed_place:
         refresh_issues(db, [issue_id])
@@ -121,17 +121,20 @@ def import_csv(db: GraphDB, path: Path, *, by: str = "csv-import") -> ImportRepo
             if known is None:
                 errors.append(f"line {line}: unknown issue_id {row.get('issue_id')!r}")
                 continue
+            # Node ids: the export query returns them for every row.
+            issue_id = cast(str, known["issue_id"])
+            periodical_id = cast(str, known["periodical_id"])
             try:
                 if date := _changed(row, "date", known):
-                    correct_issue(db, known["issue_id"], date=date, by=by)
+                    correct_issue(db, issue_id, date=date, by=by)
                     dates += 1
                 if (place := _changed(row, "place", known)) is not None:
-                    correct_issue(db, known["issue_id"], place=place, by=by)
+                    correct_issue(db, issue_id, place=place, by=by)
                     places += 1
                 title = _changed(row, "periodical_title", known)
-                if title and known["periodical_id"] not in titled:
-                    correct_periodical(db, known["periodical_id"], title=title, by=by)
-                    titled.add(known["periodical_id"])
+                if title and periodical_id not in titled:
+                    correct_periodical(db, periodical_id, title=title, by=by)
+                    titled.add(periodical_id)
                     titles += 1
             except CorrectionError as exc:
                 errors.append(f"line {line}: {exc}")

@@ -82,7 +82,9 @@ def build_edges(
         graph = knn_query(vectors[positions], vectors, k, min_score, positions, device=device)
     else:
 
-        def search(batch, limit, threshold):
+        def search(
+            batch: np.ndarray, limit: int, threshold: float
+        ) -> list[list[tuple[str, float]]]:
             return [
                 [(h.id, h.score) for h in hits]
                 for hits in store.search_batch(batch, limit, threshold)

@@ -25,7 +25,11 @@ def local_neo4j(settings: Settings) -> LocalNeo4j:
 
 
 def local_redis(settings: Settings) -> LocalRedis:
-    return LocalRedis(settings.broker.redis_port, settings.data_dir.resolve() / "redis")
+    broker = settings.broker
+    password = broker.redis_password.get_secret_value() if broker.redis_password else None
+    return LocalRedis(
+        broker.redis_port, settings.data_dir.resolve() / "redis", broker.redis_host, password
+    )
 
 
 def api_process(settings: Settings) -> BackgroundProcess:
@@ -59,8 +63,8 @@ def services_up(settings: Settings) -> list[ServiceStatus]:
     if settings.broker.is_local:
         local_redis(settings).start()
     if settings.vectors.backend == "edge":
-        port = settings.vectors.service_port
-        vector_service(settings).start(ready=lambda: port_open("127.0.0.1", port), timeout_s=60)
+        host, port = settings.vectors.service_host, settings.vectors.service_port
+        vector_service(settings).start(ready=lambda: port_open(host, port), timeout_s=60)
     return services_status(settings)
 
 
@@ -87,7 +91,10 @@ def services_status(settings: Settings) -> list[ServiceStatus]:
             "redis",
             settings.broker.is_local,
             redis.is_running() if settings.broker.is_local else True,
-            settings.broker.broker_url,
+            # Never the URL itself: it may carry the password.
+            f"redis://{settings.broker.redis_host}:{settings.broker.redis_port}/0"
+            if settings.broker.is_local
+            else settings.broker.broker_url,
         ),
         ServiceStatus(
             "vectors",
@@ -100,7 +107,7 @@ def services_status(settings: Settings) -> list[ServiceStatus]:
 
 def vector_url(settings: Settings) -> str:
     if settings.vectors.backend == "edge":
-        return f"http://127.0.0.1:{settings.vectors.service_port}"
+        return f"http://{settings.vectors.service_host}:{settings.vectors.service_port}"
     return settings.vectors.url or f"local:{settings.vector_path}"
 
 

@@ -1,24 +1,32 @@
 """Descriptor models and which illustrations carry vectors of which model."""
 
-RECORD_MODEL = """
+_MERGE_MODEL = """
 MERGE (m:DescriptorModel {id: $id})
-  ON CREATE SET m.created = datetime()
+  ON CREATE SET m.created = datetime(), m.active = false
 SET m.backbone = $backbone, m.weights_sha256 = $weights_sha256, m.dim = $dim,
     m.whitening_power = $power, m.sample_size = $sample_size, m.artifact = $artifact,
-    m.collection = $collection, m.preprocessing = $preprocessing
-WITH m
+    m.collection = $collection, m.preprocessing = $preprocessing, m.source = $source
+"""
+
+RECORD_INACTIVE_MODEL = _MERGE_MODEL + "RETURN m.id AS id"
+
+RECORD_MODEL = (
+    _MERGE_MODEL
+    + """WITH m
 OPTIONAL MATCH (other:DescriptorModel) WHERE other.id <> m.id
 SET other.active = false
 WITH DISTINCT m
 SET m.active = true
 RETURN m.id AS id
 """
+)
 
 # The columns of a graph.descriptors.DescriptorModelRecord.
 _MODEL_COLUMNS = """
 m.id AS id, m.backbone AS backbone, m.weights_sha256 AS weights_sha256, m.dim AS dim,
 m.whitening_power AS power, m.sample_size AS sample_size, m.artifact AS artifact,
-m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing
+m.collection AS collection, coalesce(m.preprocessing, '') AS preprocessing,
+coalesce(m.source, '') AS source
 """
 
 ACTIVE_MODEL = f"""
@@ -105,4 +113,21 @@ RETURN count(i) AS total,
        count(CASE WHEN i.vector_model = $model_id THEN 1 END) AS indexed,
        count(CASE WHEN i.vector_model IS NULL OR i.vector_model <> $model_id
                    THEN i.vector_error END) AS failed
+"""
+
+# Imported vectors: which ids the graph knows, whether they already carry the model's vector,
+# and the payload fields filed with it (the ILLUSTRATION_SOURCES columns without the page),
+# looked up once per issue rather than once per illustration: 8x faster on 20k ids.
+IMPORT_TARGETS = """
+UNWIND $ids AS id
+MATCH (i:Illustration {id: id}) USING INDEX i:Illustration(id)
+OPTIONAL MATCH (iss:Issue)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i)
+WITH iss, collect([i.id, coalesce(i.vector_model = $model_id, false)]) AS illustrations
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (c:Corpus)-[:INCLUDES]->(per)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+WITH iss, illustrations, per, pl, co, collect(DISTINCT c.name)[0] AS corpus
+RETURN illustrations, corpus, per.id AS periodical_id, pl.id AS place_id,
+       co.code AS country_code, iss.date AS date, iss.year AS year
 """

@@ -176,6 +176,14 @@ SET t.status = 'done', t.kind = $kind, t.pages = $pages, t.members = $members,
     t.issue_id = $issue_id, t.reason = null, t.finished = datetime()
 """
 
+# The batched worker path: the manifests of one message, marked done with their issues.
+MARK_MANIFEST_TASKS_DONE = """
+UNWIND $tasks AS task
+MATCH (t:IngestTask {id: task.id})
+SET t.status = 'done', t.kind = 'manifest', t.pages = task.pages, t.members = 0,
+    t.issue_id = task.issue_id, t.reason = null, t.finished = datetime()
+"""
+
 # A task already done stays done: a failure after its write (enqueueing its pages) is not
 # the harvest's.
 MARK_TASK_FAILED = """

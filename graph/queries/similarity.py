@@ -7,15 +7,21 @@ SET s.model_id = $model_id, s.k = $k, s.min_score = $min_score, s.corpus = $corp
 RETURN s.id AS id
 """
 
-# One edge per unordered pair (a < b), keyed by edge set so that sets never mix.
+# One edge per unordered pair (a < b), keyed by edge set so that sets never mix. Rows come
+# grouped by source: [a, [[b, score], ...]]. The source's edges of the set are read once, and
+# only the missing ones are created — idempotent like MERGE (a re-run creates nothing), without
+# MERGE's per-row existence check (bench/similarity.py --only-neo4j; BENCHMARKS.md).
 WRITE_EDGES = """
-UNWIND $edges AS e
+UNWIND $groups AS g
 // Index hints: right after a bulk load the planner's statistics may say the label is empty,
 // and a scan plan cached then makes every later batch crawl.
-MATCH (a:Illustration {id: e[0]}) USING INDEX a:Illustration(id)
-MATCH (b:Illustration {id: e[1]}) USING INDEX b:Illustration(id)
-MERGE (a)-[r:SIMILAR {edge_set: $edge_set}]->(b)
-SET r.score = e[2]
+MATCH (a:Illustration {id: g[0]}) USING INDEX a:Illustration(id)
+OPTIONAL MATCH (a)-[:SIMILAR {edge_set: $edge_set}]->(old:Illustration)
+WITH a, g, collect(old.id) AS existing
+UNWIND g[1] AS e
+WITH a, e, existing WHERE NOT e[0] IN existing
+MATCH (b:Illustration {id: e[0]}) USING INDEX b:Illustration(id)
+CREATE (a)-[:SIMILAR {edge_set: $edge_set, score: e[1]}]->(b)
 """
 
 COUNT_EDGES = """

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ingest.iiif.errors import ManifestParseError
+from ingest.iiif.values import has_lone_surrogate, without_lone_surrogates
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -24,7 +25,6 @@ MAX_NESTING = 64
 # Integers longer than this are read as floats (inf beyond 1e308) instead of raising
 # Python's 4300-digit limit; what reads numbers then refuses them as not finite.
 _MAX_INT_DIGITS = 30
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _bom_encoding(raw: bytes) -> str | None:
@@ -40,7 +40,7 @@ def _null_pattern_encoding(raw: bytes) -> str | None:
     head = raw[:4]
     if len(head) < 4:
         return None
-    zeros = tuple(b == 0 for b in head)
+    zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
@@ -86,22 +86,13 @@ def _parse_int(text: str) -> int | float:
     return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
 
 
-def _clean_text(text: str) -> str:
-    # A lone surrogate (`"\ud800"` in JSON) cannot be encoded as UTF-8: Neo4j refuses it.
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _needs_cleaning(text: str) -> bool:
-    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
-
-
 def _cleaned(value: Any) -> Any:
     if isinstance(value, str):
-        return _clean_text(value)
+        return without_lone_surrogates(value)
     if isinstance(value, list):
         return [_cleaned(v) for v in value]
     if isinstance(value, dict):
-        return {_clean_text(k): _cleaned(v) for k, v in value.items()}
+        return {without_lone_surrogates(k): _cleaned(v) for k, v in value.items()}
     return value
 
 
@@ -116,14 +107,14 @@ def sanitize(data: Any) -> Any:
             if depth > MAX_NESTING:
                 raise ManifestParseError(f"JSON nested deeper than {MAX_NESTING} levels")
             for key, item in value.items():
-                dirty = dirty or (isinstance(key, str) and _needs_cleaning(key))
+                dirty = dirty or (isinstance(key, str) and has_lone_surrogate(key))
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             if depth > MAX_NESTING:
                 raise ManifestParseError(f"JSON nested deeper than {MAX_NESTING} levels")
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and not dirty:
-            dirty = _needs_cleaning(value)
+            dirty = has_lone_surrogate(value)
     return _cleaned(data) if dirty else data
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 ImageApiVersion = Literal["1.1", "2", "3"]
 PresentationVersion = Literal[2, 3]
+MemberType = Literal["Manifest", "Collection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ class CollectionMember:
     """A manifest or collection listed in a collection, with what the listing says of it."""
 
     id: str
-    type: Literal["Manifest", "Collection"]
+    type: MemberType
     label: str | None = None
     nav_date: str | None = None
     nav_place: dict[str, Any] | None = None

@@ -183,7 +183,7 @@ def _nav_place(data: dict[str, Any]) -> dict[str, Any] | None:
 
 def _annotations(container: Any) -> list[dict[str, Any]]:
     """Annotations held inline by a list of annotation pages / lists, or a bare annotation list."""
-    found = []
+    found: list[dict[str, Any]] = []
     for page in _as_list(container):
         if not isinstance(page, dict):
             continue
@@ -373,7 +373,7 @@ def _members(data: dict[str, Any], ctx: _Context) -> list[CollectionMember]:
                 continue
             members[member_id] = CollectionMember(
                 id=member_id,
-                type=kind,
+                type="Manifest" if kind == "Manifest" else "Collection",
                 label=display_text(raw.get("label")),
                 nav_date=_nav_date(raw),
                 nav_place=_nav_place(raw),

@@ -16,6 +16,8 @@ from typing import Any
 
 from lxml import etree
 
+from ingest.iiif.values import without_lone_surrogates
+
 _NO_LANGUAGE = ("none", "@none", "")
 _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "ul"})
 _HIDDEN_TAGS = frozenset({"script", "style"})
@@ -61,7 +63,7 @@ def strip_html(text: str) -> str:
 
     Values longer than `MAX_TEXT_CHARS` are cut first: a label is not a book.
     """
-    text = text[:MAX_TEXT_CHARS]
+    text = without_lone_surrogates(text[:MAX_TEXT_CHARS])
     if "<" in text:
         parser = etree.HTMLParser(target=_TextTarget(), recover=True, no_network=True)
         parser.feed(text)

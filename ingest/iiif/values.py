@@ -12,10 +12,22 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+# A lone surrogate (`"\ud800"` in JSON) cannot be encoded as UTF-8: Neo4j and lxml refuse it.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
 # Larger than any scanned page or map (the largest IIIF images are ~100k px a side), small
 # enough that width * height stays an exact float.
 MAX_PIXELS = 10_000_000
 _ASCII_NUMBER = re.compile(r"\s*[0-9]{1,12}(?:\.[0-9]{1,12})?\s*")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return not text.isascii() and _LONE_SURROGATE.search(text) is not None
+
+
+def without_lone_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (valid pairs are one character)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if has_lone_surrogate(text) else text
 
 
 def finite_number(value: Any) -> float | None:

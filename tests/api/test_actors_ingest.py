@@ -89,13 +89,15 @@ def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
     }
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["one-task-messages", "one-message"])
 def test_a_hostile_manifest_fails_alone_with_its_reason(
-    clean_graph, clean_broker, static_server, start_worker
+    clean_graph, clean_broker, static_server, start_worker, batched
 ):
     """An exception the pipeline does not expect (here Neo4j refusing to index a 10,000-char
     manifest id) is retried, then recorded on its task on the last attempt: the job finishes
-    with exactly that task failed and the exception's type and message as its reason."""
-    from api.actors.ingest import harvest_task
+    with exactly that task failed and the exception's type and message as its reason. In one
+    message with the good manifests, the shared write fails and they are written one by one."""
+    from api.actors.ingest import harvest_task, harvest_tasks
 
     book = json.loads((static_server.root / "fixtures/cookbook-0009-book-1-v3.json").read_text())
     uris = [
@@ -108,10 +110,12 @@ def test_a_hostile_manifest_fails_alone_with_its_reason(
 
     def enqueue_quickly(task_ids):
         # Retries as the actor declares them, without minutes of backoff.
+        quick = {"max_retries": 2, "min_backoff": 100, "max_backoff": 300}
+        if batched:
+            harvest_tasks.send_with_options(args=(list(task_ids),), **quick)
+            return
         for task_id in task_ids:
-            harvest_task.send_with_options(
-                args=(task_id,), max_retries=2, min_backoff=100, max_backoff=300
-            )
+            harvest_task.send_with_options(args=(task_id,), **quick)
 
     start_worker("ingest", env=worker_env(static_server), threads=2)
     job_id = start_ingest(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -14,34 +12,14 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.exports import CSV_COLUMNS
 from api.resources import Resources
-
-
-def _load_graph_module():
-    path = Path(__file__).resolve().parents[1] / "graph" / "test_explore.py"
-    spec = importlib.util.spec_from_file_location("explore_graph", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = _load_graph_module()
-
-
-class SuiteDriver:
-    def __init__(self, db) -> None:
-        self.db = db
-
-    def __getattr__(self, name):
-        return getattr(self.db, name)
-
-    def close(self) -> None:
-        pass
+from tests.support import explore_graph as G
+from tests.support.graphql import shared
 
 
 @pytest.fixture
 def exported(clean_graph, settings):
     run_id = G.build_explore_graph(clean_graph)
-    with TestClient(create_app(settings, Resources(settings, SuiteDriver(clean_graph)))) as client:
+    with TestClient(create_app(settings, Resources(settings, shared(clean_graph)))) as client:
         yield client, G.by_first_member(clean_graph, run_id)
 
 
@@ -183,7 +161,7 @@ def test_reads_can_require_a_token(clean_graph, settings):
     private = settings.model_copy(deep=True)
     private.api.public_reads = False
     private.api.curator_tokens = [SecretStr("s3cret-token")]
-    app = create_app(private, Resources(private, SuiteDriver(clean_graph)))
+    app = create_app(private, Resources(private, shared(clean_graph)))
     with TestClient(app) as client:
         assert client.get("/export/illustrations.csv").status_code == 403
         ok = client.get("/export/illustrations.csv",

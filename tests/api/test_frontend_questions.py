@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 from api.app import create_app
 from api.graphql.schema import schema
 from api.resources import Resources
+from tests.support import explore_graph as G
+from tests.support.graphql import shared
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +28,6 @@ def _load(path: Path, name: str):
     return module
 
 
-G = _load(ROOT / "tests" / "graph" / "test_explore.py", "explore_graph")
 Q = _load(ROOT / "scripts" / "frontend_questions.py", "frontend_questions")
 QUESTIONS = [Q.Q1, Q.Q2, Q.Q3, Q.Q4, Q.Q5, Q.Q6, Q.Q7]
 
@@ -42,21 +43,10 @@ def test_the_doc_shows_seven_questions_each_one_valid_request():
         assert validate(sdl, document) == [], query
 
 
-class SuiteDriver:
-    def __init__(self, driver) -> None:
-        self.driver = driver
-
-    def __getattr__(self, name):
-        return getattr(self.driver, name)
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def client(clean_graph, settings):
     G.build_explore_graph(clean_graph)
-    with TestClient(create_app(settings, Resources(settings, SuiteDriver(clean_graph)))) as c:
+    with TestClient(create_app(settings, Resources(settings, shared(clean_graph)))) as c:
         yield c
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 from datetime import date
@@ -20,30 +19,8 @@ from api.resources import Resources
 from graph.descriptors import DescriptorModelRecord, record_model, set_match_thresholds
 from graph.ingest import create_job
 from ml.vectors import EdgeStore, illustration_payload
-
-
-def _load_graph_module():
-    path = Path(__file__).resolve().parents[1] / "graph" / "test_explore.py"
-    spec = importlib.util.spec_from_file_location("explore_graph", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = _load_graph_module()
-
-
-class SuiteDriver:
-    """The suite's db, which must outlive each app."""
-
-    def __init__(self, db) -> None:
-        self.db = db
-
-    def __getattr__(self, name):
-        return getattr(self.db, name)
-
-    def close(self) -> None:
-        pass
+from tests.support import explore_graph as G
+from tests.support.graphql import gql, shared
 
 
 def vectors_store(root: Path) -> EdgeStore:
@@ -71,21 +48,12 @@ def vectors_store(root: Path) -> EdgeStore:
 @pytest.fixture
 def app_client(clean_graph, settings, tmp_path):
     run_id = G.build_explore_graph(clean_graph)
-    resources = Resources(settings, SuiteDriver(clean_graph))
+    resources = Resources(settings, shared(clean_graph))
     store = vectors_store(tmp_path / "vectors")
     resources.similarity = StoreSimilarity(store)
     with TestClient(create_app(settings, resources)) as client:
         yield client, clean_graph, run_id
     store.close()
-
-
-def gql(client, query, headers=None, **variables):
-    response = client.post("/graphql", json={"query": query, "variables": variables},
-                           headers=headers or {})  # fmt: skip
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 RESULT = """__typename ... on CurationApplied { status clusters { size name validated flagged
@@ -149,7 +117,7 @@ def test_membership_edits(app_client):
 def test_mutations_need_the_curator_role(clean_graph, settings):
     secured = settings.model_copy(deep=True)
     secured.api.curator_tokens = [SecretStr("s3cret-token")]
-    with TestClient(create_app(secured, Resources(secured, SuiteDriver(clean_graph)))) as client:
+    with TestClient(create_app(secured, Resources(secured, shared(clean_graph)))) as client:
         denied = gql(client, 'mutation { flagIllustration(id: "a1", reason: "x") { __typename } }')
         assert denied["flagIllustration"]["__typename"] == "Forbidden"
         denied = gql(client, "mutation { startClustering(threshold: 0.6) { __typename } }")

@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.graphql.viewers import decode_content_state
 from api.resources import Resources
-
-
-def _load_graph_module():
-    # The small graph lives with the graph tests; the test tree is not a package.
-    path = Path(__file__).resolve().parents[1] / "graph" / "test_explore.py"
-    spec = importlib.util.spec_from_file_location("explore_graph", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = _load_graph_module()
-
-
-class CountingDriver:
-    """The real db, counting the queries sent through it."""
-
-    def __init__(self, db) -> None:
-        self.db = db
-        self.queries: list[str] = []
-
-    def execute_query(self, query, *args, **kwargs):
-        self.queries.append(query)
-        return self.db.execute_query(query, *args, **kwargs)
-
-    def session(self, *args, **kwargs):
-        self.queries.append("session")
-        return self.db.session(*args, **kwargs)
-
-    def close(self) -> None:  # the suite's db outlives the app
-        pass
+from tests.support import explore_graph as G
+from tests.support.graphql import CountingGraph, gql
 
 
 @pytest.fixture
 def explored(clean_graph, settings):
     run_id = G.build_explore_graph(clean_graph)
-    counting = CountingDriver(clean_graph)
+    counting = CountingGraph(clean_graph.driver, clean_graph.database)
     with TestClient(create_app(settings, Resources(settings, counting))) as client:
         yield client, clean_graph, run_id, counting
-
-
-def gql(client, query, **variables):
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 LIST = """

@@ -5,6 +5,7 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from api.app import create_app
+from tests.support.graphql import gql
 
 ADD = """
 mutation($corpus: String!, $uris: [String!]!) {
@@ -16,15 +17,6 @@ mutation($corpus: String!, $uris: [String!]!) {
   }
 }
 """
-
-
-def gql(client, query, headers=None, **variables):
-    response = client.post("/graphql", json={"query": query, "variables": variables},
-                           headers=headers or {})  # fmt: skip
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 def test_create_corpus_and_queue_manifests(clean_graph, clean_broker, settings):
@@ -43,8 +35,11 @@ def test_create_corpus_and_queue_manifests(clean_graph, clean_broker, settings):
         assert (job["corpus"], job["total"], job["done"], job["pending"]) == ("Presse", 2, 0, 2)
         assert job["finished"] is False
 
-        queued = redis.Redis.from_url(settings.broker.broker_url).llen("dramatiq:ingest")
-        assert queued == 2
+        # One message carries up to `ingest.task_batch_size` (16) tasks: both go in one.
+        broker = redis.Redis.from_url(settings.broker.broker_url)
+        assert broker.llen("dramatiq:ingest") == 1
+        (message,) = [json.loads(m) for m in broker.hvals("dramatiq:ingest.msgs")]
+        assert message["actor_name"] == "harvest_tasks" and len(message["args"][0]) == 2
 
         again = gql(client, "query($id: ID!) { ingestJob(id: $id) { total pending } }",
                     id=job["id"])  # fmt: skip

@@ -1,5 +1,6 @@
 """Harvesting real IIIF fixtures served over HTTP into the real Neo4j (tasks run in process)."""
 
+import os
 from collections import deque
 
 import pytest
@@ -98,6 +99,11 @@ def test_a_changed_manifest_updates_its_pages(clean_graph, fetcher, static_serve
     run_job(clean_graph, fetcher, "books", [url])
     source["items"] = source["items"][:3]
     static_server.write_json("book.json", source)
+    # The server dates files to the second: a change within the same second would still be
+    # "not modified" (that case is `--refresh`'s, below). A real edit comes later.
+    path = static_server.root / "book.json"
+    later = path.stat().st_mtime + 2
+    os.utime(path, (later, later))
     run_job(clean_graph, fetcher, "books", [url])
     assert count(clean_graph, "MATCH (:Issue)-[:HAS_PAGE]->(p) RETURN count(p)") == 3
     assert count(clean_graph, "MATCH (p:Page) RETURN count(p)") == 3
@@ -167,6 +173,42 @@ def test_corpus_file(tmp_path):
         read_corpus_file(path)
 
 
+def test_a_batch_of_tasks_writes_its_manifests_together_and_fails_per_task(
+    clean_graph, fetcher, static_server
+):
+    from api.pipeline.ingest import HarvestLimits, process_tasks
+
+    # Transactions of at most 6 pages: the 20-page manifest is written on its own in chunks,
+    # the others two or three to a transaction.
+    limits = HarvestLimits(pages_per_transaction=6)
+
+    uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
+    uris.append(f"{static_server.url}/fixtures/no-such-manifest.json")
+    queue: deque[str] = deque()
+    job_id = start_ingest(clean_graph, corpus="batched", uris=uris, enqueue=queue.extend)
+    task_ids = list(queue)
+
+    outcomes = process_tasks(
+        clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend, limits=limits
+    )
+
+    assert [o.task_id for o in outcomes] == task_ids
+    assert [o.status for o in outcomes] == ["done"] * 5 + ["failed"]
+    assert sum(len(o.page_ids) for o in outcomes) == sum(MANIFESTS.values())
+    progress = job_progress(clean_graph, job_id)
+    assert (progress.total, progress.done, progress.failed) == (6, 5, 1)
+    assert progress.pages == sum(MANIFESTS.values())
+    assert "404" in job_failures(clean_graph, job_id)[0].reason
+    issues = "MATCH (:Corpus {name: 'batched'})-[:INCLUDES]->()-[:HAS_ISSUE]->(i) RETURN count(i)"
+    assert count(clean_graph, issues) == 5
+
+    # A redelivered message: every task is finished, nothing is written twice.
+    again = process_tasks(clean_graph, task_ids, fetcher=fetcher, enqueue=queue.extend)
+    assert {o.status for o in again} == {"skipped"}
+    assert count(clean_graph, issues) == 5
+    assert count(clean_graph, "MATCH (:Issue)-[r:HAS_PAGE]->() RETURN count(r)") == 33
+
+
 def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, static_server):
     uris = [f"{static_server.url}/fixtures/{name}" for name in MANIFESTS]
     run_job(clean_graph, fetcher, "first", uris)
@@ -190,7 +232,6 @@ def test_an_unchanged_manifest_joins_a_second_corpus(clean_graph, fetcher, stati
 
 def test_refresh_ignores_validators(clean_graph, fetcher, static_server, shared_dir):
     import json
-    import os
 
     source = json.loads((shared_dir / "fixtures/iiif/cookbook-0009-book-1-v3.json").read_text())
     url = static_server.write_json("book.json", source)

@@ -19,8 +19,8 @@ from pydantic import SecretStr
 AXE = Path(__file__).resolve().parents[2] / "explorer" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("CONTAGIONS_EXPLORER_SCREENSHOTS")
 
-CLUSTERS = """{ clusters(first: 100) { totalCount nodes { id name size placeCount
-  members(first: 100) { nodes { id illustration { id iiifRegionUrl } } } } } }"""
+CLUSTERS = """{ clusters(first: 100) { ... on ClusterConnection { totalCount nodes { id name size
+  placeCount members(first: 100) { nodes { id illustration { id iiifRegionUrl } } } } } } }"""
 
 
 def gql(api: str, query: str, headers: dict | None = None, **variables) -> dict:
@@ -70,7 +70,9 @@ def images_loaded(page, selector: str) -> None:
 
 
 def test_clusters_wall_sorts_filters_pages_and_keeps_state_in_the_url(page, press):
-    everything = gql(press.api, "{ clusters { totalCount } }")["clusters"]["totalCount"]
+    everything = gql(press.api, "{ clusters { ... on ClusterConnection { totalCount } } }")[
+        "clusters"
+    ]["totalCount"]
     assert everything >= 2
     page.goto("/")
     expect(page.locator(".lede strong")).to_have_text(str(everything))
@@ -82,9 +84,8 @@ def test_clusters_wall_sorts_filters_pages_and_keeps_state_in_the_url(page, pres
 
     page.get_by_label("Sort by").select_option("COUNTRIES")
     expect(page).to_have_url(re.compile(r"sort=COUNTRIES"))
-    by_countries = gql(
-        press.api, "{ clusters(sort: {by: COUNTRIES}) { nodes { id countryCount } } }"
-    )["clusters"]["nodes"]
+    query = "{ clusters(sort: {by: COUNTRIES}) { ... on ClusterConnection { nodes { id } } } }"
+    by_countries = gql(press.api, query)["clusters"]["nodes"]
     expect(cards.first.locator("h2 a")).to_have_attribute(
         "href", f"/cluster/{quote(by_countries[0]['id'], safe='')}"
     )
@@ -92,7 +93,10 @@ def test_clusters_wall_sorts_filters_pages_and_keeps_state_in_the_url(page, pres
     code = country.locator("option").nth(1).get_attribute("value")
     country.select_option(code)
     expect(page).to_have_url(re.compile(rf"country={code}"))
-    query = "query($c: String) { clusters(where: {country: $c}) { totalCount } }"
+    query = (
+        "query($c: String) { clusters(where: {country: $c}) "
+        "{ ... on ClusterConnection { totalCount } } }"
+    )
     in_country = gql(press.api, query, c=code)["clusters"]["totalCount"]
     expect(page.locator(".lede strong")).to_have_text(str(in_country))
     page.reload()  # a shared link opens the same wall
@@ -219,8 +223,9 @@ def test_curation_round_trip_survives_reclustering(page, press):
 
 
 def test_circulation_flows_matrix_and_reached_within(page, press):
-    query = "{ flows { origin { id name countryCode } destination { id name countryCode } } }"
-    flows = gql(press.api, query)["flows"]
+    query = """{ flows { ... on Flows { flows {
+        origin { id name countryCode } destination { id name countryCode } } } } }"""
+    flows = gql(press.api, query)["flows"]["flows"]
     assert flows
     page.goto("/circulation")
     expect(page.locator("table.matrix tbody tr").first).to_be_visible()

@@ -411,3 +411,10 @@ def test_fuzzed_fixtures_raise_only_project_errors(fixture_documents):
                 raise
 
     run()
+
+
+def test_html_text_with_a_lone_surrogate_is_cleaned_too():
+    from ingest.iiif.text import strip_html
+
+    assert strip_html("<b>Le Rire\ud800</b>") == "Le Rire\ufffd"
+    assert strip_html("Le Rire \udfff") == "Le Rire \ufffd"

@@ -16,14 +16,20 @@ export const IllustrationThumbFields = graphql(`
 export const ClustersQuery = graphql(`
   query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
     clusters(where: $where, sort: $sort, first: $first, after: $after) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        id size placeCount countryCount periodicalCount firstDate lastDate spanDays
-        name validated flagged
-        members(first: 6) { nodes { id illustration { ...IllustrationThumb } } }
-        hops { origin { id name } destination { id name } fromDate toDate lagDays datePrecision }
+      __typename
+      ... on ClusterConnection {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id size placeCount countryCount periodicalCount firstDate lastDate spanDays
+          name validated flagged
+          firstAppearance { date datePrecision place { id name } country { code name } periodical { id title } }
+          members(first: 6) { nodes { id illustration { ...IllustrationThumb } } }
+          hops { origin { id name } destination { id name } fromDate toDate lagDays datePrecision }
+        }
       }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
     }
   }
 `);
@@ -37,17 +43,14 @@ export const FiltersQuery = graphql(`
 `);
 
 export const ClusterQuery = graphql(`
-  query Cluster($id: ID!) {
+  query Cluster($id: ID!, $first: Int!) {
     cluster(id: $id) {
       id runId size placeCount countryCount periodicalCount firstDate lastDate spanDays
       name description validated flagged flagReason
-      appearances {
-        illustrationId date datePrecision
-        place { id name latitude longitude countryCode }
-        country { code name }
-        periodical { id title }
-        illustration { id thumbnailUrl flagged }
-      }
+      firstAppearance { date datePrecision place { id name } }
+      appearances(first: $first) { ...AppearancePage }
+      geojson
+      exports { csv geojson }
       hops {
         origin { id name latitude longitude }
         destination { id name latitude longitude }
@@ -58,10 +61,31 @@ export const ClusterQuery = graphql(`
   }
 `);
 
+export const AppearancePageFields = graphql(`
+  fragment AppearancePage on AppearanceConnection {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      illustrationId date datePrecision
+      place { id name latitude longitude countryCode }
+      country { code name }
+      periodical { id title }
+      illustration { id thumbnailUrl flagged }
+    }
+  }
+`);
+
+export const ClusterAppearancesQuery = graphql(`
+  query ClusterAppearances($id: ID!, $first: Int!, $after: String) {
+    cluster(id: $id) { id appearances(first: $first, after: $after) { ...AppearancePage } }
+  }
+`);
+
 export const ClusterSearchQuery = graphql(`
   query ClusterPick($first: Int!) {
     clusters(first: $first, sort: { by: SIZE, direction: DESC }) {
-      nodes { id name size firstDate placeCount }
+      __typename
+      ... on ClusterConnection { nodes { id name size firstDate placeCount } }
     }
   }
 `);
@@ -76,7 +100,7 @@ export const IllustrationQuery = graphql(`
       periodical { id title publicationType }
       issue { id label manifestId date datePrecision }
       viewInContext { manifestId canvasId miradorUrl universalViewerUrl }
-      neighbours(k: 12) { score illustration { ...IllustrationThumb } }
+      neighbours(k: 12) { score match illustration { ...IllustrationThumb } }
       cluster { id name size }
     }
   }
@@ -86,7 +110,7 @@ export const SearchQuery = graphql(`
   query Search($illustrationId: ID, $imageUrl: String, $upload: Upload, $k: Int!, $where: SearchWhere) {
     searchSimilar(illustrationId: $illustrationId, imageUrl: $imageUrl, upload: $upload, k: $k, where: $where) {
       __typename
-      ... on SimilarResults { hits { score illustration { ...IllustrationThumb cluster { id name } } } }
+      ... on SimilarResults { hits { score match illustration { ...IllustrationThumb cluster { id name } } } }
       ... on InvalidInput { message field }
       ... on NotFound { message }
       ... on SearchUnavailable { message }
@@ -96,10 +120,17 @@ export const SearchQuery = graphql(`
 
 export const FlowsQuery = graphql(`
   query Flows($where: FlowWhere, $limit: Int!) {
-    flows(where: $where, limit: $limit) {
-      origin { id name latitude longitude countryCode }
-      destination { id name latitude longitude countryCode }
-      count clusters meanLagDays
+    flows(where: $where, groupBy: PLACE, limit: $limit) {
+      __typename
+      ... on Flows {
+        flows {
+          origin { id name latitude longitude countryCode }
+          destination { id name latitude longitude countryCode }
+          count clusters meanLagDays
+        }
+      }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
     }
     places(limit: 500) { id name countryCode }
     countries { code name }
@@ -109,7 +140,10 @@ export const FlowsQuery = graphql(`
 export const ReachedWithinQuery = graphql(`
   query ReachedWithin($from: Location!, $to: Location!, $years: Int!) {
     reachedWithin(from: $from, to: $to, years: $years) {
-      originDate arrivalDate lagDays cluster { id name size }
+      __typename
+      ... on Reaches { reaches { originDate arrivalDate lagDays cluster { id name size } } }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
     }
   }
 `);

@@ -1,0 +1,1 @@
+"""Support shared by the tests: graphs with known answers, GraphQL clients."""
