@@ -53,8 +53,11 @@ class ContagionsGraphQL(GraphQL[Context, None]):
         """The HTTP status follows the errors' codes (403, 413, 400 for limits, 503)."""
         if not sub_response.status_code:
             results = response_data if isinstance(response_data, list) else [response_data]
-            codes = [(e.get("extensions") or {}).get("code") for r in results
-                     for e in r.get("errors") or []]  # fmt: skip
+            codes = [
+                (e.get("extensions") or {}).get("code")
+                for r in results
+                for e in r.get("errors") or []
+            ]
             status = http_status([c for c in codes if isinstance(c, str)])
             if status is not None:
                 sub_response.status_code = status

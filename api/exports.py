@@ -46,12 +46,31 @@ from graph import explore
 from graph.errors import NotFoundError
 
 CSV_COLUMNS = (
-    "illustration_id", "cluster_id", "cluster_name", "score", "date", "date_precision",
-    "place_id", "place_name", "country_code", "country_name", "latitude", "longitude",
-    "periodical_id", "periodical_title", "publication_type", "issue_id", "issue_label",
-    "page_number", "manifest_id", "canvas_id", "xywh", "iiif_region_url", "thumbnail_url",
+    "illustration_id",
+    "cluster_id",
+    "cluster_name",
+    "score",
+    "date",
+    "date_precision",
+    "place_id",
+    "place_name",
+    "country_code",
+    "country_name",
+    "latitude",
+    "longitude",
+    "periodical_id",
+    "periodical_title",
+    "publication_type",
+    "issue_id",
+    "issue_label",
+    "page_number",
+    "manifest_id",
+    "canvas_id",
+    "xywh",
+    "iiif_region_url",
+    "thumbnail_url",
     "flagged",
-)  # fmt: skip
+)
 MAX_IDS = 100_000
 FILTER_FIELDS = ("run", "cluster", "place", "country", "periodical", "dateFrom", "dateTo")
 SELECTION_PARAMETERS = (*FILTER_FIELDS, "ids", "scores", "flavour")
@@ -104,9 +123,17 @@ def cluster_geojson(
         coordinates[a.place_id] = [a.longitude, a.latitude]
         entry = places.setdefault(
             a.place_id,
-            {"kind": "place", "order": 0, "placeId": a.place_id, "name": a.place_name,
-             "countryCode": a.country_code, "count": 0, "firstDate": None, "lastDate": None},
-        )  # fmt: skip
+            {
+                "kind": "place",
+                "order": 0,
+                "placeId": a.place_id,
+                "name": a.place_name,
+                "countryCode": a.country_code,
+                "count": 0,
+                "firstDate": None,
+                "lastDate": None,
+            },
+        )
         entry["count"] += 1
         if a.date is not None:
             entry["firstDate"] = min(filter(None, (entry["firstDate"], a.date)))
@@ -117,25 +144,40 @@ def cluster_geojson(
     features = []
     for n, entry in enumerate(ordered, start=1):
         entry["order"] = n
-        features.append({
-            "type": "Feature", "id": entry["placeId"],
-            "geometry": {"type": "Point", "coordinates": coordinates[entry["placeId"]]},
-            "properties": entry,
-        })  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "id": entry["placeId"],
+                "geometry": {"type": "Point", "coordinates": coordinates[entry["placeId"]]},
+                "properties": entry,
+            }
+        )
     located = [h for h in hops if h.origin_id in coordinates and h.destination_id in coordinates]
     located.sort(key=lambda h: (h.to_date, h.destination_id, h.from_date, h.origin_id))
     for n, h in enumerate(located, start=1):
-        features.append({
-            "type": "Feature", "id": f"hop:{n}",
-            "geometry": {"type": "LineString",
-                         "coordinates": [coordinates[h.origin_id], coordinates[h.destination_id]]},
-            "properties": {
-                "kind": "hop", "order": n, "originId": h.origin_id, "originName": h.origin_name,
-                "destinationId": h.destination_id, "destinationName": h.destination_name,
-                "fromDate": h.from_date, "toDate": h.to_date, "lagDays": h.lag_days,
-                "lagFromFirstDays": h.lag_from_first_days, "datePrecision": h.precision,
-            },
-        })  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"hop:{n}",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [coordinates[h.origin_id], coordinates[h.destination_id]],
+                },
+                "properties": {
+                    "kind": "hop",
+                    "order": n,
+                    "originId": h.origin_id,
+                    "originName": h.origin_name,
+                    "destinationId": h.destination_id,
+                    "destinationName": h.destination_name,
+                    "fromDate": h.from_date,
+                    "toDate": h.to_date,
+                    "lagDays": h.lag_days,
+                    "lagFromFirstDays": h.lag_from_first_days,
+                    "datePrecision": h.precision,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -238,9 +280,13 @@ class Exports:
         return JSONResponse({"error": "a token is required to read"}, status_code=403)
 
     def _stream(
-        self, selection: explore.ExportSelection, run_id: str | None, scores: Mapping[str, float],
-        filename: str, flavour: str,
-    ) -> StreamingResponse:  # fmt: skip
+        self,
+        selection: explore.ExportSelection,
+        run_id: str | None,
+        scores: Mapping[str, float],
+        filename: str,
+        flavour: str,
+    ) -> StreamingResponse:
         rows = explore.export_rows(self.resources.db, selection, run_id)
         return StreamingResponse(
             csv_lines(rows, scores, flavour),

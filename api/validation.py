@@ -86,8 +86,11 @@ class References:
 
 def refuse_unknown(references: References, missing: tuple[set[str], set[str], set[str]]) -> None:
     """UnknownValueError for the first reference the graph does not hold."""
-    kinds = (("place", references.places), ("country", references.countries),
-             ("periodical", references.periodicals))  # fmt: skip
+    kinds = (
+        ("place", references.places),
+        ("country", references.countries),
+        ("periodical", references.periodicals),
+    )
     for (kind, named), absent in zip(kinds, missing, strict=True):
         for name, value in named.items():
             if value in absent:

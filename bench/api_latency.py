@@ -78,21 +78,45 @@ def _issue_records(n_issues: int):
     rng = random.Random(1)
     for n in range(n_issues):
         pid, name, country = PLACES[n % len(PLACES)]
-        place = PlaceRecord(pid, name, CountryRecord(country, f"Country {country}"),
-                            rng.uniform(-60, 60), rng.uniform(-120, 120))  # fmt: skip
+        place = PlaceRecord(
+            pid,
+            name,
+            CountryRecord(country, f"Country {country}"),
+            rng.uniform(-60, 60),
+            rng.uniform(-120, 120),
+        )
         when = f"{rng.randint(1890, 1989)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         pages = tuple(
-            PageRecord(f"pg_{n}_{p}", f"https://bench.example/{n}/canvas/{p}", p, None, 3000,
-                       4200, None, f"https://bench.example/iiif/{n}-{p}", "3", 2)
+            PageRecord(
+                f"pg_{n}_{p}",
+                f"https://bench.example/{n}/canvas/{p}",
+                p,
+                None,
+                3000,
+                4200,
+                None,
+                f"https://bench.example/iiif/{n}-{p}",
+                "3",
+                2,
+            )
             for p in (1, 2)
-        )  # fmt: skip
+        )
         yield IssueRecord(
-            id=f"iss_{n}", manifest_uri=f"https://bench.example/{n}/manifest", label=f"No {n}",
-            date=when, date_precision="day", date_raw=when, date_source="navDate",
-            language="fr", place=place, place_raw=name,
+            id=f"iss_{n}",
+            manifest_uri=f"https://bench.example/{n}/manifest",
+            label=f"No {n}",
+            date=when,
+            date_precision="day",
+            date_raw=when,
+            date_source="navDate",
+            language="fr",
+            place=place,
+            place_raw=name,
             periodical=PeriodicalRecord(f"per_{n % 40}", f"Journal {n % 40}", "self"),
-            presentation_version=3, pages=pages, publication_type="newspaper",
-        )  # fmt: skip
+            presentation_version=3,
+            pages=pages,
+            publication_type="newspaper",
+        )
 
 
 def generate(db, n_ills: int, vectors_dir: Path):
@@ -111,14 +135,26 @@ def generate(db, n_ills: int, vectors_dir: Path):
     for start in range(0, len(issues), 2000):
         write_issues(db, "bench", issues[start : start + 2000])
     ids = [f"ill_{n}" for n in range(n_ills)]
-    upsert_illustrations(db, [
-        IllustrationRecord(
-            i, f"pg_{n // 4}_{1 + (n // 2) % 2}", 10, 20, 300, 400, 0.01, 1.0, "whole", "1",
-            f"https://bench.example/iiif/{n}/10,20,300,400/max/0/default.jpg",
-            f"https://bench.example/iiif/{n}/10,20,300,400/!256,256/0/default.jpg",
-        )
-        for n, i in enumerate(ids)
-    ])  # fmt: skip
+    upsert_illustrations(
+        db,
+        [
+            IllustrationRecord(
+                i,
+                f"pg_{n // 4}_{1 + (n // 2) % 2}",
+                10,
+                20,
+                300,
+                400,
+                0.01,
+                1.0,
+                "whole",
+                "1",
+                f"https://bench.example/iiif/{n}/10,20,300,400/max/0/default.jpg",
+                f"https://bench.example/iiif/{n}/10,20,300,400/!256,256/0/default.jpg",
+            )
+            for n, i in enumerate(ids)
+        ],
+    )
     print(f"graph: {n_ills:,} illustrations in {time.perf_counter() - t0:.1f} s", flush=True)
 
     rng = np.random.default_rng(2)
@@ -139,8 +175,11 @@ def generate(db, n_ills: int, vectors_dir: Path):
     create_edge_set(db, edge_set)
     write_edges(db, edge_set.id, a, b, np.array(s))
     result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
-    print(f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
-          f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
+    print(
+        f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
+        f"({time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
 
     vectors = rng.normal(size=(n_ills, DIM)).astype(np.float32)
     for group in groups:
@@ -213,8 +252,7 @@ def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store
 
     origin = PLACES[0][0]
     decade = {"from": "1920-01-01", "to": "1929-12-31"}
-    within = explore.ClusterFilter(date_from=decade["from"], date_to=decade["to"],
-                                   window="within")  # fmt: skip
+    within = explore.ClusterFilter(date_from=decade["from"], date_to=decade["to"], window="within")
     members = {cid: explore.member_pages(db, [(cid, None, 1)])[0][0][0] for cid in cluster_ids}
 
     def csv(cid: str) -> None:
@@ -265,17 +303,29 @@ def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store
         list(explore.export_rows(db, selection, run_id))
 
     def peer_q6():
-        explore.reached_within(db, run_id, explore.Location("place", origin),
-                               explore.Location("other_country"), 5)  # fmt: skip
+        explore.reached_within(
+            db, run_id, explore.Location("place", origin), explore.Location("other_country"), 5
+        )
 
     def peer_q7():
-        explore.flows(db, run_id, explore.FlowFilter(international=True), 5000,
-                      group_by="country", period="decade")  # fmt: skip
+        explore.flows(
+            db,
+            run_id,
+            explore.FlowFilter(international=True),
+            5000,
+            group_by="country",
+            period="decade",
+        )
 
-    peers = {"q1 top international in a decade": peer_q1, "q2 cluster path": peer_q2,
-             "q3 search with match": peer_q3, "q4 illustration in context": peer_q4,
-             "q5 cluster csv": peer_q5, "q6 from a place abroad in 5 years": peer_q6,
-             "q7 country flows by decade": peer_q7}  # fmt: skip
+    peers = {
+        "q1 top international in a decade": peer_q1,
+        "q2 cluster path": peer_q2,
+        "q3 search with match": peer_q3,
+        "q4 illustration in context": peer_q4,
+        "q5 cluster csv": peer_q5,
+        "q6 from a place abroad in 5 years": peer_q6,
+        "q7 country flows by decade": peer_q7,
+    }
     return scenarios, peers
 
 
@@ -353,8 +403,11 @@ def main() -> None:
             explore.flagged_among(db, [h.id for h in hits])
             explore.illustrations_by_ids(db, [h.id for h in hits])
 
-        peers = {"cluster list": peer_list, "cluster detail": peer_detail,
-                 "similarity search": peer_search}  # fmt: skip
+        peers = {
+            "cluster list": peer_list,
+            "cluster detail": peer_detail,
+            "similarity search": peer_search,
+        }
         if args.questions_only:
             scenarios, peers = {}, {}
         question_scenarios, question_peers = front_end_questions(
@@ -371,20 +424,38 @@ def main() -> None:
             peer_ms = timed(peers[name], args.requests)
             api_rps = throughput(call)
             peer_rps = throughput(peers[name])
-            print(f"{name}: p50 {p(api_ms, 50):.1f} ms, p99 {p(api_ms, 99):.1f} ms, "
-                  f"{api_rps:.0f} req/s | in-process Cypher p50 {p(peer_ms, 50):.1f} ms, "
-                  f"p99 {p(peer_ms, 99):.1f} ms, {peer_rps:.0f}/s "
-                  f"(mean {statistics.mean(api_ms):.1f} ms)", flush=True)  # fmt: skip
+            print(
+                f"{name}: p50 {p(api_ms, 50):.1f} ms, p99 {p(api_ms, 99):.1f} ms, "
+                f"{api_rps:.0f} req/s | in-process Cypher p50 {p(peer_ms, 50):.1f} ms, "
+                f"p99 {p(peer_ms, 99):.1f} ms, {peer_rps:.0f}/s "
+                f"(mean {statistics.mean(api_ms):.1f} ms)",
+                flush=True,
+            )
             peer = "in-process graph.explore Cypher (no HTTP/GraphQL)"
             key = name.replace(" ", "_")
             figures += [
-                Figure(f"api_{key}_p50_{n_ills}", round(p(api_ms, 50), 2), "ms", peer,
-                       round(p(peer_ms, 50), 2)),
-                Figure(f"api_{key}_p99_{n_ills}", round(p(api_ms, 99), 2), "ms", peer,
-                       round(p(peer_ms, 99), 2)),
-                Figure(f"api_{key}_throughput_{n_ills}", round(api_rps, 1), "req/s", peer,
-                       round(peer_rps, 1)),
-            ]  # fmt: skip
+                Figure(
+                    f"api_{key}_p50_{n_ills}",
+                    round(p(api_ms, 50), 2),
+                    "ms",
+                    peer,
+                    round(p(peer_ms, 50), 2),
+                ),
+                Figure(
+                    f"api_{key}_p99_{n_ills}",
+                    round(p(api_ms, 99), 2),
+                    "ms",
+                    peer,
+                    round(p(peer_ms, 99), 2),
+                ),
+                Figure(
+                    f"api_{key}_throughput_{n_ills}",
+                    round(api_rps, 1),
+                    "req/s",
+                    peer,
+                    round(peer_rps, 1),
+                ),
+            ]
         store.close()
         print_figures(figures)
     finally:

@@ -54,13 +54,26 @@ def write_illustrations(db, first: int, count: int) -> list[str]:
     from graph.records import IllustrationRecord
 
     ids = [f"ill_{n}" for n in range(first, first + count)]
-    upsert_illustrations(db, [
-        IllustrationRecord(
-            i, f"pg_{n // 4}_{1 + (n // 2) % 2}", 10, 20, 300, 400, 0.01, 1.0, "whole", "1",
-            None, None,
-        )
-        for n, i in zip(range(first, first + count), ids, strict=True)
-    ])  # fmt: skip
+    upsert_illustrations(
+        db,
+        [
+            IllustrationRecord(
+                i,
+                f"pg_{n // 4}_{1 + (n // 2) % 2}",
+                10,
+                20,
+                300,
+                400,
+                0.01,
+                1.0,
+                "whole",
+                "1",
+                None,
+                None,
+            )
+            for n, i in zip(range(first, first + count), ids, strict=True)
+        ],
+    )
     return ids
 
 
@@ -91,12 +104,17 @@ def generate(db, n_ills: int):
     edge_set = EdgeSet(EDGE_SET_ID, "bench_model", k=16, min_score=0.5, corpus="bench")
     create_edge_set(db, edge_set)
     write_pairs(db, edge_set.id, pairs, rng)
-    print(f"graph: {n_ills:,} illustrations, {len(pairs):,} edges "
-          f"({time.perf_counter() - t0:.1f} s)", flush=True)  # fmt: skip
+    print(
+        f"graph: {n_ills:,} illustrations, {len(pairs):,} edges ({time.perf_counter() - t0:.1f} s)",
+        flush=True,
+    )
     t1 = time.perf_counter()
     result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
-    print(f"first run: {result.leaves:,} leaf clusters, {result.flows:,} flows "
-          f"({time.perf_counter() - t1:.1f} s)", flush=True)  # fmt: skip
+    print(
+        f"first run: {result.leaves:,} leaf clusters, {result.flows:,} flows "
+        f"({time.perf_counter() - t1:.1f} s)",
+        flush=True,
+    )
     return result.run_id, edge_set, [[ids[p] for p in g] for g in groups], issues[n_ills // 4 :]
 
 
@@ -166,9 +184,11 @@ def main() -> None:
         profile.disable()
         stats = pstats.Stats(profile).sort_stats("cumulative")
         stats.print_stats(r"graph/|api/|ml/", 30)
-    print(f"incremental update: {update.written:,} clusters written, {update.removed:,} "
-          f"removed, {update.kept:,} kept, {update.flows:,} flows in {incremental_s:.2f} s",
-          flush=True)  # fmt: skip
+    print(
+        f"incremental update: {update.written:,} clusters written, {update.removed:,} "
+        f"removed, {update.kept:,} kept, {update.flows:,} flows in {incremental_s:.2f} s",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     full = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
@@ -179,12 +199,24 @@ def main() -> None:
     print(f"identical clusters, statistics and flows: {identical}")
     if not identical:
         sys.exit(1)
-    print_figures([
-        Figure(f"incremental update, {NEW:,} new illustrations on {args.size:,}",
-               incremental_s, "s", "full re-clustering (run_clustering)", round(full_s, 3)),
-        Figure("speed-up of the incremental update", full_s / incremental_s, "x",
-               "full re-clustering", 1.0),
-    ])  # fmt: skip
+    print_figures(
+        [
+            Figure(
+                f"incremental update, {NEW:,} new illustrations on {args.size:,}",
+                incremental_s,
+                "s",
+                "full re-clustering (run_clustering)",
+                round(full_s, 3),
+            ),
+            Figure(
+                "speed-up of the incremental update",
+                full_s / incremental_s,
+                "x",
+                "full re-clustering",
+                1.0,
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -47,34 +47,51 @@ def manifest_v3(n: int, pages: int) -> dict:
             {"label": {"en": ["Type"]}, "value": {"en": ["Newspaper"]}},
         ],
         "navDate": f"{year}-{month:02d}-{day:02d}T00:00:00Z",
-        "partOf": [{"id": f"https://bench.example/title-{n % 40}", "type": "Collection",
-                    "label": {"en": [f"Le Journal illustré {n % 40}"]}}],
+        "partOf": [
+            {
+                "id": f"https://bench.example/title-{n % 40}",
+                "type": "Collection",
+                "label": {"en": [f"Le Journal illustré {n % 40}"]},
+            }
+        ],
         "items": [
             {
                 "id": f"{base}/canvas/p{p}",
                 "type": "Canvas",
                 "width": 3000,
                 "height": 4200,
-                "items": [{
-                    "id": f"{base}/canvas/p{p}/page",
-                    "type": "AnnotationPage",
-                    "items": [{
-                        "id": f"{base}/canvas/p{p}/page/a",
-                        "type": "Annotation",
-                        "motivation": "painting",
-                        "target": f"{base}/canvas/p{p}",
-                        "body": {
-                            "id": f"https://bench.example/img/{n}-{p}/full/max/0/default.jpg",
-                            "type": "Image", "format": "image/jpeg", "width": 3000, "height": 4200,
-                            "service": [{"id": f"https://bench.example/img/{n}-{p}",
-                                         "type": "ImageService3", "profile": "level1"}],
-                        },
-                    }],
-                }],
+                "items": [
+                    {
+                        "id": f"{base}/canvas/p{p}/page",
+                        "type": "AnnotationPage",
+                        "items": [
+                            {
+                                "id": f"{base}/canvas/p{p}/page/a",
+                                "type": "Annotation",
+                                "motivation": "painting",
+                                "target": f"{base}/canvas/p{p}",
+                                "body": {
+                                    "id": f"https://bench.example/img/{n}-{p}/full/max/0/default.jpg",
+                                    "type": "Image",
+                                    "format": "image/jpeg",
+                                    "width": 3000,
+                                    "height": 4200,
+                                    "service": [
+                                        {
+                                            "id": f"https://bench.example/img/{n}-{p}",
+                                            "type": "ImageService3",
+                                            "profile": "level1",
+                                        }
+                                    ],
+                                },
+                            }
+                        ],
+                    }
+                ],
             }
             for p in range(pages)
         ],
-    }  # fmt: skip
+    }
 
 
 def manifest_v2(n: int, pages: int) -> dict:
@@ -88,28 +105,40 @@ def manifest_v2(n: int, pages: int) -> dict:
             {"label": "Date", "value": [{"@value": f"{1900 + n % 50}-11-26"}]},
             {"label": "Place", "value": [{"@value": "Turku", "@language": "fi"}]},
         ],
-        "sequences": [{
-            "@type": "sc:Sequence",
-            "canvases": [
-                {
-                    "@id": f"{base}/canvas/{p}", "@type": "sc:Canvas", "label": str(p),
-                    "width": 2400, "height": 3600,
-                    "images": [{
-                        "@type": "oa:Annotation", "motivation": "sc:painting",
-                        "on": f"{base}/canvas/{p}",
-                        "resource": {
-                            "@id": f"https://bench.example/img2/{n}-{p}/full/full/0/default.jpg",
-                            "@type": "dctypes:Image", "width": 2400, "height": 3600,
-                            "service": {"@context": "http://iiif.io/api/image/2/context.json",
+        "sequences": [
+            {
+                "@type": "sc:Sequence",
+                "canvases": [
+                    {
+                        "@id": f"{base}/canvas/{p}",
+                        "@type": "sc:Canvas",
+                        "label": str(p),
+                        "width": 2400,
+                        "height": 3600,
+                        "images": [
+                            {
+                                "@type": "oa:Annotation",
+                                "motivation": "sc:painting",
+                                "on": f"{base}/canvas/{p}",
+                                "resource": {
+                                    "@id": f"https://bench.example/img2/{n}-{p}/full/full/0/default.jpg",
+                                    "@type": "dctypes:Image",
+                                    "width": 2400,
+                                    "height": 3600,
+                                    "service": {
+                                        "@context": "http://iiif.io/api/image/2/context.json",
                                         "@id": f"https://bench.example/img2/{n}-{p}",
-                                        "profile": "http://iiif.io/api/image/2/level1.json"},
-                        },
-                    }],
-                }
-                for p in range(pages)
-            ],
-        }],
-    }  # fmt: skip
+                                        "profile": "http://iiif.io/api/image/2/level1.json",
+                                    },
+                                },
+                            }
+                        ],
+                    }
+                    for p in range(pages)
+                ],
+            }
+        ],
+    }
 
 
 def parse_all(documents: list[bytes]):
@@ -129,16 +158,22 @@ def naive_write(db, corpus, issues) -> None:
                 tx.run(
                     "MERGE (c:Corpus {name: $corpus}) MERGE (i:Issue {id: $id}) "
                     "SET i.label = $label MERGE (c)-[:NAIVE]->(i)",
-                    corpus=corpus, id=issue.id, label=issue.label,
-                )  # fmt: skip
+                    corpus=corpus,
+                    id=issue.id,
+                    label=issue.label,
+                )
                 for page in issue.pages:
                     tx.run(
                         "MATCH (i:Issue {id: $issue}) MERGE (p:Page {id: $id}) "
                         "SET p.canvas_id = $canvas, p.width = $w, p.height = $h "
                         "MERGE (i)-[:HAS_PAGE {order: $order}]->(p)",
-                        issue=issue.id, id=page.id, canvas=page.canvas_id,
-                        w=page.width, h=page.height, order=page.order,
-                    )  # fmt: skip
+                        issue=issue.id,
+                        id=page.id,
+                        canvas=page.canvas_id,
+                        w=page.width,
+                        h=page.height,
+                        order=page.order,
+                    )
 
             session.execute_write(work)
 
@@ -209,19 +244,41 @@ def main() -> None:
 
     end_to_end = pages_total / (parse_s + bulk_s)
     db.close()
-    print_figures([
-        Figure("ingest_parse_and_write_pages_per_s", round(end_to_end), "pages/s",
-               "naive per-page MERGE", round(sample_pages / naive_s)),
-        Figure("ingest_bulk_write_pages_per_s", round(pages_total / bulk_s), "pages/s",
-               "naive per-page MERGE", round(sample_pages / naive_s)),
-        Figure("ingest_worker_path_pages_per_s", round(sample_pages / batched_s), "pages/s",
-               "naive per-page MERGE", round(sample_pages / naive_s)),
-        Figure("ingest_worker_path_one_manifest_per_tx_pages_per_s",
-               round(sample_pages / single_s), "pages/s", "naive per-page MERGE",
-               round(sample_pages / naive_s)),
-        Figure("ingest_parse_pages_per_s", round(pages_total / parse_s), "pages/s",
-               "none", None),
-    ])  # fmt: skip
+    print_figures(
+        [
+            Figure(
+                "ingest_parse_and_write_pages_per_s",
+                round(end_to_end),
+                "pages/s",
+                "naive per-page MERGE",
+                round(sample_pages / naive_s),
+            ),
+            Figure(
+                "ingest_bulk_write_pages_per_s",
+                round(pages_total / bulk_s),
+                "pages/s",
+                "naive per-page MERGE",
+                round(sample_pages / naive_s),
+            ),
+            Figure(
+                "ingest_worker_path_pages_per_s",
+                round(sample_pages / batched_s),
+                "pages/s",
+                "naive per-page MERGE",
+                round(sample_pages / naive_s),
+            ),
+            Figure(
+                "ingest_worker_path_one_manifest_per_tx_pages_per_s",
+                round(sample_pages / single_s),
+                "pages/s",
+                "naive per-page MERGE",
+                round(sample_pages / naive_s),
+            ),
+            Figure(
+                "ingest_parse_pages_per_s", round(pages_total / parse_s), "pages/s", "none", None
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

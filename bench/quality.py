@@ -446,8 +446,11 @@ class RealSet:
 def gallica_set(seed: int) -> RealSet:
     """The 117 photo crops followed by one reprint of each (print distortions, own aspect)."""
     annotations = json.loads((GALLICA / "annotations.json").read_text())
-    boxes = [(entry["file"], box["bbox_xywh_px"]) for entry in annotations["images"]
-             for box in entry["boxes"]]  # fmt: skip
+    boxes = [
+        (entry["file"], box["bbox_xywh_px"])
+        for entry in annotations["images"]
+        for box in entry["boxes"]
+    ]
     keys = [f"{file}#{','.join(f'{v:g}' for v in box)}" for file, box in boxes]
 
     def load() -> list[Image.Image]:
@@ -499,8 +502,10 @@ def percentiles(values: np.ndarray) -> str:
 
 
 def print_table(evaluations: Sequence[Evaluation], default: float) -> None:
-    print(f"   {'variant':<30} {'R@1':>5} {'mAP':>5} {'AUC':>6} {'gap':>7}  "
-          f"{'P/R @' + format(default, 'g'):>11}  {'best: thr P/R':>17}  goal range")  # fmt: skip
+    print(
+        f"   {'variant':<30} {'R@1':>5} {'mAP':>5} {'AUC':>6} {'gap':>7}  "
+        f"{'P/R @' + format(default, 'g'):>11}  {'best: thr P/R':>17}  goal range"
+    )
     for e in evaluations:
         at = e.sweep.at(default)
         threshold = e.sweep.best()
@@ -520,23 +525,33 @@ def print_sweep(e: Evaluation, around: float) -> None:
     for t, s in zip(e.sweep.thresholds, e.sweep.scores, strict=True):
         if abs(t - around) <= 0.15 + 1e-9 and round(t * 100) % 3 == round(around * 100) % 3:
             mark = "  ← goal" if meets_goal(s) else ""
-            print(f"     {t:.2f}  P={s.precision:.3f}  R={s.recall:.3f}  "
-                  f"(pairs predicted {s.predicted_pairs}, true {s.true_pairs}){mark}")  # fmt: skip
+            print(
+                f"     {t:.2f}  P={s.precision:.3f}  R={s.recall:.3f}  "
+                f"(pairs predicted {s.predicted_pairs}, true {s.true_pairs}){mark}"
+            )
 
 
 @dataclass
 class Figures:
     lines: list[dict] = field(default_factory=list)
 
-    def add(self, metric: str, value: float, unit: str = "ratio", peer: str = "",
-            peer_value: float | None = None) -> None:  # fmt: skip
-        self.lines.append({
-            "metric": metric,
-            "value": round(float(value), 4),
-            "unit": unit,
-            "peer": peer,
-            "peer_value": None if peer_value is None else round(float(peer_value), 4),
-        })  # fmt: skip
+    def add(
+        self,
+        metric: str,
+        value: float,
+        unit: str = "ratio",
+        peer: str = "",
+        peer_value: float | None = None,
+    ) -> None:
+        self.lines.append(
+            {
+                "metric": metric,
+                "value": round(float(value), 4),
+                "unit": unit,
+                "peer": peer,
+                "peer_value": None if peer_value is None else round(float(peer_value), 4),
+            }
+        )
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -546,8 +561,9 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     started = time.monotonic()
     size, suffix = (SMALL, "-small") if small else (FULL, "")
     press = drawn_press(ROOT / "var" / "bench" / f"quality-press{suffix}", size, SEED)
-    held = drawn_press(ROOT / "var" / "bench" / f"quality-press-holdout{suffix}", size,
-                       HOLDOUT_SEED)  # fmt: skip
+    held = drawn_press(
+        ROOT / "var" / "bench" / f"quality-press-holdout{suffix}", size, HOLDOUT_SEED
+    )
     backbone = load_backbone(name, checkpoint)
     embed = Embedder(DescriptorExtractor(backbone), None if fresh else press.out / "descriptors")
     tag = "" if name == "efficientnet_lite0" else f" [{name}]"
@@ -558,9 +574,11 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
 
     # 1. Segmentation
     found = segmentation(press, fresh)
-    print(f"\n1. segmentation (layout, {found.seconds_per_page:.2f} s/page): {found.planted} "
-          f"planted pictures, {len(found.detected)} boxes, {found.matched} matched at IoU ≥ 0.5"
-          f" → recall {found.recall:.3f}, precision {found.precision:.3f}")  # fmt: skip
+    print(
+        f"\n1. segmentation (layout, {found.seconds_per_page:.2f} s/page): {found.planted} "
+        f"planted pictures, {len(found.detected)} boxes, {found.matched} matched at IoU ≥ 0.5"
+        f" → recall {found.recall:.3f}, precision {found.precision:.3f}"
+    )
     if not tag:  # does not depend on the backbone
         figures.add("segmentation recall (sample press, layout, IoU>=0.5)", found.recall)
         figures.add("segmentation precision (sample press, layout, IoU>=0.5)", found.precision)
@@ -587,30 +605,36 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         lambda: [prepare.apply(im) for im in detected_crops(press, found)],
     )
     pipeline_v = pipeline_variant(len(x), len(extra), backbone.feature_dim)
-    print(f"\n   crops prepared as the pipeline does: {recipe} (plain: none of it); the "
-          f"pipeline's PCA for this sample: {pipeline_v.name}")  # fmt: skip
+    print(
+        f"\n   crops prepared as the pipeline does: {recipe} (plain: none of it); the "
+        f"pipeline's PCA for this sample: {pipeline_v.name}"
+    )
 
     # 2. Retrieval on the ground-truth crops
     n_pairs = pair_scores(np.zeros((len(labels),) * 2), labels).positive.size
-    print(f"\n2. retrieval on the ground-truth crops: {len(labels)} printings of "
-          f"{len(set(labels))} sources, {n_pairs} true pairs; PCA fitted on the {len(x)} corpus "
-          f"crops or on them and {EXTRA_IMAGES} extra crops")  # fmt: skip
-    evaluations = [evaluate(v, x, extra, labels)
-                   for v in variants(len(x), len(extra), backbone.feature_dim)]  # fmt: skip
+    print(
+        f"\n2. retrieval on the ground-truth crops: {len(labels)} printings of "
+        f"{len(set(labels))} sources, {n_pairs} true pairs; PCA fitted on the {len(x)} corpus "
+        f"crops or on them and {EXTRA_IMAGES} extra crops"
+    )
+    evaluations = [
+        evaluate(v, x, extra, labels) for v in variants(len(x), len(extra), backbone.feature_dim)
+    ]
     default = calibrated_threshold(SIMILARITY.cluster_threshold, name)
     print_table(evaluations, default)
     by_variant = {e.variant: e for e in evaluations}
     raw, pipeline = by_variant[RAW], by_variant.get(pipeline_v)
     chosen = recommend(evaluations)
-    chosen_pipeline = recommend([
-        e for e in evaluations
-        if e.variant.in_pipeline(len(x), len(extra), backbone.feature_dim)
-    ])  # fmt: skip
+    chosen_pipeline = recommend(
+        [e for e in evaluations if e.variant.in_pipeline(len(x), len(extra), backbone.feature_dim)]
+    )
     threshold = chosen.sweep.best()
     print("\n   score distributions (cosine):")
     for e in dict.fromkeys(e for e in (raw, pipeline, chosen) if e is not None):
-        print(f"   {e.variant.name}\n     true pairs  {percentiles(e.pairs.positive)}"
-              f"\n     non-pairs   {percentiles(e.pairs.negative)}")  # fmt: skip
+        print(
+            f"   {e.variant.name}\n     true pairs  {percentiles(e.pairs.positive)}"
+            f"\n     non-pairs   {percentiles(e.pairs.negative)}"
+        )
 
     halftoned = press.halftoned
     print(f"\n   why pairs fail ({chosen.variant.name}):")
@@ -618,30 +642,43 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         r1 = recall_at_k(chosen.similarity, labels, 1, np.flatnonzero(rows))
         print(f"     recall@1 of {what} queries ({int(rows.sum())}): {r1:.3f}")
     wrong, same_photo = false_pairs(labels, chosen.sweep.clusters[chosen.sweep.index(threshold)])
-    print(f"     at {threshold:.2f}: {wrong} false pairs, {same_photo} of them quadrants of one "
-          f"photograph")  # fmt: skip
+    print(
+        f"     at {threshold:.2f}: {wrong} false pairs, {same_photo} of them quadrants of one "
+        f"photograph"
+    )
     plain_crops = {v: evaluate(v, x_plain, extra_plain, labels) for v in (RAW, chosen.variant)}
     for v, e in plain_crops.items():
-        print(f"     plain crops (no descreening, colour) {v.name}: R@1 {e.recall_at_1:.3f} "
-              f"mAP {e.mean_ap:.3f} AUC {e.pairs.roc_auc():.4f} best F1 {e.best_f1:.3f} "
-              f"(prepared: {by_variant[v].recall_at_1:.3f} / {by_variant[v].mean_ap:.3f}"
-              f" / {by_variant[v].pairs.roc_auc():.4f} / {by_variant[v].best_f1:.3f})")  # fmt: skip
+        print(
+            f"     plain crops (no descreening, colour) {v.name}: R@1 {e.recall_at_1:.3f} "
+            f"mAP {e.mean_ap:.3f} AUC {e.pairs.roc_auc():.4f} best F1 {e.best_f1:.3f} "
+            f"(prepared: {by_variant[v].recall_at_1:.3f} / {by_variant[v].mean_ap:.3f}"
+            f" / {by_variant[v].pairs.roc_auc():.4f} / {by_variant[v].best_f1:.3f})"
+        )
 
     # 3. Clusters
     print(f"\n3. clusters (kNN k={SIMILARITY.k}, connected components, giants split)")
     if pipeline is not None:
         at = pipeline.sweep.at(default)
-        print(f"   the pipeline's defaults ({pipeline_v.name} at {default}): "
-              f"P={at.precision:.3f} R={at.recall:.3f}")  # fmt: skip
-    for what, e in (("recommended", chosen), ("recommended within today's settings",
-                                               chosen_pipeline)):  # fmt: skip
+        print(
+            f"   the pipeline's defaults ({pipeline_v.name} at {default}): "
+            f"P={at.precision:.3f} R={at.recall:.3f}"
+        )
+    for what, e in (
+        ("recommended", chosen),
+        ("recommended within today's settings", chosen_pipeline),
+    ):
         t = e.sweep.best()
         found_range = e.sweep.goal_range()
-        verdict = (f"goal met from {found_range[0]:.2f} to {found_range[1]:.2f}" if found_range
-                   else "goal not met at any threshold: best F1")  # fmt: skip
+        verdict = (
+            f"goal met from {found_range[0]:.2f} to {found_range[1]:.2f}"
+            if found_range
+            else "goal not met at any threshold: best F1"
+        )
         at = e.sweep.at(t)
-        print(f"   {what}: {e.variant.name} at {t:.2f} → P={at.precision:.3f} "
-              f"R={at.recall:.3f} ({verdict})")  # fmt: skip
+        print(
+            f"   {what}: {e.variant.name} at {t:.2f} → P={at.precision:.3f} "
+            f"R={at.recall:.3f} ({verdict})"
+        )
     print_sweep(chosen, threshold)
 
     held_labels = held.labels
@@ -660,21 +697,28 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
         for v, t in ((RAW, raw.sweep.best()), (chosen.variant, threshold), (pipeline_v, default))
         if v.feasible(len(x_detected), len(extra), backbone.feature_dim)
     }
-    print(f"   end to end ({len(found.detected)} boxes, {len(found.detected) - found.matched} "
-          f"noise, {len(found.missed)} planted pictures missed):")  # fmt: skip
+    print(
+        f"   end to end ({len(found.detected)} boxes, {len(found.detected) - found.matched} "
+        f"noise, {len(found.missed)} planted pictures missed):"
+    )
     for v, (t, s) in end_to_end.items():
         best_t = s.best()
-        print(f"     {v.name:<30} at {t:.2f}: P={s.at(t).precision:.3f} R={s.at(t).recall:.3f}"
-              f"   (its best, {best_t:.2f}: P={s.at(best_t).precision:.3f} "
-              f"R={s.at(best_t).recall:.3f})")  # fmt: skip
+        print(
+            f"     {v.name:<30} at {t:.2f}: P={s.at(t).precision:.3f} R={s.at(t).recall:.3f}"
+            f"   (its best, {best_t:.2f}: P={s.at(best_t).precision:.3f} "
+            f"R={s.at(best_t).recall:.3f})"
+        )
 
     # 4. Real data
     print("\n4. real data")
     real, plain_real = {}, {}
     for real_set in (gallica_set(SEED), manuscript_set()):
         load = real_set.load
-        xs = embed(f"{real_set.name.split()[0]}-{recipe}", real_set.keys,
-                   lambda load=load: [prepare.apply(image) for image in load()])  # fmt: skip
+        xs = embed(
+            f"{real_set.name.split()[0]}-{recipe}",
+            real_set.keys,
+            lambda load=load: [prepare.apply(image) for image in load()],
+        )
         real[real_set.name] = {
             v: recall_at_1_and_5(v.vectors(xs, extra), real_set)
             for v in (RAW, chosen.variant)
@@ -684,44 +728,73 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
             print(f"   {real_set.name:<26} {v.name:<30} recall@1 {r1:.3f}  recall@5 {r5:.3f}")
         xs = embed(real_set.name.split()[0], real_set.keys, load)
         plain_real[real_set.name] = r1, r5 = recall_at_1_and_5(RAW.vectors(xs, extra), real_set)
-        print(f"   {real_set.name:<26} {'raw, plain crops':<30} recall@1 {r1:.3f}  "
-              f"recall@5 {r5:.3f}")  # fmt: skip
+        print(
+            f"   {real_set.name:<26} {'raw, plain crops':<30} recall@1 {r1:.3f}  recall@5 {r5:.3f}"
+        )
 
     # Figures
     chosen_name = chosen.variant.name
-    figures.add(f"reprint recall@1, sample press GT crops ({chosen_name}){tag}",
-                chosen.recall_at_1, peer="raw", peer_value=raw.recall_at_1)  # fmt: skip
-    figures.add(f"reprint mAP, sample press GT crops ({chosen_name}){tag}", chosen.mean_ap,
-                peer="raw", peer_value=raw.mean_ap)  # fmt: skip
-    figures.add(f"pair-score ROC AUC ({chosen_name}){tag}", chosen.pairs.roc_auc(),
-                peer="raw", peer_value=raw.pairs.roc_auc())  # fmt: skip
+    figures.add(
+        f"reprint recall@1, sample press GT crops ({chosen_name}){tag}",
+        chosen.recall_at_1,
+        peer="raw",
+        peer_value=raw.recall_at_1,
+    )
+    figures.add(
+        f"reprint mAP, sample press GT crops ({chosen_name}){tag}",
+        chosen.mean_ap,
+        peer="raw",
+        peer_value=raw.mean_ap,
+    )
+    figures.add(
+        f"pair-score ROC AUC ({chosen_name}){tag}",
+        chosen.pairs.roc_auc(),
+        peer="raw",
+        peer_value=raw.pairs.roc_auc(),
+    )
     v = chosen.variant
     plain = by_variant.get(Variant(v.fit or "corpus+extra", 0.0, v.dim or MODEL.dim))
     for power in (0.25, 0.5) if plain is not None else ():
         whitened = by_variant.get(Variant(plain.variant.fit, power, plain.variant.dim))
         if whitened is not None:
             label = f"{plain.variant.fit} d={plain.variant.dim}"
-            figures.add(f"pair-score ROC AUC, whitening p={power:g} ({label}){tag}",
-                        whitened.pairs.roc_auc(), peer="no whitening (p=0)",
-                        peer_value=plain.pairs.roc_auc())  # fmt: skip
-            figures.add(f"pair-score gap p5(true)-p99(non), whitening p={power:g} ({label}){tag}",
-                        whitened.pairs.separation(), "cosine", "no whitening (p=0)",
-                        plain.pairs.separation())  # fmt: skip
+            figures.add(
+                f"pair-score ROC AUC, whitening p={power:g} ({label}){tag}",
+                whitened.pairs.roc_auc(),
+                peer="no whitening (p=0)",
+                peer_value=plain.pairs.roc_auc(),
+            )
+            figures.add(
+                f"pair-score gap p5(true)-p99(non), whitening p={power:g} ({label}){tag}",
+                whitened.pairs.separation(),
+                "cosine",
+                "no whitening (p=0)",
+                plain.pairs.separation(),
+            )
     if pipeline is not None:
         at = pipeline.sweep.at(default)
-        figures.add(f"pairwise recall, pipeline defaults ({pipeline_v.name} @ {default}){tag}",
-                    at.recall)  # fmt: skip
-        figures.add(f"pairwise precision, pipeline defaults ({pipeline_v.name} @ {default})"
-                    f"{tag}", at.precision)  # fmt: skip
+        figures.add(
+            f"pairwise recall, pipeline defaults ({pipeline_v.name} @ {default}){tag}", at.recall
+        )
+        figures.add(
+            f"pairwise precision, pipeline defaults ({pipeline_v.name} @ {default}){tag}",
+            at.precision,
+        )
     raw_t = raw.sweep.best()
     for what, get in (("recall", lambda s: s.recall), ("precision", lambda s: s.precision)):
-        figures.add(f"pairwise {what}, recommended ({chosen_name} @ {threshold:.2f}){tag}",
-                    get(chosen.sweep.at(threshold)), peer=f"raw @ {raw_t:.2f}",
-                    peer_value=get(raw.sweep.at(raw_t)))  # fmt: skip
+        figures.add(
+            f"pairwise {what}, recommended ({chosen_name} @ {threshold:.2f}){tag}",
+            get(chosen.sweep.at(threshold)),
+            peer=f"raw @ {raw_t:.2f}",
+            peer_value=get(raw.sweep.at(raw_t)),
+        )
         if chosen.variant in held_scores:
-            figures.add(f"held-out pairwise {what} (seed {HOLDOUT_SEED}, recommended){tag}",
-                        get(held_scores[chosen.variant]), peer=f"raw @ {raw_t:.2f}",
-                        peer_value=get(held_scores[RAW]))  # fmt: skip
+            figures.add(
+                f"held-out pairwise {what} (seed {HOLDOUT_SEED}, recommended){tag}",
+                get(held_scores[chosen.variant]),
+                peer=f"raw @ {raw_t:.2f}",
+                peer_value=get(held_scores[RAW]),
+            )
         if chosen.variant in end_to_end:
             t, s = end_to_end[chosen.variant]
             r_t, r_s = end_to_end[RAW]
@@ -734,11 +807,19 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
     for set_name, rows in real.items():
         mine = rows.get(chosen.variant, rows[RAW])
         for n, k in enumerate((1, 5)):
-            figures.add(f"{set_name} recall@{k} ({chosen_name}){tag}", mine[n], peer="raw",
-                        peer_value=rows[RAW][n])  # fmt: skip
+            figures.add(
+                f"{set_name} recall@{k} ({chosen_name}){tag}",
+                mine[n],
+                peer="raw",
+                peer_value=rows[RAW][n],
+            )
     for set_name, (r1, _) in plain_real.items():
-        figures.add(f"{set_name} recall@1 (raw, {recipe}){tag}", real[set_name][RAW][0],
-                    peer="raw, plain crops", peer_value=r1)  # fmt: skip
+        figures.add(
+            f"{set_name} recall@1 (raw, {recipe}){tag}",
+            real[set_name][RAW][0],
+            peer="raw, plain crops",
+            peer_value=r1,
+        )
     for v, e in plain_crops.items():
         figures.add(
             f"reprint mAP, sample press GT crops ({v.name}, {recipe}){tag}",
@@ -746,8 +827,10 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
             peer=f"{v.name}, plain crops",
             peer_value=e.mean_ap,
         )
-    print(f"\n{embed.images} images embedded in {embed.seconds:.0f}s; "
-          f"{time.monotonic() - started:.0f}s in all for {name}")  # fmt: skip
+    print(
+        f"\n{embed.images} images embedded in {embed.seconds:.0f}s; "
+        f"{time.monotonic() - started:.0f}s in all for {name}"
+    )
 
 
 def main() -> None:

@@ -117,8 +117,13 @@ def score_recipe(recipe: PrintNormalization, presses: list[Press], embed: Embedd
     load = gallica.load
     g = embed(f"gallica-{key}", gallica.keys, lambda: [recipe.apply(im) for im in load()])
     g = l2_normalize(g)
-    return RecipeScore(recipe, float(np.mean(r1)), float(np.mean(maps)), pool(sweeps),
-                       recall_at_1_and_5(g, gallica)[0])  # fmt: skip
+    return RecipeScore(
+        recipe,
+        float(np.mean(r1)),
+        float(np.mean(maps)),
+        pool(sweeps),
+        recall_at_1_and_5(g, gallica)[0],
+    )
 
 
 def main() -> None:
@@ -133,11 +138,15 @@ def main() -> None:
     calibrated = calibrated_threshold(None, backbone.name)
     default = calibrated_recipe(backbone.name, CROP_SIZE, MODEL.descreen_radius, MODEL.grayscale)
     true_pairs = sum(pairwise_precision_recall(p.labels, p.labels).true_pairs for p in presses)
-    print(f"{backbone.name}: {len(presses)} presses (seeds {SEEDS}), {true_pairs} true pairs; "
-          f"PCA as `pca fit` ({MODEL.dim} capped by sample size, power "
-          f"{MODEL.whitening_power}); calibrated threshold {calibrated}")  # fmt: skip
-    print(f"{'recipe':<34} {'R@1':>5} {'mAP':>5}  {'R @ P>=0.95':>16}  {'goal range':>11}  "
-          f"{'P/R @ ' + format(calibrated, 'g'):>13}  Gallica R@1")  # fmt: skip
+    print(
+        f"{backbone.name}: {len(presses)} presses (seeds {SEEDS}), {true_pairs} true pairs; "
+        f"PCA as `pca fit` ({MODEL.dim} capped by sample size, power "
+        f"{MODEL.whitening_power}); calibrated threshold {calibrated}"
+    )
+    print(
+        f"{'recipe':<34} {'R@1':>5} {'mAP':>5}  {'R @ P>=0.95':>16}  {'goal range':>11}  "
+        f"{'P/R @ ' + format(calibrated, 'g'):>13}  Gallica R@1"
+    )
     scores = []
     for recipe in RECIPES:
         s = score_recipe(recipe, presses, embed)
@@ -146,19 +155,26 @@ def main() -> None:
         found = s.goal_range()
         goal = f"{found[0]:.2f}–{found[1]:.2f}" if found else "—"
         mark = " (default)" if recipe == default else ""
-        print(f"{recipe.key + mark:<34} {s.recall_at_1:5.3f} {s.mean_ap:5.3f}  "
-              f"{best.recall:5.3f} (t={best.threshold:.2f})  {goal:>11}  "
-              f"{at.precision:5.3f}/{at.recall:5.3f}  {s.gallica_recall_at_1:.3f}",
-              flush=True)  # fmt: skip
+        print(
+            f"{recipe.key + mark:<34} {s.recall_at_1:5.3f} {s.mean_ap:5.3f}  "
+            f"{best.recall:5.3f} (t={best.threshold:.2f})  {goal:>11}  "
+            f"{at.precision:5.3f}/{at.recall:5.3f}  {s.gallica_recall_at_1:.3f}",
+            flush=True,
+        )
     plain = scores[0]
     print()
     for s in scores[1:]:
-        print(json.dumps({
-            "metric": f"pooled reprint recall at precision >= 0.95 ({s.recipe.key})",
-            "value": round(s.recall_at_precision().recall, 4), "unit": "ratio",
-            "peer": f"plain crops ({plain.recipe.key})",
-            "peer_value": round(plain.recall_at_precision().recall, 4),
-        }))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "metric": f"pooled reprint recall at precision >= 0.95 ({s.recipe.key})",
+                    "value": round(s.recall_at_precision().recall, 4),
+                    "unit": "ratio",
+                    "peer": f"plain crops ({plain.recipe.key})",
+                    "peer_value": round(plain.recall_at_precision().recall, 4),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

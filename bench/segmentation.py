@@ -162,8 +162,10 @@ def main() -> None:
             total = total.add(results[name, subset])
         results[name, "all"] = total
 
-    print(f"gallica-images-eval + sample press, IoU >= {THRESHOLD}"
-          + (" (--small)" if args.small else ""))  # fmt: skip
+    print(
+        f"gallica-images-eval + sample press, IoU >= {THRESHOLD}"
+        + (" (--small)" if args.small else "")
+    )
     print(
         f"{'segmenter':<10} {'set':<8} {'pages':>5} {'boxes':>5} {'found':>5} "
         f"{'precision':>9} {'recall':>7} {'pages/s':>8}"

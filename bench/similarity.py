@@ -218,17 +218,33 @@ def bench_neo4j_writes(n_illustrations: int, n_edges: int, naive_edges: int) -> 
         for n in range(n_illustrations // 4)
     ]
     issues = [
-        IssueRecord(f"iss_{n}", f"m/{n}", None, None, None, None, None, None, None, None,
-                    PeriodicalRecord("per", "Bench", "self"), 3, tuple(pages[n * 50 : n * 50 + 50]))
+        IssueRecord(
+            f"iss_{n}",
+            f"m/{n}",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            PeriodicalRecord("per", "Bench", "self"),
+            3,
+            tuple(pages[n * 50 : n * 50 + 50]),
+        )
         for n in range(len(pages) // 50)
-    ]  # fmt: skip
+    ]
     for start in range(0, len(issues), 100):
         write_issues(db, "bench", issues[start : start + 100])
     ids = [f"ill_{n:07d}" for n in range(n_illustrations)]
-    upsert_illustrations(db, [
-        IllustrationRecord(i, f"pg_{n // 4}", 0, 0, 10, 10, 0.1, 1.0, "whole", "1", None, None)
-        for n, i in enumerate(ids)
-    ])  # fmt: skip
+    upsert_illustrations(
+        db,
+        [
+            IllustrationRecord(i, f"pg_{n // 4}", 0, 0, 10, 10, 0.1, 1.0, "whole", "1", None, None)
+            for n, i in enumerate(ids)
+        ],
+    )
     rng = np.random.default_rng(0)
     a = rng.integers(0, n_illustrations, n_edges)
     b = rng.integers(0, n_illustrations, n_edges)
@@ -245,13 +261,26 @@ def bench_neo4j_writes(n_illustrations: int, n_edges: int, naive_edges: int) -> 
     create_edge_set(db, naive_set)
     started = time.perf_counter()
     # One statement (and one transaction) per source node, about one edge each here: batch=1.
-    write_edges(db, naive_set.id, [ids[x] for x in a[:naive_edges]],
-                [ids[x] for x in b[:naive_edges]], scores[:naive_edges], batch=1)  # fmt: skip
+    write_edges(
+        db,
+        naive_set.id,
+        [ids[x] for x in a[:naive_edges]],
+        [ids[x] for x in b[:naive_edges]],
+        scores[:naive_edges],
+        batch=1,
+    )
     naive = naive_edges / (time.perf_counter() - started)
-    print(f"Neo4j edge writes: {ours:,.0f} edges/s ({written:,} edges) vs one statement per "
-          f"source {naive:,.0f} edges/s")  # fmt: skip
-    figure("neo4j_edges_written_per_s", round(ours), "edges/s", "one transaction per source",
-           round(naive))  # fmt: skip
+    print(
+        f"Neo4j edge writes: {ours:,.0f} edges/s ({written:,} edges) vs one statement per "
+        f"source {naive:,.0f} edges/s"
+    )
+    figure(
+        "neo4j_edges_written_per_s",
+        round(ours),
+        "edges/s",
+        "one transaction per source",
+        round(naive),
+    )
     db.close()
 
 
@@ -265,8 +294,9 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows when piped to a file
     faiss.omp_set_num_threads(THREADS)
     if args.only_neo4j:
-        bench_neo4j_writes(20_000 if args.small else 100_000,
-                           200_000 if args.small else 1_000_000, 2_000)  # fmt: skip
+        bench_neo4j_writes(
+            20_000 if args.small else 100_000, 200_000 if args.small else 1_000_000, 2_000
+        )
         for line in FIGURES:
             print(json.dumps(line))
         return
@@ -274,8 +304,9 @@ def main() -> None:
     bench_knn(20_000 if args.small else 100_000, repeats)
     bench_components(1_000_000 if args.small else 10_000_000)
     if not args.no_neo4j:
-        bench_neo4j_writes(20_000 if args.small else 100_000,
-                           200_000 if args.small else 1_000_000, 2_000)  # fmt: skip
+        bench_neo4j_writes(
+            20_000 if args.small else 100_000, 200_000 if args.small else 1_000_000, 2_000
+        )
     for line in FIGURES:
         print(json.dumps(line))
 

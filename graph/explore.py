@@ -397,10 +397,15 @@ def appearance_pages(
     Printings come in time order (undated last, sorting as 9999-12-31), ties by illustration.
     """
     wanted = [
-        {"n": n, "cluster": c, "limit": first + 1,
-         "after_value": after[0] if after else None, "after_id": after[1] if after else None}
+        {
+            "n": n,
+            "cluster": c,
+            "limit": first + 1,
+            "after_value": after[0] if after else None,
+            "after_id": after[1] if after else None,
+        }
         for n, (c, after, first) in enumerate(requests)
-    ]  # fmt: skip
+    ]
     got: dict[int, list[tuple[Any, AppearanceDetail]]] = {n: [] for n in range(len(requests))}
     for row in _read(db, q.APPEARANCE_PAGES, requests=wanted):
         got[row.pop("n")].append((row.pop("sort_value"), _build(AppearanceDetail, row)))
@@ -510,10 +515,17 @@ def reached_within(
         destination.level == "other_country"
     )
     rows = _read(
-        db, q.REACHED_WITHIN, run_id=run_id, origin=origin.value, origin_level=origin.level,
-        destination=destination.value, destination_level=destination.level,
-        needs_country=needs_country, years=years, limit=limit,
-    )  # fmt: skip
+        db,
+        q.REACHED_WITHIN,
+        run_id=run_id,
+        origin=origin.value,
+        origin_level=origin.level,
+        destination=destination.value,
+        destination_level=destination.level,
+        needs_country=needs_country,
+        years=years,
+        limit=limit,
+    )
     return [_build(Reach, row) for row in rows]
 
 
@@ -527,9 +539,12 @@ def missing_references(
     if not (places or countries or periodicals):
         return set(), set(), set()
     row = _read(
-        db, q.MISSING_REFERENCES, places=list(places), countries=list(countries),
+        db,
+        q.MISSING_REFERENCES,
+        places=list(places),
+        countries=list(countries),
         periodicals=list(periodicals),
-    )[0]  # fmt: skip
+    )[0]
     return set(row["places"]), set(row["countries"]), set(row["periodicals"])
 
 

@@ -134,12 +134,14 @@ class Api:
         operations = {"query": query, "variables": {name: None}}
         response = self.client.post(
             "/graphql",
-            data={"operations": json.dumps(operations),
-                  "map": json.dumps({"0": [f"variables.{name}"]})},
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": [f"variables.{name}"]}),
+            },
             files={"0": ("picture.png", data, "image/png")},
             # Multipart is a "simple" request: the API's CSRF guard wants a non-simple header.
             headers={"Apollo-Require-Preflight": "true"},
-        )  # fmt: skip
+        )
         response.raise_for_status()
         return response.json()
 
@@ -201,8 +203,10 @@ def main() -> None:
     api = Api(args.api)
     places = api.query("{ places { id name } }")["data"]["places"]
     paris = next(p["id"] for p in places if p["name"] == "Paris")
-    years = api.query("{ clusters(first: 1, sort: {by: FIRST_DATE, direction: ASC}) {"
-                      " ... on ClusterConnection { nodes { firstDate } } } }")  # fmt: skip
+    years = api.query(
+        "{ clusters(first: 1, sort: {by: FIRST_DATE, direction: ASC}) {"
+        " ... on ClusterConnection { nodes { firstDate } } } }"
+    )
     start = int(years["data"]["clusters"]["nodes"][0]["firstDate"][:4])
     decade = args.decade or start // 10 * 10
     window = {"from": f"{decade}-01-01", "to": f"{decade + 9}-12-31"}
@@ -210,59 +214,100 @@ def main() -> None:
     parts = [HEADER]
     answer1 = api.query(Q1, **window)
     top = answer1["data"]["clusters"]["nodes"][0]["id"]
-    parts.append(section(
-        f"1. The top 10 clusters by countries in the {decade}s, with where each started",
-        "`window.mode: WITHIN` counts and sorts on the printings inside the decade only"
-        " (`PRESENT_IN`, the default, would select the same clusters but rank them by their"
-        " whole life). `firstAppearance` is the cluster's first dated printing, whenever it"
-        " was.", Q1, window, answer1))  # fmt: skip
-    parts.append(section(
-        "2. One cluster's path, as map and timeline data",
-        "`geojson` holds a Point per place in order of first printing (`id` = the place id,"
-        " `properties.order` 1 = where it started) and a LineString per hop in order of"
-        " arrival; `timeSeries` has every year from the first printing to the last, zeros"
-        " included; `lagFromFirstDays` is the delay since the first printing anywhere.",
-        Q2, {"id": top}, api.query(Q2, id=top)))  # fmt: skip
+    parts.append(
+        section(
+            f"1. The top 10 clusters by countries in the {decade}s, with where each started",
+            "`window.mode: WITHIN` counts and sorts on the printings inside the decade only"
+            " (`PRESENT_IN`, the default, would select the same clusters but rank them by their"
+            " whole life). `firstAppearance` is the cluster's first dated printing, whenever it"
+            " was.",
+            Q1,
+            window,
+            answer1,
+        )
+    )
+    parts.append(
+        section(
+            "2. One cluster's path, as map and timeline data",
+            "`geojson` holds a Point per place in order of first printing (`id` = the place id,"
+            " `properties.order` 1 = where it started) and a LineString per hop in order of"
+            " arrival; `timeSeries` has every year from the first printing to the last, zeros"
+            " included; `lagFromFirstDays` is the delay since the first printing anywhere.",
+            Q2,
+            {"id": top},
+            api.query(Q2, id=top),
+        )
+    )
     picture, described = crop_of_a_reprint(args.corpus)
-    parts.append(section(
-        "3. Search by upload, with a confidence",
-        f"A multipart request (GraphQL multipart spec) with one picture: here {described}"
-        " cut from its page. Every hit has a `match` level from the active descriptor"
-        " model's calibrated thresholds (given with the answer); NONE hits are left out"
-        " unless `includeNone: true`. Random noise, uploaded the same way, gets no hit at"
-        " all (second answer).", Q3, {"image": "<the file>"},
-        api.upload(Q3, "image", picture), extra=api.upload(Q3, "image", noise())))  # fmt: skip
+    parts.append(
+        section(
+            "3. Search by upload, with a confidence",
+            f"A multipart request (GraphQL multipart spec) with one picture: here {described}"
+            " cut from its page. Every hit has a `match` level from the active descriptor"
+            " model's calibrated thresholds (given with the answer); NONE hits are left out"
+            " unless `includeNone: true`. Random noise, uploaded the same way, gets no hit at"
+            " all (second answer).",
+            Q3,
+            {"image": "<the file>"},
+            api.upload(Q3, "image", picture),
+            extra=api.upload(Q3, "image", noise()),
+        )
+    )
     first_id = api.query(
         "query($id: ID!) { cluster(id: $id) { firstAppearance { illustrationId } } }", id=top
     )["data"]["cluster"]["firstAppearance"]["illustrationId"]
-    parts.append(section(
-        "4. An illustration in context",
-        "Where it was printed, its page and region, a IIIF Content State to open the page at"
-        " the region in a viewer served with the application, its cluster and neighbours.",
-        Q4, {"id": first_id}, api.query(Q4, id=first_id)))  # fmt: skip
+    parts.append(
+        section(
+            "4. An illustration in context",
+            "Where it was printed, its page and region, a IIIF Content State to open the page at"
+            " the region in a viewer served with the application, its cluster and neighbours.",
+            Q4,
+            {"id": first_id},
+            api.query(Q4, id=first_id),
+        )
+    )
     answer5 = api.query(Q5, id=top)
     csv_url = answer5["data"]["cluster"]["exports"]["csv"]
     csv_text = api.client.get(csv_url).text
     lines = csv_text.splitlines()
-    parts.append(section(
-        "5. The CSV of a cluster",
-        "The request gives the links; the CSV is one GET away (`excelCsv` adds a byte order"
-        " mark for spreadsheets). `score` is each member's best similarity edge inside the"
-        " cluster. The first lines of the file:", Q5, {"id": top}, answer5,
-        extra_text=block("csv", "\n".join(lines[:4]) + (f"\n… {len(lines) - 4} more rows"
-                                                       if len(lines) > 4 else ""))))  # fmt: skip
-    parts.append(section(
-        "6. First seen in Paris, then in any other country within five years",
-        "`otherCountry: true` is any country but the origin's; `destination` is the first"
-        " printing abroad. The ends may also mix levels (`from: {place}`, `to: {country}`).",
-        Q6, {"paris": paris}, api.query(Q6, paris=paris)))  # fmt: skip
-    parts.append(section(
-        "7. Country-to-country flows by decade",
-        "Aggregated in the graph from the place-to-place hops: `count` hops, `clusters`"
-        " distinct clusters, lags over all hops (so the mean is count-weighted) with their"
-        " median. `periods` lists every decade from the first to the last, empty ones"
-        " included; `international: true` leaves out hops within one country.",
-        Q7, {}, api.query(Q7)))  # fmt: skip
+    parts.append(
+        section(
+            "5. The CSV of a cluster",
+            "The request gives the links; the CSV is one GET away (`excelCsv` adds a byte order"
+            " mark for spreadsheets). `score` is each member's best similarity edge inside the"
+            " cluster. The first lines of the file:",
+            Q5,
+            {"id": top},
+            answer5,
+            extra_text=block(
+                "csv",
+                "\n".join(lines[:4])
+                + (f"\n… {len(lines) - 4} more rows" if len(lines) > 4 else ""),
+            ),
+        )
+    )
+    parts.append(
+        section(
+            "6. First seen in Paris, then in any other country within five years",
+            "`otherCountry: true` is any country but the origin's; `destination` is the first"
+            " printing abroad. The ends may also mix levels (`from: {place}`, `to: {country}`).",
+            Q6,
+            {"paris": paris},
+            api.query(Q6, paris=paris),
+        )
+    )
+    parts.append(
+        section(
+            "7. Country-to-country flows by decade",
+            "Aggregated in the graph from the place-to-place hops: `count` hops, `clusters`"
+            " distinct clusters, lags over all hops (so the mean is count-weighted) with their"
+            " median. `periods` lists every decade from the first to the last, empty ones"
+            " included; `international: true` leaves out hops within one country.",
+            Q7,
+            {},
+            api.query(Q7),
+        )
+    )
     OUT.write_text("\n".join(parts))
     print(f"wrote {OUT}", file=sys.stderr)
 

@@ -164,11 +164,25 @@ class IiifImageServer:
         )
         self.image_dir = image_dir
         self.process = subprocess.Popen(
-            [sys.executable, script, "--host", "127.0.0.1", "--port", str(self.port),
-             "--image-dir", str(image_dir), "--api-versions", "2.1,3.0",
-             "--manipulators", "pil", "-q"],
-            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                script,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--image-dir",
+                str(image_dir),
+                "--api-versions",
+                "2.1,3.0",
+                "--manipulators",
+                "pil",
+                "-q",
+            ],
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if not wait_until(lambda: port_open("127.0.0.1", self.port), 30):
             self.process.kill()
             pytest.fail("the iiif test server did not start")
@@ -212,8 +226,12 @@ def solid_png(width: int, height: int, rows: int | None = None) -> bytes:
     count = height if rows is None else rows
     idat = b"".join(packer.compress(row) for _ in range(count)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
-            + _png_chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 class HostileServer:

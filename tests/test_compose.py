@@ -19,8 +19,13 @@ def compose() -> dict:
 
 def test_every_service_is_there(compose):
     assert set(compose["services"]) == {
-        "neo4j", "qdrant", "redis", "api", "worker-ingest", "worker-gpu",
-    }  # fmt: skip
+        "neo4j",
+        "qdrant",
+        "redis",
+        "api",
+        "worker-ingest",
+        "worker-gpu",
+    }
     assert compose["services"]["neo4j"]["image"].startswith("neo4j:5.26")
 
 

@@ -167,9 +167,10 @@ def similarity_command(
 
 @click.command("cluster")
 @click.option(
-    "--threshold", type=float,
+    "--threshold",
+    type=float,
     help="Similarity threshold (default: settings, else the backbone's calibrated one).",
-)  # fmt: skip
+)
 @click.option("--corpus")
 @click.option("--edge-set", help="Default: the latest edge set (of the corpus).")
 def cluster_command(threshold: float | None, corpus: str | None, edge_set: str | None) -> None:

@@ -22,8 +22,9 @@ def demo_build(out: Path | None) -> None:
 
     settings = load_settings()
     out = out or settings.data_dir.resolve() / "demo"
-    issues = build(out, DemoSize(issues=settings.demo.issues, pages=settings.demo.pages),
-                   settings.demo.seed)  # fmt: skip
+    issues = build(
+        out, DemoSize(issues=settings.demo.issues, pages=settings.demo.pages), settings.demo.seed
+    )
     printings = sum(len(i.printings) for i in issues)
     reprints = sum(not p.original for i in issues for p in i.printings)
     click.echo(f"{len(issues)} issues, {printings} printed pictures ({reprints} reprints) in {out}")

@@ -211,11 +211,18 @@ def worker_command(queues: str | None, processes: int | None, threads: int | Non
     settings = load_settings()
     chosen = queues.split(",") if queues else settings.worker.queues
     argv = [
-        sys.executable, "-m", "dramatiq", "api.broker", "api.actors",
-        "--processes", str(processes or settings.worker.processes),
-        "--threads", str(threads or settings.worker.threads),
-        "--queues", *chosen,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "api.broker",
+        "api.actors",
+        "--processes",
+        str(processes or settings.worker.processes),
+        "--threads",
+        str(threads or settings.worker.threads),
+        "--queues",
+        *chosen,
+    ]
     os.execv(sys.executable, argv)
 
 
@@ -275,5 +282,13 @@ def _print_urls(settings: Settings) -> None:
     click.echo("  Stop with:           contagions down")
 
 
-COMMANDS = [services, vectors, schema_command, serve_command, worker_command, up_command,
-            down_command, status_command]  # fmt: skip
+COMMANDS = [
+    services,
+    vectors,
+    schema_command,
+    serve_command,
+    worker_command,
+    up_command,
+    down_command,
+    status_command,
+]

@@ -54,8 +54,15 @@ def _text(draw: ImageDraw.ImageDraw, box: Box, rng: np.random.Generator, size: i
         draw.text((x, top), " ".join(words), fill=INK, font=font)
 
 
-def _slots(aspects: Sequence[float], rng: np.random.Generator, columns: Sequence[int],
-           column: int, gutter: int, top: int, bottom: int) -> list[tuple[int, Box]]:  # fmt: skip
+def _slots(
+    aspects: Sequence[float],
+    rng: np.random.Generator,
+    columns: Sequence[int],
+    column: int,
+    gutter: int,
+    top: int,
+    bottom: int,
+) -> list[tuple[int, Box]]:
     """A slot per picture (in order, while they fit) as (first column, box), none overlapping.
 
     A slot keeps its picture's proportions, as a layout editor would (within limits).

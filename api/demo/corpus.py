@@ -19,10 +19,34 @@ from api.demo.compose import compose_page
 from api.demo.printing import print_picture, random_style
 from api.demo.sources import Source, load_sources
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-             "septembre", "octobre", "novembre", "décembre")  # fmt: skip
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")  # fmt: skip
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -42,18 +66,59 @@ class PeriodicalSpec:
 
 
 PERIODICALS = (
-    PeriodicalSpec("miroir", "Le Miroir illustré", "Paris", "FR", "fre",
-                   "Lieu de publication", "Paris", "Date de publication", "fr", "day",
-                   date(1908, 1, 4)),
-    PeriodicalSpec("rundschau", "Berliner Illustrirte Rundschau", "Berlin", "DE", "ger",
-                   "Ort", "Berlin : Ullstein", "Erscheinungsdatum", "de", "none",
-                   date(1908, 2, 9)),
-    PeriodicalSpec("caras", "Caras y Caretas del Plata", "Buenos Aires", "AR", "spa",
-                   "Place of publication", "[Buenos Aires]", "Fecha", "iso-slash",
-                   "padded-year", date(1908, 3, 14)),
-    PeriodicalSpec("weekly", "The Illustrated Weekly", "London", "GB", "eng",
-                   "published", "London, England", "Date", "en", "day", date(1908, 1, 25)),
-)  # fmt: skip
+    PeriodicalSpec(
+        "miroir",
+        "Le Miroir illustré",
+        "Paris",
+        "FR",
+        "fre",
+        "Lieu de publication",
+        "Paris",
+        "Date de publication",
+        "fr",
+        "day",
+        date(1908, 1, 4),
+    ),
+    PeriodicalSpec(
+        "rundschau",
+        "Berliner Illustrirte Rundschau",
+        "Berlin",
+        "DE",
+        "ger",
+        "Ort",
+        "Berlin : Ullstein",
+        "Erscheinungsdatum",
+        "de",
+        "none",
+        date(1908, 2, 9),
+    ),
+    PeriodicalSpec(
+        "caras",
+        "Caras y Caretas del Plata",
+        "Buenos Aires",
+        "AR",
+        "spa",
+        "Place of publication",
+        "[Buenos Aires]",
+        "Fecha",
+        "iso-slash",
+        "padded-year",
+        date(1908, 3, 14),
+    ),
+    PeriodicalSpec(
+        "weekly",
+        "The Illustrated Weekly",
+        "London",
+        "GB",
+        "eng",
+        "published",
+        "London, England",
+        "Date",
+        "en",
+        "day",
+        date(1908, 1, 25),
+    ),
+)
 
 
 def format_date(value: date, style: str) -> str:
@@ -160,9 +225,10 @@ def plan(size: DemoSize, seed: int, sources: list[Source]) -> list[Issue]:
             on_page = [p for p in issue.printings if p.page == page]
             for extra in on_page[3:]:
                 extra.page = next(
-                    q for q in range(1, issue.pages + 1)
+                    q
+                    for q in range(1, issue.pages + 1)
                     if sum(p.page == q for p in issue.printings) < 3
-                )  # fmt: skip
+                )
     return issues
 
 
@@ -230,10 +296,11 @@ def build(out: Path, size: DemoSize = DemoSize(), seed: int = 7) -> list[Issue]:
         "generator": GENERATOR_VERSION,
         "seed": seed,
         "size": asdict(size),
-        "periodicals": [asdict(spec) | {"first_issue": spec.first_issue.isoformat()}
-                        for spec in PERIODICALS],
+        "periodicals": [
+            asdict(spec) | {"first_issue": spec.first_issue.isoformat()} for spec in PERIODICALS
+        ],
         "issues": [asdict(issue) for issue in issues],
-    }  # fmt: skip
+    }
     (out / "truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False))
     return issues
 

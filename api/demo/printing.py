@@ -38,8 +38,9 @@ class PrintStyle:
 def random_style(rng: np.random.Generator, original: bool = False) -> PrintStyle:
     """An original printing is clean; reprints vary."""
     if original:
-        return PrintStyle("colour" if rng.random() < 0.5 else "grey", False, 1.0, 1.0, 0.0, 0.0,
-                          92, 0.02)  # fmt: skip
+        return PrintStyle(
+            "colour" if rng.random() < 0.5 else "grey", False, 1.0, 1.0, 0.0, 0.0, 92, 0.02
+        )
     return PrintStyle(
         ink=str(rng.choice(["grey", "sepia", "colour"], p=[0.5, 0.3, 0.2])),
         halftone=bool(rng.random() < 0.4),
@@ -121,13 +122,19 @@ def print_picture(
     out = _ink(out, style.ink)
     out = _tone(out, style.contrast, style.gamma)
     if style.rotation:
-        out = out.rotate(style.rotation, resample=Image.Resampling.BICUBIC, expand=False,
-                         fillcolor=(242, 236, 222))  # fmt: skip
+        out = out.rotate(
+            style.rotation,
+            resample=Image.Resampling.BICUBIC,
+            expand=False,
+            fillcolor=(242, 236, 222),
+        )
     # Cover the slot, cropping the centre, as a layout editor would.
     w, h = size
     scale = max(w / out.width, h / out.height)
-    out = out.resize((max(w, round(out.width * scale)), max(h, round(out.height * scale))),
-                     Image.Resampling.LANCZOS)  # fmt: skip
+    out = out.resize(
+        (max(w, round(out.width * scale)), max(h, round(out.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     left, top = (out.width - w) // 2, (out.height - h) // 2
     out = out.crop((left, top, left + w, top + h))
     if style.halftone:

@@ -65,8 +65,12 @@ def serve(runtime: Runtime, out: Path) -> str:
 
 def follow(label: str, read: Callable[[], tuple[int, int]], timeout_s: float = 1800) -> None:
     """A progress bar over `read() -> (done, total)` until done == total."""
-    columns = (TextColumn(f"[bold]{label:<22}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
+    columns = (
+        TextColumn(f"[bold]{label:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     deadline = time.monotonic() + timeout_s
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(label, total=None)
@@ -124,8 +128,10 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
     choice = runtime.backbone_choice
     if choice.fallback_reason:
         console.print(f"[yellow]{choice.fallback_reason}[/yellow]")
-        console.print(f"[yellow]→ descriptors from the packaged, ImageNet-trained "
-                      f"{choice.backbone.name} backbone[/yellow]")  # fmt: skip
+        console.print(
+            f"[yellow]→ descriptors from the packaged, ImageNet-trained "
+            f"{choice.backbone.name} backbone[/yellow]"
+        )
     with console.status(f"fitting the PCA whitening on {choice.backbone.name} descriptors…"):
         sample = sample_illustrations(db, 20_000, demo.corpus)
         _, record = fit_pca(
@@ -137,8 +143,10 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
             power=settings.model.whitening_power,
             artifact_dir=settings.data_dir.resolve() / "models",
         )
-    console.print(f"descriptor model {record.id}: {record.backbone} → {record.dim}-d PCA, "
-                  f"fitted on {record.sample_size} images")  # fmt: skip
+    console.print(
+        f"descriptor model {record.id}: {record.backbone} → {record.dim}-d PCA, "
+        f"fitted on {record.sample_size} images"
+    )
     enqueue_descriptors(illustrations_to_index(db, record.id, demo.corpus))
 
     def indexed() -> tuple[int, int]:
@@ -161,8 +169,14 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
     )
     with console.status("clustering…"):
         result = run_clustering(db, edge_set=edges.edge_set, params=params)
-    return DemoResult(job_id, result.run_id, record.id, record.backbone, params.threshold,
-                      time.monotonic() - started)  # fmt: skip
+    return DemoResult(
+        job_id,
+        result.run_id,
+        record.id,
+        record.backbone,
+        params.threshold,
+        time.monotonic() - started,
+    )
 
 
 def print_summary(runtime: Runtime, result: DemoResult) -> None:

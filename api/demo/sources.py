@@ -16,8 +16,19 @@ from PIL import Image
 # that share a style (realistic hard negatives: same photographer, same paper).
 # (`cat` is `chelsea` again. Texture photographs - cells, stars, the moon - are used whole:
 # their quadrants look alike to any descriptor, which no editor would call the same picture.)
-WHOLE = ("chelsea", "coffee", "horse", "rocket", "coins", "clock", "retina", "moon",
-         "hubble_deep_field", "immunohistochemistry", "cell")  # fmt: skip
+WHOLE = (
+    "chelsea",
+    "coffee",
+    "horse",
+    "rocket",
+    "coins",
+    "clock",
+    "retina",
+    "moon",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "cell",
+)
 QUARTERED = ("astronaut", "camera")
 QUARTERED_SKLEARN = ("china", "flower")
 

@@ -31,9 +31,15 @@ class Issue:
 
     @classmethod
     def from_summary(cls, i: explore.IssueSummary) -> Issue:
-        return cls(id=strawberry.ID(i.id), label=i.label, date=i.date,
-                   date_precision=i.date_precision, manifest_id=i.manifest_uri,
-                   page_count=i.pages, place_id=i.place_id)  # fmt: skip
+        return cls(
+            id=strawberry.ID(i.id),
+            label=i.label,
+            date=i.date,
+            date_precision=i.date_precision,
+            manifest_id=i.manifest_uri,
+            page_count=i.pages,
+            place_id=i.place_id,
+        )
 
 
 @strawberry.type
@@ -53,8 +59,12 @@ class Periodical:
         first = page_size(first)
         start = decode_cursor(after)
         page = await run_in_threadpool(
-            explore.issue_page, info.context.resources.db, str(self.id), first, start,
-        )  # fmt: skip
+            explore.issue_page,
+            info.context.resources.db,
+            str(self.id),
+            first,
+            start,
+        )
         total = self.issue_count
 
         async def count() -> int:
@@ -65,9 +75,15 @@ class Periodical:
 
     @classmethod
     def from_summary(cls, p: explore.PeriodicalSummary) -> Periodical:
-        return cls(id=strawberry.ID(p.id), title=p.title, publication_type=p.publication_type,
-                   rule=p.rule, issue_count=p.issues, first_date=p.first_date,
-                   last_date=p.last_date)  # fmt: skip
+        return cls(
+            id=strawberry.ID(p.id),
+            title=p.title,
+            publication_type=p.publication_type,
+            rule=p.rule,
+            issue_count=p.issues,
+            first_date=p.first_date,
+            last_date=p.last_date,
+        )
 
 
 def _limit(limit: int) -> int:
@@ -82,16 +98,24 @@ class CatalogueQuery:
     ) -> list[Periodical]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.periodicals, info.context.resources.db, corpus, _limit(limit), None,
-        )  # fmt: skip
+            explore.periodicals,
+            info.context.resources.db,
+            corpus,
+            _limit(limit),
+            None,
+        )
         return [Periodical.from_summary(p) for p in rows]
 
     @strawberry.field
     async def periodical(self, info: Info, id: strawberry.ID) -> Periodical | None:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.periodicals, info.context.resources.db, None, 1, str(id),
-        )  # fmt: skip
+            explore.periodicals,
+            info.context.resources.db,
+            None,
+            1,
+            str(id),
+        )
         return Periodical.from_summary(rows[0]) if rows else None
 
     @strawberry.field(description="Places with their issue counts, busiest first.")
@@ -100,16 +124,21 @@ class CatalogueQuery:
     ) -> list[Place]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.places, info.context.resources.db,
-            country.upper() if country else None, _limit(limit),
-        )  # fmt: skip
+            explore.places,
+            info.context.resources.db,
+            country.upper() if country else None,
+            _limit(limit),
+        )
         return [Place.from_summary(p) for p in rows]
 
     @strawberry.field(description="Countries with their place and issue counts.")
     async def countries(self, info: Info) -> list[Country]:
         require_read(info)
         rows = await run_in_threadpool(
-            explore.countries, info.context.resources.db,
-        )  # fmt: skip
-        return [Country(code=c.code, name=c.name, place_count=c.places, issue_count=c.issues)
-                for c in rows]  # fmt: skip
+            explore.countries,
+            info.context.resources.db,
+        )
+        return [
+            Country(code=c.code, name=c.name, place_count=c.places, issue_count=c.issues)
+            for c in rows
+        ]

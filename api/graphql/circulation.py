@@ -82,21 +82,32 @@ class Flow:
 
         origin = destination = None
         if f.origin_id is not None:
-            origin = Place(id=strawberry.ID(f.origin_id), name=f.origin_name,
-                           latitude=f.origin_latitude, longitude=f.origin_longitude,
-                           country_code=f.origin_country)  # fmt: skip
+            origin = Place(
+                id=strawberry.ID(f.origin_id),
+                name=f.origin_name,
+                latitude=f.origin_latitude,
+                longitude=f.origin_longitude,
+                country_code=f.origin_country,
+            )
         if f.destination_id is not None:
-            destination = Place(id=strawberry.ID(f.destination_id), name=f.destination_name,
-                                latitude=f.destination_latitude,
-                                longitude=f.destination_longitude,
-                                country_code=f.destination_country)  # fmt: skip
+            destination = Place(
+                id=strawberry.ID(f.destination_id),
+                name=f.destination_name,
+                latitude=f.destination_latitude,
+                longitude=f.destination_longitude,
+                country_code=f.destination_country,
+            )
         return cls(
-            origin=origin, destination=destination,
+            origin=origin,
+            destination=destination,
             origin_country=country(f.origin_country, f.origin_country_name),
             destination_country=country(f.destination_country, f.destination_country_name),
-            period=f.period, count=f.hops, clusters=f.clusters, mean_lag_days=f.mean_lag_days,
+            period=f.period,
+            count=f.hops,
+            clusters=f.clusters,
+            mean_lag_days=f.mean_lag_days,
             median_lag_days=f.median_lag_days,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -157,20 +168,39 @@ class Reach:
         def end(day, place, place_name, code, illustration) -> ReachEnd:
             return ReachEnd(
                 date=day,
-                place=Place(id=strawberry.ID(place), name=place_name, latitude=None,
-                            longitude=None, country_code=code) if place else None,
+                place=Place(
+                    id=strawberry.ID(place),
+                    name=place_name,
+                    latitude=None,
+                    longitude=None,
+                    country_code=code,
+                )
+                if place
+                else None,
                 country=Country(code=code, name=None) if code else None,
                 illustration_id=strawberry.ID(illustration) if illustration else None,
-            )  # fmt: skip
+            )
 
         return cls(
-            origin_date=r.origin_date, arrival_date=r.arrival_date, lag_days=r.lag_days,
-            origin=end(r.origin_date, r.origin_place, r.origin_place_name, r.origin_country,
-                       r.origin_illustration),
-            destination=end(r.arrival_date, r.destination_place, r.destination_place_name,
-                            r.destination_country, r.arrival_illustration),
+            origin_date=r.origin_date,
+            arrival_date=r.arrival_date,
+            lag_days=r.lag_days,
+            origin=end(
+                r.origin_date,
+                r.origin_place,
+                r.origin_place_name,
+                r.origin_country,
+                r.origin_illustration,
+            ),
+            destination=end(
+                r.arrival_date,
+                r.destination_place,
+                r.destination_place_name,
+                r.destination_country,
+                r.arrival_illustration,
+            ),
             cluster_id=r.cluster_id,
-        )  # fmt: skip
+        )
 
 
 @strawberry.type
@@ -200,11 +230,20 @@ def flow_filter(where: FlowWhere) -> tuple[explore.FlowFilter, References]:
         international=where.international,
     )
     references = References(
-        places={k: v for k, v in (("fromPlace", conditions.from_place),
-                                  ("toPlace", conditions.to_place)) if v},
-        countries={k: v for k, v in (("fromCountry", conditions.from_country),
-                                     ("toCountry", conditions.to_country)) if v},
-    )  # fmt: skip
+        places={
+            k: v
+            for k, v in (("fromPlace", conditions.from_place), ("toPlace", conditions.to_place))
+            if v
+        },
+        countries={
+            k: v
+            for k, v in (
+                ("fromCountry", conditions.from_country),
+                ("toCountry", conditions.to_country),
+            )
+            if v
+        },
+    )
     return conditions, references
 
 
@@ -222,9 +261,12 @@ def location(value: Location, field: str, origin: bool) -> explore.Location:
 
 
 async def _flows(
-    info: Info, where: FlowWhere | None, group_by: FlowGroupBy, period: FlowPeriod | None,
+    info: Info,
+    where: FlowWhere | None,
+    group_by: FlowGroupBy,
+    period: FlowPeriod | None,
     limit: int,
-) -> list[explore.FlowAggregate]:  # fmt: skip
+) -> list[explore.FlowAggregate]:
     where = where or FlowWhere()
     conditions, references = flow_filter(where)
     int_between(limit, 1, MAX_FLOWS, "limit")
@@ -234,10 +276,14 @@ async def _flows(
         return []
     return await run_in_threadpool(
         lambda: explore.flows(
-            info.context.resources.db, run_id, conditions, limit, group_by=group_by.value,
+            info.context.resources.db,
+            run_id,
+            conditions,
+            limit,
+            group_by=group_by.value,
             period=period.value if period else None,
         )
-    )  # fmt: skip
+    )
 
 
 @strawberry.type
@@ -305,12 +351,18 @@ class CirculationQuery:
             int_between(years, 1, MAX_YEARS, "years")
             int_between(limit, 1, MAX_FLOWS, "limit")
             # A place or country end always names its value (see location()).
-            ends = [(f, e.level, e.value) for f, e in (("from", origin), ("to", destination))
-                    if e.value is not None]  # fmt: skip
-            await refuse_unknown_references(info, References(
-                places={f: value for f, level, value in ends if level == "place"},
-                countries={f: value for f, level, value in ends if level == "country"},
-            ))  # fmt: skip
+            ends = [
+                (f, e.level, e.value)
+                for f, e in (("from", origin), ("to", destination))
+                if e.value is not None
+            ]
+            await refuse_unknown_references(
+                info,
+                References(
+                    places={f: value for f, level, value in ends if level == "place"},
+                    countries={f: value for f, level, value in ends if level == "country"},
+                ),
+            )
         except InvalidInputError as exc:
             return InvalidInput.from_error(exc)
         except UnknownValueError as exc:
@@ -319,7 +371,12 @@ class CirculationQuery:
         if run_id is None:
             return Reaches(reaches=[])
         rows = await run_in_threadpool(
-            explore.reached_within, info.context.resources.db, run_id, origin, destination,
-            years, limit,
-        )  # fmt: skip
+            explore.reached_within,
+            info.context.resources.db,
+            run_id,
+            origin,
+            destination,
+            years,
+            limit,
+        )
         return Reaches(reaches=[Reach.from_row(r) for r in rows])

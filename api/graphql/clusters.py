@@ -109,10 +109,15 @@ class ClusteringRun:
 
     @classmethod
     def from_summary(cls, run: explore.RunSummary) -> ClusteringRun:
-        return cls(id=strawberry.ID(run.id), threshold=run.threshold,
-                   params=json.loads(run.params) if run.params else None,
-                   edge_set=run.edge_set, corpus=run.corpus, model_id=run.model_id,
-                   created=run.created)  # fmt: skip
+        return cls(
+            id=strawberry.ID(run.id),
+            threshold=run.threshold,
+            params=json.loads(run.params) if run.params else None,
+            edge_set=run.edge_set,
+            corpus=run.corpus,
+            model_id=run.model_id,
+            created=run.created,
+        )
 
 
 def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, References]:
@@ -204,9 +209,15 @@ class ClusterQuery:
         if run_id is None:
             return connection([], False, count, ClusterConnection)
         page = await run_in_threadpool(
-            explore.cluster_page, db, run_id, conditions, sort.by.value,
-            sort.direction is SortDirection.DESC, first, start,
-        )  # fmt: skip
+            explore.cluster_page,
+            db,
+            run_id,
+            conditions,
+            sort.by.value,
+            sort.direction is SortDirection.DESC,
+            first,
+            start,
+        )
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count, ClusterConnection)
 
@@ -234,6 +245,8 @@ class ClusterQuery:
     async def clustering_runs(self, info: Info, limit: int = 20) -> list[ClusteringRun]:
         require_read(info)
         runs = await run_in_threadpool(
-            explore.runs, info.context.resources.db, min(max(limit, 1), 500),
-        )  # fmt: skip
+            explore.runs,
+            info.context.resources.db,
+            min(max(limit, 1), 500),
+        )
         return [ClusteringRun.from_summary(r) for r in runs]

@@ -74,16 +74,19 @@ def _require_curator(info: Info) -> None:
 
 def _text(value: str, field: str) -> str:
     if not value.strip() or len(value) > MAX_TEXT:
-        raise _Refused(InvalidInput(message=f"{field} must be 1 to {MAX_TEXT} characters",
-                                    field=field))  # fmt: skip
+        raise _Refused(
+            InvalidInput(message=f"{field} must be 1 to {MAX_TEXT} characters", field=field)
+        )
     return value.strip()
 
 
 async def _members(info: Info, cluster_id: str) -> tuple[str, frozenset[str]]:
     try:
         run_id, members = await run_in_threadpool(
-            cluster_repo.cluster_members, info.context.resources.db, cluster_id,
-        )  # fmt: skip
+            cluster_repo.cluster_members,
+            info.context.resources.db,
+            cluster_id,
+        )
     except NotFoundError as exc:
         raise _Refused(NotFound(message=f"no cluster {cluster_id!r}", value=cluster_id)) from exc
     return run_id, frozenset(members)
@@ -96,14 +99,18 @@ async def _apply(
     applied = await run_in_threadpool(
         apply_decision, info.context.resources.db, run_id=run_id, decision=decision, by=DECIDED_BY
     )
-    return CurationApplied(decision_id=strawberry.ID(applied.decision_id), status=applied.status,
-                           cluster_ids=applied.cluster_ids or targets)  # fmt: skip
+    return CurationApplied(
+        decision_id=strawberry.ID(applied.decision_id),
+        status=applied.status,
+        cluster_ids=applied.cluster_ids or targets,
+    )
 
 
 async def _illustration_exists(info: Info, illustration_id: str) -> None:
     if await info.context.loaders.illustration.load(illustration_id) is None:
-        raise _Refused(NotFound(message=f"no illustration {illustration_id!r}",
-                                value=illustration_id))  # fmt: skip
+        raise _Refused(
+            NotFound(message=f"no illustration {illustration_id!r}", value=illustration_id)
+        )
 
 
 async def _decide(info: Info, cluster_id: strawberry.ID, make) -> CurationResult:
@@ -135,16 +142,26 @@ class CurationMutation:
             _require_curator(info)
         except _Refused as refused:
             return refused.result
-        if giant_size < 2 or not 0 < giant_fraction <= 1 or not 0 < threshold_step < 1 \
-                or min_size < 1:  # fmt: skip
-            return InvalidInput(message="giantSize >= 2, giantFraction in (0, 1], "
-                                "thresholdStep in (0, 1), minSize >= 1")  # fmt: skip
+        if (
+            giant_size < 2
+            or not 0 < giant_fraction <= 1
+            or not 0 < threshold_step < 1
+            or min_size < 1
+        ):
+            return InvalidInput(
+                message="giantSize >= 2, giantFraction in (0, 1], "
+                "thresholdStep in (0, 1), minSize >= 1"
+            )
         edge_set = await run_in_threadpool(latest_edge_set, resources.db, corpus)
         if edge_set is None:
             return NotFound(message="no similarity edges yet: index the corpus first")
-        params = ClusterParams(threshold=threshold, giant_size=giant_size,
-                               giant_fraction=giant_fraction, threshold_step=threshold_step,
-                               min_size=min_size)  # fmt: skip
+        params = ClusterParams(
+            threshold=threshold,
+            giant_size=giant_size,
+            giant_fraction=giant_fraction,
+            threshold_step=threshold_step,
+            min_size=min_size,
+        )
         try:
             # A thread for now; large corpora belong on a worker queue.
             result = await run_in_threadpool(
@@ -154,10 +171,13 @@ class CurationMutation:
             return InvalidInput(message=str(exc), field="threshold")
         runs = await run_in_threadpool(explore.runs, resources.db, 50)
         run = next(r for r in runs if r.id == result.run_id)
-        return ClusteringStarted(run=ClusteringRun.from_summary(run), clusters=result.clusters,
-                                 leaves=result.leaves,
-                                 clustered_illustrations=result.clustered_illustrations,
-                                 flows=result.flows)  # fmt: skip
+        return ClusteringStarted(
+            run=ClusteringRun.from_summary(run),
+            clusters=result.clusters,
+            leaves=result.leaves,
+            clustered_illustrations=result.clustered_illustrations,
+            flows=result.flows,
+        )
 
     @strawberry.mutation
     async def name_cluster(self, info: Info, id: strawberry.ID, name: str) -> CurationResult:
@@ -205,8 +225,9 @@ class CurationMutation:
     ) -> CurationResult:
         async def make(members):
             if str(illustration) not in members:
-                raise _Refused(InvalidInput(message="not a member of that cluster",
-                                            field="illustration"))  # fmt: skip
+                raise _Refused(
+                    InvalidInput(message="not a member of that cluster", field="illustration")
+                )
             return cur.RemoveMember(members, str(illustration))
 
         return await _decide(info, cluster, make)
@@ -221,8 +242,11 @@ class CurationMutation:
                 raise _Refused(InvalidInput(message="give non-empty groups", field="groups"))
             strangers = frozenset().union(*parts) - members
             if strangers:
-                raise _Refused(InvalidInput(message=f"not members: {', '.join(sorted(strangers))}",
-                                            field="groups"))  # fmt: skip
+                raise _Refused(
+                    InvalidInput(
+                        message=f"not members: {', '.join(sorted(strangers))}", field="groups"
+                    )
+                )
             return cur.SplitCluster(members, tuple(parts))
 
         return await _decide(info, id, make)

@@ -48,12 +48,22 @@ async def _read_thresholds(info: Info) -> MatchThresholds:
     )
     if stored is None:
         d = ml_matching.DEFAULT_MATCH_THRESHOLDS
-        return MatchThresholds(exact=d.exact, reprint=d.reprint, similar=d.similar,
-                               model_id=None, source="default")  # fmt: skip
+        return MatchThresholds(
+            exact=d.exact, reprint=d.reprint, similar=d.similar, model_id=None, source="default"
+        )
     if stored.exact is not None and stored.reprint is not None and stored.similar is not None:
-        return MatchThresholds(exact=stored.exact, reprint=stored.reprint,
-                               similar=stored.similar, model_id=stored.model_id,
-                               source="model")  # fmt: skip
+        return MatchThresholds(
+            exact=stored.exact,
+            reprint=stored.reprint,
+            similar=stored.similar,
+            model_id=stored.model_id,
+            source="model",
+        )
     c = ml_matching.calibrated_match_thresholds(stored.backbone)
-    return MatchThresholds(exact=c.exact, reprint=c.reprint, similar=c.similar,
-                           model_id=stored.model_id, source="calibrated")  # fmt: skip
+    return MatchThresholds(
+        exact=c.exact,
+        reprint=c.reprint,
+        similar=c.similar,
+        model_id=stored.model_id,
+        source="calibrated",
+    )

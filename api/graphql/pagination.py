@@ -99,5 +99,6 @@ def connection(
     connection is a member of a result union (GraphQL must tell union members apart)."""
     edges = [Edge(cursor=cursor, node=node) for cursor, node in rows]
     end = edges[-1].cursor if edges else None
-    return kind(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-                count=count)  # fmt: skip
+    return kind(
+        edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end), count=count
+    )

@@ -46,9 +46,16 @@ MAX_ALIASES = 30
 
 Query = merge_types(
     "Query",
-    (SystemQuery, IngestQuery, ClusterQuery, IllustrationQuery, SearchQuery, CirculationQuery,
-     CatalogueQuery),
-)  # fmt: skip
+    (
+        SystemQuery,
+        IngestQuery,
+        ClusterQuery,
+        IllustrationQuery,
+        SearchQuery,
+        CirculationQuery,
+        CatalogueQuery,
+    ),
+)
 Mutation = merge_types("Mutation", (IngestMutation, CorrectionMutation, CurationMutation))
 Subscription = merge_types("Subscription", (JobSubscription,))
 
@@ -102,18 +109,30 @@ class CodedErrors(MaskErrors):
                 processed.append(error)
             elif _is_outage(error.original_error):
                 log.warning("store unavailable during a query: %s", error.original_error)
-                processed.append(GraphQLError(
-                    "a store behind the API is unavailable; try again later", error.nodes,
-                    error.source, error.positions, error.path,
-                    extensions={"code": SERVICE_UNAVAILABLE},
-                ))  # fmt: skip
+                processed.append(
+                    GraphQLError(
+                        "a store behind the API is unavailable; try again later",
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        extensions={"code": SERVICE_UNAVAILABLE},
+                    )
+                )
             elif self.should_mask_error(error):
                 processed.append(self.anonymise_error(error))
             elif code := _code(error):
-                processed.append(GraphQLError(
-                    error.message, error.nodes, error.source, error.positions, error.path,
-                    original_error=error.original_error, extensions={"code": code},
-                ))  # fmt: skip
+                processed.append(
+                    GraphQLError(
+                        error.message,
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        original_error=error.original_error,
+                        extensions={"code": code},
+                    )
+                )
             else:
                 processed.append(error)
         return processed

@@ -177,14 +177,14 @@ async def _image_bytes(info: Info, image_url: str | None, upload: Upload | None)
         except FetchError as exc:
             # The reason (refused address, connection refused, HTTP status) stays in the log:
             # told to an anonymous caller it would map the server's network.
-            log.info("searchSimilar could not fetch %r: %s: %s", image_url,
-                     type(exc).__name__, exc)  # fmt: skip
+            log.info("searchSimilar could not fetch %r: %s: %s", image_url, type(exc).__name__, exc)
             raise CodedError("could not fetch the image", IMAGE_FETCH_FAILED) from None
         data, content_type = fetched.content, fetched.content_type
     try:
         # The header alone: the public pixel budget is refused before any pixel is decoded.
-        await run_in_threadpool(images.image_size, data, content_type,
-                                settings.api.max_image_pixels)  # fmt: skip
+        await run_in_threadpool(
+            images.image_size, data, content_type, settings.api.max_image_pixels
+        )
     except images.ImageDecodeError as exc:
         field = "upload" if upload is not None else "imageUrl"
         raise _Refused(InvalidInput(message=str(exc), field=field)) from exc
@@ -256,14 +256,19 @@ class SearchQuery:
         except SearchUnavailableError as exc:
             return SearchUnavailable(message=str(exc))
         flagged = await run_in_threadpool(
-            explore.flagged_among, info.context.resources.db, [h.id for h in hits],
-        )  # fmt: skip
+            explore.flagged_among,
+            info.context.resources.db,
+            [h.id for h in hits],
+        )
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(
             hits=[
-                SimilarHit(score=round(h.score, 6), match=thresholds.classify(h.score),
-                           illustration_id=h.id)
+                SimilarHit(
+                    score=round(h.score, 6),
+                    match=thresholds.classify(h.score),
+                    illustration_id=h.id,
+                )
                 for h in kept
             ],
             thresholds=thresholds,
-        )  # fmt: skip
+        )

@@ -34,9 +34,14 @@ class Place:
 
     @classmethod
     def from_summary(cls, p: explore.PlaceSummary) -> Place:
-        return cls(id=strawberry.ID(p.id), name=p.name, latitude=p.latitude,
-                   longitude=p.longitude, country_code=p.country_code,
-                   issue_count=p.issues)  # fmt: skip
+        return cls(
+            id=strawberry.ID(p.id),
+            name=p.name,
+            latitude=p.latitude,
+            longitude=p.longitude,
+            country_code=p.country_code,
+            issue_count=p.issues,
+        )
 
 
 @strawberry.type
@@ -144,8 +149,13 @@ class Illustration:
         d = self.detail
         if d.place_id is None:
             return None
-        return Place(id=strawberry.ID(d.place_id), name=d.place_name, latitude=d.latitude,
-                     longitude=d.longitude, country_code=d.country_code)  # fmt: skip
+        return Place(
+            id=strawberry.ID(d.place_id),
+            name=d.place_name,
+            latitude=d.latitude,
+            longitude=d.longitude,
+            country_code=d.country_code,
+        )
 
     @strawberry.field
     def country(self) -> Country | None:
@@ -157,17 +167,24 @@ class Illustration:
         d = self.detail
         if d.periodical_id is None:
             return None
-        return PeriodicalRef(id=strawberry.ID(d.periodical_id), title=d.periodical_title,
-                             publication_type=d.publication_type)  # fmt: skip
+        return PeriodicalRef(
+            id=strawberry.ID(d.periodical_id),
+            title=d.periodical_title,
+            publication_type=d.publication_type,
+        )
 
     @strawberry.field
     def issue(self) -> IssueRef | None:
         d = self.detail
         if d.issue_id is None:
             return None
-        return IssueRef(id=strawberry.ID(d.issue_id), label=d.issue_label,
-                        manifest_id=d.manifest_uri, date=d.date,
-                        date_precision=d.date_precision)  # fmt: skip
+        return IssueRef(
+            id=strawberry.ID(d.issue_id),
+            label=d.issue_label,
+            manifest_id=d.manifest_uri,
+            date=d.date,
+            date_precision=d.date_precision,
+        )
 
     @strawberry.field(description="Manifest, canvas and links opening the page at the region.")
     def view_in_context(self) -> ViewInContext | None:
@@ -229,19 +246,34 @@ class Appearance:
     def from_detail(cls, a: explore.AppearanceDetail) -> Appearance:
         place = None
         if a.place_id:
-            place = Place(id=strawberry.ID(a.place_id), name=a.place_name, latitude=a.latitude,
-                          longitude=a.longitude, country_code=a.country_code)  # fmt: skip
+            place = Place(
+                id=strawberry.ID(a.place_id),
+                name=a.place_name,
+                latitude=a.latitude,
+                longitude=a.longitude,
+                country_code=a.country_code,
+            )
         return cls(
             illustration_id=strawberry.ID(a.illustration_id),
             date=a.date,
             date_precision=a.date_precision,
             place=place,
             country=Country(code=a.country_code, name=a.country_name) if a.country_code else None,
-            periodical=PeriodicalRef(id=strawberry.ID(a.periodical_id), title=a.periodical_title,
-                                     publication_type=None) if a.periodical_id else None,
-            issue=IssueRef(id=strawberry.ID(a.issue_id), label=a.issue_label, manifest_id=None,
-                           date=a.date, date_precision=a.date_precision) if a.issue_id else None,
-        )  # fmt: skip
+            periodical=PeriodicalRef(
+                id=strawberry.ID(a.periodical_id), title=a.periodical_title, publication_type=None
+            )
+            if a.periodical_id
+            else None,
+            issue=IssueRef(
+                id=strawberry.ID(a.issue_id),
+                label=a.issue_label,
+                manifest_id=None,
+                date=a.date,
+                date_precision=a.date_precision,
+            )
+            if a.issue_id
+            else None,
+        )
 
 
 @strawberry.type
@@ -261,8 +293,9 @@ class Hop:
     @classmethod
     def from_detail(cls, h: explore.HopDetail) -> Hop:
         def place(id: str, name: str | None) -> Place:
-            return Place(id=strawberry.ID(id), name=name, latitude=None, longitude=None,
-                         country_code=None)  # fmt: skip
+            return Place(
+                id=strawberry.ID(id), name=name, latitude=None, longitude=None, country_code=None
+            )
 
         return cls(
             origin=place(h.origin_id, h.origin_name),
@@ -455,8 +488,9 @@ class Cluster:
     @strawberry.field
     def exports(self) -> ClusterExports:
         base = f"/export/cluster/{quote(self.summary.id, safe='')}"
-        return ClusterExports(csv=f"{base}.csv", excel_csv=f"{base}.csv?flavour=excel",
-                              geojson=f"{base}.geojson")  # fmt: skip
+        return ClusterExports(
+            csv=f"{base}.csv", excel_csv=f"{base}.csv?flavour=excel", geojson=f"{base}.geojson"
+        )
 
     @strawberry.field(description="Printings per year, from the first to the last, zeros included.")
     async def time_series(self, info: Info) -> list[YearCount]:

@@ -256,7 +256,10 @@ def fit_pca(
     repo.record_model(source.db, record)
     matching = calibrated_match_thresholds(backbone.name)
     repo.set_match_thresholds(
-        source.db, record.id, exact=matching.exact, reprint=matching.reprint,
+        source.db,
+        record.id,
+        exact=matching.exact,
+        reprint=matching.reprint,
         similar=matching.similar,
-    )  # fmt: skip
+    )
     return pca, record

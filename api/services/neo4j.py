@@ -67,13 +67,17 @@ class LocalNeo4j:
             raise ServiceError("Maven (mvn) is needed to fetch Neo4j from Maven Central")
         self.lib_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            "mvn", "-q", "-B", "-f", str(POM),
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
             f"-Dneo4j.version={self.settings.version}",
             f"-Dneo4j.browser.version={self.settings.browser_version}",
             "dependency:copy-dependencies",
             f"-DoutputDirectory={self.lib_dir}",
             "-DincludeScope=runtime",
-        ]  # fmt: skip
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise ServiceError(

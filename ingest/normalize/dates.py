@@ -68,9 +68,19 @@ DATE_FIELDS = (
 
 _LANGUAGES = ("en", "fr", "de", "it", "es", "nl", "pt", "ca", "cy", "fi", "sv", "da", "nb", "pl")
 _MONTH_KEYS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,10 +47,16 @@ def reprinted_corpus(clean_graph, clean_broker, static_server, iiif_image_server
         file = f"live-{name}-{n}-{uuid.uuid4().hex[:6]}"
         image.save(iiif_image_server.image_dir / f"{file}.jpg")
         canvases.append(canvas(static_server.url, n, iiif_image_server.service(file), image))
-    url = static_server.write_json("live.json", {
-        "@context": CTX, "id": f"{static_server.url}/live.json", "type": "Manifest",
-        "label": {"en": ["Live"]}, "items": canvases,
-    })  # fmt: skip
+    url = static_server.write_json(
+        "live.json",
+        {
+            "@context": CTX,
+            "id": f"{static_server.url}/live.json",
+            "type": "Manifest",
+            "label": {"en": ["Live"]},
+            "items": canvases,
+        },
+    )
     queue = []
     start_ingest(clean_graph, corpus=CORPUS, uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:

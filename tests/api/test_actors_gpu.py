@@ -27,14 +27,32 @@ CTX = "http://iiif.io/api/presentation/3/context.json"
 
 def canvas(base, n, service, image):
     return {
-        "id": f"{base}/c/{n}", "type": "Canvas", "width": image.width, "height": image.height,
-        "items": [{"id": f"{base}/c/{n}/p", "type": "AnnotationPage", "items": [{
-            "id": f"{base}/c/{n}/a", "type": "Annotation", "motivation": "painting",
-            "target": f"{base}/c/{n}",
-            "body": {"id": f"{service}/full/max/0/default.jpg", "type": "Image",
-                     "service": [{"id": service, "type": "ImageService3", "profile": "level1"}]},
-        }]}],
-    }  # fmt: skip
+        "id": f"{base}/c/{n}",
+        "type": "Canvas",
+        "width": image.width,
+        "height": image.height,
+        "items": [
+            {
+                "id": f"{base}/c/{n}/p",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{base}/c/{n}/a",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "target": f"{base}/c/{n}",
+                        "body": {
+                            "id": f"{service}/full/max/0/default.jpg",
+                            "type": "Image",
+                            "service": [
+                                {"id": service, "type": "ImageService3", "profile": "level1"}
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -49,10 +67,16 @@ def indexed_corpus(clean_graph, clean_broker, static_server, iiif_image_server, 
         file = f"gpu-{name}-{uuid.uuid4().hex[:6]}"
         image.save(iiif_image_server.image_dir / f"{file}.jpg")
         canvases.append(canvas(static_server.url, n, iiif_image_server.service(file), image))
-    url = static_server.write_json("gpu.json", {
-        "@context": CTX, "id": f"{static_server.url}/gpu.json", "type": "Manifest",
-        "label": {"en": ["GPU"]}, "items": canvases,
-    })  # fmt: skip
+    url = static_server.write_json(
+        "gpu.json",
+        {
+            "@context": CTX,
+            "id": f"{static_server.url}/gpu.json",
+            "type": "Manifest",
+            "label": {"en": ["GPU"]},
+            "items": canvases,
+        },
+    )
     queue = []
     start_ingest(clean_graph, corpus="gpu", uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:

@@ -20,8 +20,11 @@ def free_port() -> int:
 def contagions(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
-        env=os.environ | (env or {}), capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        env=os.environ | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.fixture
@@ -70,10 +73,13 @@ def test_pca_fit_without_weights_says_how_to_get_them(services):
 def test_pca_fit_with_a_missing_checkpoint_names_it(services, tmp_path):
     missing = tmp_path / "dino_deitsmall16_pretrain.pth"
     done = contagions(
-        "pca", "fit",
-        env={"CONTAGIONS_MODEL__CHECKPOINT": str(missing),
-             "CONTAGIONS_MODEL__FALLBACK_BACKBONE": "none"},
-    )  # fmt: skip
+        "pca",
+        "fit",
+        env={
+            "CONTAGIONS_MODEL__CHECKPOINT": str(missing),
+            "CONTAGIONS_MODEL__FALLBACK_BACKBONE": "none",
+        },
+    )
     assert done.returncode == 1
     assert str(missing) in done.stderr and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr

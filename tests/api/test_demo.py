@@ -50,10 +50,15 @@ def test_planted_reprints_cluster_together(demo_runtime, clean_graph):
         run=result.run_id,
     )
     detected = [
-        (r["canvas"].rsplit("/", 4)[-4], int(r["canvas"].rsplit("/", 4)[-3]),
-         int(r["canvas"].rsplit("p", 1)[-1]), (r["x"], r["y"], r["w"], r["h"]), r["cluster"])
+        (
+            r["canvas"].rsplit("/", 4)[-4],
+            int(r["canvas"].rsplit("/", 4)[-3]),
+            int(r["canvas"].rsplit("p", 1)[-1]),
+            (r["x"], r["y"], r["w"], r["h"]),
+            r["cluster"],
+        )
         for r in records
-    ]  # fmt: skip
+    ]
     cluster_of: dict[str, str | None] = {}
     printings_of = defaultdict(list)
     for issue in truth["issues"]:
@@ -164,11 +169,13 @@ def check_front_end_questions(runtime, out, truth) -> None:
             operations = {"query": questions.Q3, "variables": {"image": None}}
             body = client.post(
                 "/graphql",
-                data={"operations": json.dumps(operations),
-                      "map": json.dumps({"0": ["variables.image"]})},
+                data={
+                    "operations": json.dumps(operations),
+                    "map": json.dumps({"0": ["variables.image"]}),
+                },
                 files={"0": ("picture.png", data, "image/png")},
                 headers={"X-Requested-With": "contagions-tests"},  # multipart: see api/guard.py
-            ).json()  # fmt: skip
+            ).json()
             assert "errors" not in body, body
             return body["data"]["searchSimilar"]
 

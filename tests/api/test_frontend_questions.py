@@ -76,7 +76,8 @@ def test_the_questions_answer_on_the_explore_graph(client):
     assert client.get(links["csv"]).status_code == 200
     abroad = ask(client, Q.Q6, paris=G.PARIS)["reachedWithin"]["reaches"]
     assert [(r["lagDays"], r["destination"]["country"]["code"]) for r in abroad] == [
-        (151, "DE"), (1826, "AR"),
-    ]  # fmt: skip
+        (151, "DE"),
+        (1826, "AR"),
+    ]
     matrix = ask(client, Q.Q7)["flowMatrix"]
     assert matrix["periods"] == [1900, 1910] and matrix["cells"][0]["count"] == 3

@@ -37,10 +37,16 @@ def vectors_store(root: Path) -> EdgeStore:
     payloads = []
     for name in ids:
         place, when = G.PRINTS[name]
-        payloads.append(illustration_payload(
-            name, "presse", f"per_{place}", G.PLACES[place].id,
-            G.PLACES[place].country.code, date.fromisoformat(when),
-        ))  # fmt: skip
+        payloads.append(
+            illustration_payload(
+                name,
+                "presse",
+                f"per_{place}",
+                G.PLACES[place].id,
+                G.PLACES[place].country.code,
+                date.fromisoformat(when),
+            )
+        )
     store.upsert(ids, vectors, payloads)
     return store
 
@@ -70,24 +76,45 @@ def test_name_describe_validate_flag(app_client):
     client, db, run_id = app_client
     a = G.by_first_member(db, run_id)["a1"]
     named = curate(client, "nameCluster", id=a.id, name="Le Rêve")
-    assert named == {"__typename": "CurationApplied", "status": "applied", "clusters": [
-        {"size": 4, "name": "Le Rêve", "validated": False, "flagged": False, "flagReason": None,
-         "description": None}]}  # fmt: skip
+    assert named == {
+        "__typename": "CurationApplied",
+        "status": "applied",
+        "clusters": [
+            {
+                "size": 4,
+                "name": "Le Rêve",
+                "validated": False,
+                "flagged": False,
+                "flagReason": None,
+                "description": None,
+            }
+        ],
+    }
     again = curate(client, "nameCluster", id=a.id, name="Le Rêve")
     assert [x["name"] for x in again["clusters"]] == ["Le Rêve"]
     curate(client, "validateCluster", id=a.id)
     flagged = curate(client, "flagCluster", id=a.id, reason="masthead")
-    assert flagged["clusters"] == [{"size": 4, "name": "Le Rêve", "validated": True,
-                                    "flagged": True, "flagReason": "masthead",
-                                    "description": None}]  # fmt: skip
+    assert flagged["clusters"] == [
+        {
+            "size": 4,
+            "name": "Le Rêve",
+            "validated": True,
+            "flagged": True,
+            "flagReason": "masthead",
+            "description": None,
+        }
+    ]
     listed = gql(
         client,
         "{ clusters(where: {flagged: true}) { ... on ClusterConnection { nodes { name } } } }",
     )
     assert listed["clusters"]["nodes"] == [{"name": "Le Rêve"}]
     blank = curate(client, "describeCluster", id=a.id, description=" ")
-    assert blank == {"__typename": "InvalidInput", "message": blank["message"],
-                     "field": "description"}  # fmt: skip
+    assert blank == {
+        "__typename": "InvalidInput",
+        "message": blank["message"],
+        "field": "description",
+    }
     missing = curate(client, "validateCluster", id="run_x:nope")
     assert missing == {"__typename": "NotFound", "message": "no cluster 'run_x:nope'"}
 
@@ -105,11 +132,17 @@ def test_membership_edits(app_client):
     added = curate(client, "addMember", cluster=after["e1"].id, illustration="d1")
     assert [x["size"] for x in added["clusters"]] == [3]
     removed = curate(client, "removeMember", cluster=after["a1"].id, illustration="a2")
-    assert removed == {"__typename": "InvalidInput", "message": "not a member of that cluster",
-                       "field": "illustration"}  # fmt: skip
+    assert removed == {
+        "__typename": "InvalidInput",
+        "message": "not a member of that cluster",
+        "field": "illustration",
+    }
     stranger = curate(client, "splitCluster", id=after["a1"].id, groups=[["zz"]])
-    assert stranger == {"__typename": "InvalidInput", "message": "not members: zz",
-                        "field": "groups"}  # fmt: skip
+    assert stranger == {
+        "__typename": "InvalidInput",
+        "message": "not members: zz",
+        "field": "groups",
+    }
     unknown = curate(client, "addMember", cluster=after["a1"].id, illustration="zz")
     assert unknown["__typename"] == "NotFound"
 
@@ -131,11 +164,17 @@ def test_start_clustering(app_client):
         ... on InvalidInput { field } } }"""
     started = gql(client, query, t=0.8)["startClustering"]
     # At 0.8 only {a1..a4} (four hops) and {e1, e2} (one hop) hold together.
-    assert started == {"__typename": "ClusteringStarted", "leaves": 2,
-                       "clusteredIllustrations": 6, "flows": 5,
-                       "run": {"threshold": 0.8, "edgeSet": "es_explore"}}  # fmt: skip
-    assert gql(client, query, t=0.3)["startClustering"] == {"__typename": "InvalidInput",
-                                                            "field": "threshold"}  # fmt: skip
+    assert started == {
+        "__typename": "ClusteringStarted",
+        "leaves": 2,
+        "clusteredIllustrations": 6,
+        "flows": 5,
+        "run": {"threshold": 0.8, "edgeSet": "es_explore"},
+    }
+    assert gql(client, query, t=0.3)["startClustering"] == {
+        "__typename": "InvalidInput",
+        "field": "threshold",
+    }
     # The new run is now the latest: clusters default to it.
     sizes = gql(client, "{ clusters { ... on ClusterConnection { nodes { size } } } }")["clusters"][
         "nodes"
@@ -154,8 +193,11 @@ def test_a_bookmark_by_stable_id_survives_a_re_clustering(app_client):
     before = gql(client, query, s=stable)["cluster"]
     assert before["id"] == a.id and before["name"] == "Le Rêve"
 
-    started = gql(client, "mutation { startClustering(threshold: 0.6) { __typename "
-                          "... on ClusteringStarted { run { id } } } }")  # fmt: skip
+    started = gql(
+        client,
+        "mutation { startClustering(threshold: 0.6) { __typename "
+        "... on ClusteringStarted { run { id } } } }",
+    )
     new_run = started["startClustering"]["run"]["id"]
     after = gql(client, query, s=stable)["cluster"]
     assert (after["runId"], after["stableId"], after["name"]) == (new_run, stable, "Le Rêve")
@@ -178,17 +220,26 @@ def test_search_similar_by_id_filters_and_skips_flagged(app_client):
     assert [h["illustration"]["id"] for h in hits] == ["a2", "a3", "a4"]
     french = gql(client, SEARCH, id="a1", k=3, where={"country": "FR"})["searchSimilar"]["hits"]
     assert [h["illustration"]["id"] for h in french][:1] == ["a4"]
-    flag = gql(client, 'mutation { flagIllustration(id: "a2", reason: "duplicate scan") {'
-               " __typename ... on Illustration { flagged flagReason } } }")  # fmt: skip
-    assert flag["flagIllustration"] == {"__typename": "Illustration", "flagged": True,
-                                        "flagReason": "duplicate scan"}  # fmt: skip
+    flag = gql(
+        client,
+        'mutation { flagIllustration(id: "a2", reason: "duplicate scan") {'
+        " __typename ... on Illustration { flagged flagReason } } }",
+    )
+    assert flag["flagIllustration"] == {
+        "__typename": "Illustration",
+        "flagged": True,
+        "flagReason": "duplicate scan",
+    }
     hits = gql(client, SEARCH, id="a1", k=2)["searchSimilar"]["hits"]
     assert [h["illustration"]["id"] for h in hits] == ["a3", "a4"]
     missing = gql(client, SEARCH, id="zz", k=2)["searchSimilar"]
     assert missing["__typename"] == "NotFound"
     bad_k = gql(client, SEARCH, id="a1", k=0)["searchSimilar"]
-    assert bad_k == {"__typename": "InvalidInput", "message": "k must be between 1 and 200",
-                     "field": "k"}  # fmt: skip
+    assert bad_k == {
+        "__typename": "InvalidInput",
+        "message": "k must be between 1 and 200",
+        "field": "k",
+    }
 
 
 MATCHES = """query($k: Int!, $all: Boolean!) {
@@ -206,20 +257,34 @@ def test_search_hits_carry_the_models_calibrated_match(app_client):
     client, driver, _ = app_client
     # Scores to a1: a2 0.995, a3 0.981, a4 0.958, b3 0.605, e2 0.107, the rest below 0.
     hits, thresholds = _matches(client)
-    assert thresholds == {"exact": 0.95, "reprint": 0.6, "similar": 0.4, "modelId": None,
-                          "source": "default"}  # fmt: skip
+    assert thresholds == {
+        "exact": 0.95,
+        "reprint": 0.6,
+        "similar": 0.4,
+        "modelId": None,
+        "source": "default",
+    }
     assert hits == [("a2", "EXACT"), ("a3", "EXACT"), ("a4", "EXACT"), ("b3", "REPRINT")]
 
-    record_model(driver, DescriptorModelRecord(
-        "model_eff", "efficientnet_lite0", "sha", 4, 0.5, 12, "/nowhere", "test"))  # fmt: skip
+    record_model(
+        driver,
+        DescriptorModelRecord(
+            "model_eff", "efficientnet_lite0", "sha", 4, 0.5, 12, "/nowhere", "test"
+        ),
+    )
     hits, thresholds = _matches(client)
     assert (thresholds["source"], thresholds["modelId"]) == ("calibrated", "model_eff")
     assert hits == [("a2", "EXACT"), ("a3", "REPRINT"), ("a4", "REPRINT"), ("b3", "SIMILAR")]
 
     assert set_match_thresholds(driver, "model_eff", exact=0.99, reprint=0.97, similar=0.5)
     hits, thresholds = _matches(client)
-    assert thresholds == {"exact": 0.99, "reprint": 0.97, "similar": 0.5,
-                          "modelId": "model_eff", "source": "model"}  # fmt: skip
+    assert thresholds == {
+        "exact": 0.99,
+        "reprint": 0.97,
+        "similar": 0.5,
+        "modelId": "model_eff",
+        "source": "model",
+    }
     assert hits == [("a2", "EXACT"), ("a3", "REPRINT"), ("a4", "SIMILAR"), ("b3", "SIMILAR")]
     everything, _ = _matches(client, include_none=True)
     assert len(everything) == 11 and everything[4] == ("e2", "NONE")
@@ -227,9 +292,11 @@ def test_search_hits_carry_the_models_calibrated_match(app_client):
 
 
 def _upload(client, data: bytes, content_type: str):
-    operations = {"query": "query($f: Upload!) { searchSimilar(upload: $f) { __typename "
-                  "... on InvalidInput { message field } ... on SearchUnavailable { message } } }",
-                  "variables": {"f": None}}  # fmt: skip
+    operations = {
+        "query": "query($f: Upload!) { searchSimilar(upload: $f) { __typename "
+        "... on InvalidInput { message field } ... on SearchUnavailable { message } } }",
+        "variables": {"f": None},
+    }
     response = client.post(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.f"]})},
@@ -249,8 +316,9 @@ def test_uploads_are_checked_before_searching(app_client, settings):
     Image.new("RGB", (8, 8)).save(png, format="PNG")
     # The test store has no descriptor model: the image passes the checks, then search says so.
     assert _upload(client, png.getvalue(), "image/png") == {
-        "__typename": "SearchUnavailable", "message": "image search needs the descriptor model",
-    }  # fmt: skip
+        "__typename": "SearchUnavailable",
+        "message": "image search needs the descriptor model",
+    }
     big = b"\0" * (settings.api.max_upload_bytes + 1)
     assert _upload(client, big, "image/png")["message"].startswith("upload over")
 
@@ -272,6 +340,11 @@ def test_job_progress_subscription(app_client):
             }
         )
         first = ws.receive_json()
-        assert first == {"id": "1", "type": "next", "payload": {"data": {"ingestJobProgress": {
-            "id": "job_sub", "total": 0, "finished": False}}}}  # fmt: skip
+        assert first == {
+            "id": "1",
+            "type": "next",
+            "payload": {
+                "data": {"ingestJobProgress": {"id": "job_sub", "total": 0, "finished": False}}
+            },
+        }
         ws.send_json({"id": "1", "type": "complete"})

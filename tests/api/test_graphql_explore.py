@@ -41,14 +41,18 @@ def test_cluster_list_sorts_filters_and_paginates(explored):
     assert [n["size"] for n in first["nodes"]] == [4, 3, 2]
     assert first["totalCount"] == 4 and first["pageInfo"]["hasNextPage"] is True
     rest = gql(client, LIST, first=3, after=first["pageInfo"]["endCursor"])["clusters"]
-    assert rest["nodes"] == [{"size": 2, "placeCount": 2, "countryCount": 2,
-                              "firstDate": "1904-02-29", "spanDays": 1826}]  # fmt: skip
+    assert rest["nodes"] == [
+        {"size": 2, "placeCount": 2, "countryCount": 2, "firstDate": "1904-02-29", "spanDays": 1826}
+    ]
     assert rest["pageInfo"]["hasNextPage"] is False
 
     by_date = gql(client, LIST, first=10, sort={"by": "FIRST_DATE", "direction": "ASC"})
     assert [n["firstDate"] for n in by_date["clusters"]["nodes"]] == [
-        "1900-01-01", "1901-03-01", "1903-01-01", "1904-02-29",
-    ]  # fmt: skip
+        "1900-01-01",
+        "1901-03-01",
+        "1903-01-01",
+        "1904-02-29",
+    ]
     by_span = gql(client, LIST, first=10, sort={"by": "SPAN", "direction": "DESC"})
     assert [n["spanDays"] for n in by_span["clusters"]["nodes"]] == [2708, 2497, 1826, 730]
     german = gql(client, LIST, first=10, where={"country": "de", "dateTo": "1900-12-31"})
@@ -66,38 +70,56 @@ def test_cluster_windows_present_in_and_within(explored):
     window = {"dateFrom": "1900-01-01", "dateTo": "1901-12-31"}
     present = gql(client, LIST, first=10, sort=sort, where={"window": window})["clusters"]
     assert [(n["size"], n["countryCount"]) for n in present["nodes"]] == [(4, 3), (3, 3)]
-    within = gql(client, LIST, first=10, sort=sort,
-                 where={"window": {**window, "mode": "WITHIN"}})["clusters"]  # fmt: skip
+    within = gql(client, LIST, first=10, sort=sort, where={"window": {**window, "mode": "WITHIN"}})[
+        "clusters"
+    ]
     assert within["totalCount"] == 2
     assert within["nodes"] == [
-        {"size": 3, "placeCount": 3, "countryCount": 2, "firstDate": "1900-01-01",
-         "spanDays": 151},
-        {"size": 1, "placeCount": 1, "countryCount": 1, "firstDate": "1901-03-01",
-         "spanDays": 0},
-    ]  # fmt: skip
+        {"size": 3, "placeCount": 3, "countryCount": 2, "firstDate": "1900-01-01", "spanDays": 151},
+        {"size": 1, "placeCount": 1, "countryCount": 1, "firstDate": "1901-03-01", "spanDays": 0},
+    ]
 
 
 @pytest.mark.parametrize(
     ("where", "first", "after", "refusal"),
     [
-        ({"dateFrom": "1900"}, 10, None,
-         {"message": "dateFrom must be an ISO date (YYYY-MM-DD)", "field": "dateFrom"}),
-        ({"country": "France"}, 10, None,
-         {"message": "country must be an ISO 3166-1 alpha-2 country code such as FR",
-          "field": "country"}),
+        (
+            {"dateFrom": "1900"},
+            10,
+            None,
+            {"message": "dateFrom must be an ISO date (YYYY-MM-DD)", "field": "dateFrom"},
+        ),
+        (
+            {"country": "France"},
+            10,
+            None,
+            {
+                "message": "country must be an ISO 3166-1 alpha-2 country code such as FR",
+                "field": "country",
+            },
+        ),
         ({"country": "XX"}, 10, None, {"message": "no country 'XX'", "value": "XX"}),
         ({"place": "Paris"}, 10, None, {"message": "no place 'Paris'", "value": "Paris"}),
-        ({"periodical": "nope"}, 10, None,
-         {"message": "no periodical 'nope'", "value": "nope"}),
-        ({"window": {"mode": "WITHIN"}}, 10, None,
-         {"message": "a WITHIN window needs dateFrom or dateTo", "field": "window"}),
-        ({"dateTo": "1900-01-01", "window": {"dateFrom": "1900-01-01"}}, 10, None,
-         {"message": "give the dates in window or in dateFrom/dateTo, not both",
-          "field": "window"}),
+        ({"periodical": "nope"}, 10, None, {"message": "no periodical 'nope'", "value": "nope"}),
+        (
+            {"window": {"mode": "WITHIN"}},
+            10,
+            None,
+            {"message": "a WITHIN window needs dateFrom or dateTo", "field": "window"},
+        ),
+        (
+            {"dateTo": "1900-01-01", "window": {"dateFrom": "1900-01-01"}},
+            10,
+            None,
+            {
+                "message": "give the dates in window or in dateFrom/dateTo, not both",
+                "field": "window",
+            },
+        ),
         (None, 0, None, {"message": "first must be between 1 and 500", "field": "first"}),
         (None, 10, "%%%", {"message": "invalid cursor", "field": "after"}),
     ],
-)  # fmt: skip
+)
 def test_cluster_list_refusals_are_typed(explored, where, first, after, refusal):
     client, _, _, _ = explored
     got = gql(client, LIST, first=first, where=where, after=after)["clusters"]
@@ -129,24 +151,31 @@ def test_cluster_detail(explored):
     a = G.by_first_member(db, run_id)["a1"]
     got = gql(client, DETAIL, id=a.id)["cluster"]
     assert got["members"] == {
-        "totalCount": 4, "pageInfo": {"hasNextPage": True},
+        "totalCount": 4,
+        "pageInfo": {"hasNextPage": True},
         "edges": [
             {"node": {"id": "a1", "flagged": False, "illustration": {"place": {"name": "Paris"}}}},
             {"node": {"id": "a2", "flagged": False, "illustration": {"place": {"name": "Berlin"}}}},
         ],
-    }  # fmt: skip
+    }
     printings = got["appearances"]["nodes"]
     assert [(x["illustrationId"], x["date"], x["country"]["code"]) for x in printings] == [
-        ("a1", "1900-01-01", "FR"), ("a2", "1900-06-01", "DE"), ("a4", "1900-06-01", "FR"),
+        ("a1", "1900-01-01", "FR"),
+        ("a2", "1900-06-01", "DE"),
+        ("a4", "1900-06-01", "FR"),
         ("a3", "1902-01-01", "AR"),
-    ]  # fmt: skip
+    ]
     assert got["appearances"]["totalCount"] == 4
     assert printings[0]["periodical"] == {"title": "Journal de Paris"}
     assert got["firstAppearance"] == {
-        "illustrationId": "a1", "date": "1900-01-01", "datePrecision": "day",
-        "place": {"name": "Paris"}, "country": {"code": "FR"},
-        "periodical": {"title": "Journal de Paris"}, "illustration": {"id": "a1"},
-    }  # fmt: skip
+        "illustrationId": "a1",
+        "date": "1900-01-01",
+        "datePrecision": "day",
+        "place": {"name": "Paris"},
+        "country": {"code": "FR"},
+        "periodical": {"title": "Journal de Paris"},
+        "illustration": {"id": "a1"},
+    }
     page = got["page"]
     assert [x["illustrationId"] for x in page["nodes"]] == ["a1", "a2"]
     assert page["pageInfo"]["hasNextPage"] is True
@@ -159,39 +188,68 @@ def test_cluster_detail(explored):
         after=page["pageInfo"]["endCursor"],
     )
     assert rest["cluster"]["appearances"] == {
-        "pageInfo": {"hasNextPage": False}, "nodes": [{"illustrationId": "a4"},
-                                                      {"illustrationId": "a3"}],
-    }  # fmt: skip
+        "pageInfo": {"hasNextPage": False},
+        "nodes": [{"illustrationId": "a4"}, {"illustrationId": "a3"}],
+    }
     assert got["hops"][0] == {
-        "origin": {"name": "Paris"}, "destination": {"name": "Berlin"}, "lagDays": 151,
-        "lagFromFirstDays": 151, "fromDate": "1900-01-01", "toDate": "1900-06-01",
-    }  # fmt: skip
+        "origin": {"name": "Paris"},
+        "destination": {"name": "Berlin"},
+        "lagDays": 151,
+        "lagFromFirstDays": 151,
+        "fromDate": "1900-01-01",
+        "toDate": "1900-06-01",
+    }
     # Berlin -> Buenos Aires: 579 days after Berlin, 730 after the first printing in Paris.
     assert [(h["lagDays"], h["lagFromFirstDays"]) for h in got["hops"][2:]] == [
-        (579, 730), (579, 730),
-    ]  # fmt: skip
+        (579, 730),
+        (579, 730),
+    ]
     assert got["timeSeries"] == [
-        {"year": 1900, "count": 3}, {"year": 1901, "count": 0}, {"year": 1902, "count": 1},
-    ]  # fmt: skip
+        {"year": 1900, "count": 3},
+        {"year": 1901, "count": 0},
+        {"year": 1902, "count": 1},
+    ]
     features = got["geojson"]["features"]
     assert features[1] == {
-        "type": "Feature", "id": G.BERLIN,
+        "type": "Feature",
+        "id": G.BERLIN,
         "geometry": {"type": "Point", "coordinates": [13.41, 52.52]},
-        "properties": {"kind": "place", "order": 2, "placeId": G.BERLIN, "name": "Berlin",
-                       "countryCode": "DE", "count": 1, "firstDate": "1900-06-01",
-                       "lastDate": "1900-06-01"},
-    }  # fmt: skip
+        "properties": {
+            "kind": "place",
+            "order": 2,
+            "placeId": G.BERLIN,
+            "name": "Berlin",
+            "countryCode": "DE",
+            "count": 1,
+            "firstDate": "1900-06-01",
+            "lastDate": "1900-06-01",
+        },
+    }
     # Places in order of first printing (ties by id), then hops in order of arrival.
     assert [(f["id"], f["properties"]["order"]) for f in features] == [
-        (G.PARIS, 1), (G.BERLIN, 2), (G.LYON, 3), (G.BA, 4),
-        ("hop:1", 1), ("hop:2", 2), ("hop:3", 3), ("hop:4", 4),
-    ]  # fmt: skip
-    assert [(f["properties"]["originName"], f["properties"]["destinationName"],
-             f["properties"]["lagDays"], f["properties"]["lagFromFirstDays"])
-            for f in features[4:]] == [
-        ("Paris", "Berlin", 151, 151), ("Paris", "Lyon", 151, 151),
-        ("Berlin", "Buenos Aires", 579, 730), ("Lyon", "Buenos Aires", 579, 730),
-    ]  # fmt: skip
+        (G.PARIS, 1),
+        (G.BERLIN, 2),
+        (G.LYON, 3),
+        (G.BA, 4),
+        ("hop:1", 1),
+        ("hop:2", 2),
+        ("hop:3", 3),
+        ("hop:4", 4),
+    ]
+    assert [
+        (
+            f["properties"]["originName"],
+            f["properties"]["destinationName"],
+            f["properties"]["lagDays"],
+            f["properties"]["lagFromFirstDays"],
+        )
+        for f in features[4:]
+    ] == [
+        ("Paris", "Berlin", 151, 151),
+        ("Paris", "Lyon", 151, 151),
+        ("Berlin", "Buenos Aires", 579, 730),
+        ("Lyon", "Buenos Aires", 579, 730),
+    ]
     assert (got["size"], got["name"], got["parent"], got["children"]) == (4, None, None, [])
     links = got["exports"]
     assert client.get(links["geojson"]).json()["features"] == got["geojson"]["features"]
@@ -217,20 +275,26 @@ def test_illustration_in_context(explored):
     got = gql(client, ILLUSTRATION, id="a1")["illustration"]
     view = got.pop("viewInContext")
     assert got == {
-        "id": "a1", "date": "1900-01-01", "datePrecision": "day", "pageNumber": 3,
-        "publicationType": "newspaper", "xywh": "100,200,300,400",
+        "id": "a1",
+        "date": "1900-01-01",
+        "datePrecision": "day",
+        "pageNumber": 3,
+        "publicationType": "newspaper",
+        "xywh": "100,200,300,400",
         "iiifRegionUrl": "https://images.example/iiif/a1/100,200,300,400/max/0/default.jpg",
         "place": {"id": G.PARIS, "name": "Paris", "latitude": 48.85},
-        "country": {"code": "FR", "name": "France"}, "periodical": {"title": "Journal de Paris"},
+        "country": {"code": "FR", "name": "France"},
+        "periodical": {"title": "Journal de Paris"},
         "issue": {"label": "No a1"},
         "neighbours": [{"score": 0.9, "match": "REPRINT", "illustration": {"id": "a2"}}],
         "cluster": {"size": 4},
-    }  # fmt: skip
+    }
     state = decode_content_state(view["contentState"])
     assert state["target"] == {
-        "id": "https://iiif.example/a1/canvas/1#xywh=100,200,300,400", "type": "Canvas",
+        "id": "https://iiif.example/a1/canvas/1#xywh=100,200,300,400",
+        "type": "Canvas",
         "partOf": [{"id": "https://iiif.example/a1/manifest", "type": "Manifest"}],
-    }  # fmt: skip
+    }
     assert state["motivation"] == ["contentState"] and state["type"] == "Annotation"
     assert state == view["contentStateJson"]
     assert state["id"] == "https://iiif.example/a1/canvas/1/content-state/100,200,300,400"
@@ -261,15 +325,35 @@ def test_flows_and_reached_within(explored):
         origin { name } destination { name countryCode } count clusters meanLagDays } } } }""",
     )
     assert flows["flows"]["flows"] == [
-        {"origin": {"name": "Paris"}, "destination": {"name": "Buenos Aires", "countryCode": "AR"},
-         "count": 2, "clusters": 2, "meanLagDays": (1036 + 1826) / 2},
-        {"origin": {"name": "Paris"}, "destination": {"name": "Berlin", "countryCode": "DE"},
-         "count": 1, "clusters": 1, "meanLagDays": 151.0},
-        {"origin": {"name": "Paris"}, "destination": {"name": "Lyon", "countryCode": "FR"},
-         "count": 1, "clusters": 1, "meanLagDays": 151.0},
-        {"origin": {"name": "Lyon"}, "destination": {"name": "Buenos Aires", "countryCode": "AR"},
-         "count": 1, "clusters": 1, "meanLagDays": 579.0},
-    ]  # fmt: skip
+        {
+            "origin": {"name": "Paris"},
+            "destination": {"name": "Buenos Aires", "countryCode": "AR"},
+            "count": 2,
+            "clusters": 2,
+            "meanLagDays": (1036 + 1826) / 2,
+        },
+        {
+            "origin": {"name": "Paris"},
+            "destination": {"name": "Berlin", "countryCode": "DE"},
+            "count": 1,
+            "clusters": 1,
+            "meanLagDays": 151.0,
+        },
+        {
+            "origin": {"name": "Paris"},
+            "destination": {"name": "Lyon", "countryCode": "FR"},
+            "count": 1,
+            "clusters": 1,
+            "meanLagDays": 151.0,
+        },
+        {
+            "origin": {"name": "Lyon"},
+            "destination": {"name": "Buenos Aires", "countryCode": "AR"},
+            "count": 1,
+            "clusters": 1,
+            "meanLagDays": 579.0,
+        },
+    ]
     query = """query($from: Location!, $to: Location!, $years: Int!) {
         reachedWithin(from: $from, to: $to, years: $years) { __typename
           ... on Reaches { reaches { originDate arrivalDate lagDays cluster { size }
@@ -283,11 +367,14 @@ def test_flows_and_reached_within(explored):
         ]
 
     got = reach(5, {"place": G.PARIS}, {"place": G.BA})["reaches"]
-    assert [(r["originDate"], r["arrivalDate"], r["lagDays"], r["cluster"]["size"])
-            for r in got] == [("1900-01-01", "1902-01-01", 730, 4),
-                              ("1904-02-29", "1909-02-28", 1826, 2)]  # fmt: skip
-    assert got[0]["origin"] == {"place": {"name": "Paris"}, "country": {"code": "FR"},
-                                "illustration": {"id": "a1"}}  # fmt: skip
+    assert [
+        (r["originDate"], r["arrivalDate"], r["lagDays"], r["cluster"]["size"]) for r in got
+    ] == [("1900-01-01", "1902-01-01", 730, 4), ("1904-02-29", "1909-02-28", 1826, 2)]
+    assert got[0]["origin"] == {
+        "place": {"name": "Paris"},
+        "country": {"code": "FR"},
+        "illustration": {"id": "a1"},
+    }
     by_country = reach(10, {"country": "FR"}, {"country": "AR"})["reaches"]
     assert [r["lagDays"] for r in by_country] == [730, 1826, 2708]
     mixed = reach(5, {"place": G.PARIS}, {"country": "AR"})["reaches"]
@@ -311,18 +398,27 @@ def test_country_flows_and_flow_matrix(explored):
     flows = got["flows"]
     assert flows["groupBy"] == "COUNTRY"
     assert flows["flows"][0] == {
-        "origin": None, "originCountry": {"code": "FR", "name": "France"},
-        "destinationCountry": {"code": "AR"}, "count": 4,
-        "meanLagDays": (1036 + 2708 + 1826 + 579) / 4, "medianLagDays": (1036 + 1826) / 2,
-    }  # fmt: skip
+        "origin": None,
+        "originCountry": {"code": "FR", "name": "France"},
+        "destinationCountry": {"code": "AR"},
+        "count": 4,
+        "meanLagDays": (1036 + 2708 + 1826 + 579) / 4,
+        "medianLagDays": (1036 + 1826) / 2,
+    }
     assert len(flows["flows"]) == 4
     matrix = got["flowMatrix"]
     assert matrix["periods"] == [1900, 1910]
-    assert [(c["period"], c["originCountry"]["code"], c["destinationCountry"]["code"],
-             c["count"]) for c in matrix["cells"]] == [
-        (1900, "FR", "AR", 3), (1900, "DE", "AR", 1), (1900, "DE", "FR", 1),
-        (1900, "FR", "DE", 1), (1900, "FR", "FR", 1), (1910, "FR", "AR", 1),
-    ]  # fmt: skip
+    assert [
+        (c["period"], c["originCountry"]["code"], c["destinationCountry"]["code"], c["count"])
+        for c in matrix["cells"]
+    ] == [
+        (1900, "FR", "AR", 3),
+        (1900, "DE", "AR", 1),
+        (1900, "DE", "FR", 1),
+        (1900, "FR", "DE", 1),
+        (1900, "FR", "FR", 1),
+        (1910, "FR", "AR", 1),
+    ]
 
 
 ERRORS = """query($from: Location!, $to: Location!, $where: FlowWhere) {
@@ -335,26 +431,56 @@ ERRORS = """query($from: Location!, $to: Location!, $where: FlowWhere) {
 @pytest.mark.parametrize(
     ("origin", "destination", "where", "reach", "flows"),
     [
-        ({"place": "Paris"}, {"country": "XX"}, {"fromCountry": "XX"},
-         {"__typename": "NotFound", "message": "no place 'Paris'", "value": "Paris"},
-         {"__typename": "NotFound", "message": "no country 'XX'", "value": "XX"}),
-        ({"country": "France"}, {"place": G.BA}, {"dateFrom": "June 1900"},
-         {"__typename": "InvalidInput", "field": "from.country",
-          "message": "from.country must be an ISO 3166-1 alpha-2 country code such as FR"},
-         {"__typename": "InvalidInput", "field": "dateFrom",
-          "message": "dateFrom must be an ISO date (YYYY-MM-DD)"}),
-        ({"otherCountry": True}, {"place": G.BA}, {"toPlace": "nope"},
-         {"__typename": "InvalidInput", "field": "from",
-          "message": "otherCountry is for the destination only"},
-         {"__typename": "NotFound", "message": "no place 'nope'", "value": "nope"}),
-        ({"place": G.PARIS, "country": "FR"}, {"country": "de"},
-         {"dateFrom": "1910-01-01", "dateTo": "1900-01-01"},
-         {"__typename": "InvalidInput", "field": "from",
-          "message": "from takes exactly one of place, country, otherCountry"},
-         {"__typename": "InvalidInput", "field": "dateFrom",
-          "message": "dateFrom must not be after dateTo"}),
+        (
+            {"place": "Paris"},
+            {"country": "XX"},
+            {"fromCountry": "XX"},
+            {"__typename": "NotFound", "message": "no place 'Paris'", "value": "Paris"},
+            {"__typename": "NotFound", "message": "no country 'XX'", "value": "XX"},
+        ),
+        (
+            {"country": "France"},
+            {"place": G.BA},
+            {"dateFrom": "June 1900"},
+            {
+                "__typename": "InvalidInput",
+                "field": "from.country",
+                "message": "from.country must be an ISO 3166-1 alpha-2 country code such as FR",
+            },
+            {
+                "__typename": "InvalidInput",
+                "field": "dateFrom",
+                "message": "dateFrom must be an ISO date (YYYY-MM-DD)",
+            },
+        ),
+        (
+            {"otherCountry": True},
+            {"place": G.BA},
+            {"toPlace": "nope"},
+            {
+                "__typename": "InvalidInput",
+                "field": "from",
+                "message": "otherCountry is for the destination only",
+            },
+            {"__typename": "NotFound", "message": "no place 'nope'", "value": "nope"},
+        ),
+        (
+            {"place": G.PARIS, "country": "FR"},
+            {"country": "de"},
+            {"dateFrom": "1910-01-01", "dateTo": "1900-01-01"},
+            {
+                "__typename": "InvalidInput",
+                "field": "from",
+                "message": "from takes exactly one of place, country, otherCountry",
+            },
+            {
+                "__typename": "InvalidInput",
+                "field": "dateFrom",
+                "message": "dateFrom must not be after dateTo",
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_circulation_refusals_are_typed(explored, origin, destination, where, reach, flows):
     client, _, _, _ = explored
     got = gql(client, ERRORS, where=where, **{"from": origin, "to": destination})
@@ -372,16 +498,19 @@ def test_catalogue(explored):
       places(country: "FR") { name issueCount } }""",
     )
     issues = got["periodical"].pop("issues")
-    assert got["periodical"] == {"title": "Journal de Paris", "issueCount": 4,
-                                 "firstDate": "1900-01-01"}  # fmt: skip
+    assert got["periodical"] == {
+        "title": "Journal de Paris",
+        "issueCount": 4,
+        "firstDate": "1900-01-01",
+    }
     assert issues["nodes"] == [
         {"date": "1900-01-01", "label": "No a1", "place": {"name": "Paris"}},
         {"date": "1903-01-01", "label": "No c1", "place": {"name": "Paris"}},
-    ]  # fmt: skip
+    ]
     assert (issues["totalCount"], issues["pageInfo"]["hasNextPage"]) == (4, True)
     assert got["countries"] == [
         {"code": "FR", "name": "France", "placeCount": 2, "issueCount": 6},
         {"code": "AR", "name": "Argentina", "placeCount": 1, "issueCount": 4},
         {"code": "DE", "name": "Germany", "placeCount": 1, "issueCount": 2},
-    ]  # fmt: skip
+    ]
     assert got["places"] == [{"name": "Paris", "issueCount": 4}, {"name": "Lyon", "issueCount": 2}]

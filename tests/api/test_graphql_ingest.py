@@ -27,8 +27,11 @@ def test_create_corpus_and_queue_manifests(clean_graph, clean_broker, settings):
             "{ __typename ... on Corpus { name segmenter periodicalCount } } }",
         )
         assert created["createCorpus"] == {
-            "__typename": "Corpus", "name": "Presse", "segmenter": "layout", "periodicalCount": 0,
-        }  # fmt: skip
+            "__typename": "Corpus",
+            "name": "Presse",
+            "segmenter": "layout",
+            "periodicalCount": 0,
+        }
         uris = ["https://iiif.example/a.json", "https://iiif.example/b.json"]
         job = gql(client, ADD, corpus="Presse", uris=[*uris, uris[0]])["addManifests"]
         assert job["__typename"] == "IngestJob"
@@ -41,8 +44,9 @@ def test_create_corpus_and_queue_manifests(clean_graph, clean_broker, settings):
         (message,) = [json.loads(m) for m in broker.hvals("dramatiq:ingest.msgs")]
         assert message["actor_name"] == "harvest_tasks" and len(message["args"][0]) == 2
 
-        again = gql(client, "query($id: ID!) { ingestJob(id: $id) { total pending } }",
-                    id=job["id"])  # fmt: skip
+        again = gql(
+            client, "query($id: ID!) { ingestJob(id: $id) { total pending } }", id=job["id"]
+        )
         assert again["ingestJob"] == {"total": 2, "pending": 2}
         corpora = gql(client, "{ corpora { name } }")["corpora"]
         assert corpora == [{"name": "Presse"}]
@@ -70,11 +74,17 @@ def test_mutations_need_a_curator_token_when_tokens_are_set(clean_graph, setting
     with TestClient(create_app(secured)) as client:
         denied = gql(client, ADD, corpus="c", uris=["https://a.example/m"])
         assert denied["addManifests"]["__typename"] == "Forbidden"
-        wrong = gql(client, ADD, {"Authorization": "Bearer nope"}, corpus="c",
-                    uris=["https://a.example/m"])  # fmt: skip
+        wrong = gql(
+            client, ADD, {"Authorization": "Bearer nope"}, corpus="c", uris=["https://a.example/m"]
+        )
         assert wrong["addManifests"]["__typename"] == "Forbidden"
-        allowed = gql(client, ADD, {"Authorization": "Bearer s3cret-token"}, corpus="c",
-                      uris=["https://a.example/m"])  # fmt: skip
+        allowed = gql(
+            client,
+            ADD,
+            {"Authorization": "Bearer s3cret-token"},
+            corpus="c",
+            uris=["https://a.example/m"],
+        )
         assert allowed["addManifests"]["__typename"] == "IngestJob"
 
 

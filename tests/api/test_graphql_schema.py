@@ -71,11 +71,10 @@ def _value(type_) -> st.SearchStrategy[str]:
     if isinstance(type_, GraphQLInputObjectType):
         fields = list(type_.fields.items())
         return st.lists(st.sampled_from(fields), max_size=3, unique_by=lambda f: f[0]).flatmap(
-            lambda chosen: st.tuples(*[_value(f.type).map(lambda v, n=n: f"{n}: {v}")
-                                       for n, f in chosen]).map(
-                lambda parts: "{" + ", ".join(parts) + "}"
-            )
-        )  # fmt: skip
+            lambda chosen: st.tuples(
+                *[_value(f.type).map(lambda v, n=n: f"{n}: {v}") for n, f in chosen]
+            ).map(lambda parts: "{" + ", ".join(parts) + "}")
+        )
     return SCALARS.get(type_.name, st.just('"x"'))
 
 
@@ -85,17 +84,19 @@ def _selection(type_, depth: int) -> st.SearchStrategy[str]:
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
     if isinstance(type_, GraphQLUnionType):
-        members = [_selection(m, depth).map(lambda s, m=m: f"... on {m.name} {s}")
-                   for m in type_.types]  # fmt: skip
+        members = [
+            _selection(m, depth).map(lambda s, m=m: f"... on {m.name} {s}") for m in type_.types
+        ]
         return st.lists(st.one_of(members), min_size=1, max_size=2).map(
             lambda parts: "{ __typename " + " ".join(parts) + " }"
         )
     if not isinstance(type_, GraphQLObjectType):
         return st.just("")
     fields = [
-        (name, field) for name, field in type_.fields.items()
+        (name, field)
+        for name, field in type_.fields.items()
         if depth > 0 or not isinstance(_named(field.type), GraphQLObjectType | GraphQLUnionType)
-    ]  # fmt: skip
+    ]
     chosen_fields = st.lists(
         st.sampled_from(fields), min_size=1, max_size=4, unique_by=lambda f: f[0]
     )
@@ -103,7 +104,7 @@ def _selection(type_, depth: int) -> st.SearchStrategy[str]:
         lambda chosen: st.tuples(*[_field(n, f, depth) for n, f in chosen]).map(
             lambda parts: "{ " + " ".join(parts) + " }"
         )
-    )  # fmt: skip
+    )
 
 
 def _named(type_):
@@ -115,11 +116,17 @@ def _named(type_):
 def _field(name: str, field, depth: int) -> st.SearchStrategy[str]:
     from graphql import GraphQLNonNull
 
-    required = [(n, a) for n, a in field.args.items() if isinstance(a.type, GraphQLNonNull)
-                and a.default_value is None]  # fmt: skip
+    required = [
+        (n, a)
+        for n, a in field.args.items()
+        if isinstance(a.type, GraphQLNonNull) and a.default_value is None
+    ]
     optional = [(n, a) for n, a in field.args.items() if (n, a) not in required]
-    args = st.lists(st.sampled_from(optional), max_size=2, unique_by=lambda a: a[0]) if optional \
-        else st.just([])  # fmt: skip
+    args = (
+        st.lists(st.sampled_from(optional), max_size=2, unique_by=lambda a: a[0])
+        if optional
+        else st.just([])
+    )
     return args.flatmap(
         lambda chosen: st.tuples(
             *[_value(a.type).map(lambda v, n=n: f"{n}: {v}") for n, a in required + chosen],

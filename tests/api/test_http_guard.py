@@ -86,8 +86,11 @@ def test_multipart_mutation_from_a_foreign_origin_is_refused(api_url, clean_grap
     refused = httpx.post(f"{api_url}/graphql", files=multipart(CREATE), headers={"Origin": EVIL})
     assert_forbidden(refused)
     # Even with the preflight header (a browser would have been stopped by CORS first).
-    refused = httpx.post(f"{api_url}/graphql", files=multipart(CREATE),
-                         headers={"Origin": EVIL, "Apollo-Require-Preflight": "1"})  # fmt: skip
+    refused = httpx.post(
+        f"{api_url}/graphql",
+        files=multipart(CREATE),
+        headers={"Origin": EVIL, "Apollo-Require-Preflight": "1"},
+    )
     assert_forbidden(refused)
     assert corpus_names(clean_graph) == []
 
@@ -103,8 +106,9 @@ def test_text_plain_json_from_a_foreign_origin_is_refused(api_url, clean_graph):
 def test_json_from_a_foreign_origin_or_a_cross_site_fetch_is_refused(api_url, clean_graph):
     query = {"query": CREATE}
     assert_forbidden(httpx.post(f"{api_url}/graphql", json=query, headers={"Origin": EVIL}))
-    assert_forbidden(httpx.post(f"{api_url}/graphql", json=query,
-                                headers={"Sec-Fetch-Site": "cross-site"}))  # fmt: skip
+    assert_forbidden(
+        httpx.post(f"{api_url}/graphql", json=query, headers={"Sec-Fetch-Site": "cross-site"})
+    )
     assert_forbidden(httpx.post(f"{api_url}/graphql", json=query, headers={"Origin": "null"}))
     assert corpus_names(clean_graph) == []
 
@@ -133,8 +137,10 @@ def test_mutations_over_get_never_run(api_url, clean_graph):
 
 
 def test_cors_preflight_from_an_allowed_and_a_refused_origin(api_url):
-    ask = {"Access-Control-Request-Method": "POST",
-           "Access-Control-Request-Headers": "content-type, apollo-require-preflight"}  # fmt: skip
+    ask = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, apollo-require-preflight",
+    }
     allowed = httpx.options(f"{api_url}/graphql", headers={"Origin": ALLOWED} | ask)
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
@@ -143,8 +149,9 @@ def test_cors_preflight_from_an_allowed_and_a_refused_origin(api_url):
     refused = httpx.options(f"{api_url}/graphql", headers={"Origin": EVIL} | ask)
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
-    read = httpx.get(f"{api_url}/graphql", params={"query": "{ __typename }"},
-                     headers={"Origin": EVIL})  # fmt: skip
+    read = httpx.get(
+        f"{api_url}/graphql", params={"query": "{ __typename }"}, headers={"Origin": EVIL}
+    )
     assert "access-control-allow-origin" not in read.headers
 
 
@@ -160,8 +167,9 @@ def test_bodies_over_the_limit_are_refused_declared_or_streamed(services, settin
             for n in range(0, len(body), 1000):
                 yield body[n : n + 1000]
 
-        streamed = httpx.post(f"{url}/graphql", content=chunks(),
-                              headers={"Content-Type": "application/json"})  # fmt: skip
+        streamed = httpx.post(
+            f"{url}/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+        )
         assert streamed.status_code == 413
         export = httpx.post(f"{url}/export/illustrations.csv", json={"ids": ["x" * 20_000]})
         assert export.status_code == 413
@@ -173,8 +181,11 @@ def test_limit_violations_carry_a_code_and_http_400(api_url):
     deep = '{ cluster(id: "x") { ' + "parent { " * 14 + "id" + " }" * 14 + " } }"
     aliases = "{ " + " ".join(f"a{n}: __typename" for n in range(40)) + " }"
     tokens = "{ " + " ".join("__typename" for _ in range(6000)) + " }"
-    for query, code in ((deep, "QUERY_TOO_DEEP"), (aliases, "TOO_MANY_ALIASES"),
-                        (tokens, "TOO_MANY_TOKENS")):  # fmt: skip
+    for query, code in (
+        (deep, "QUERY_TOO_DEEP"),
+        (aliases, "TOO_MANY_ALIASES"),
+        (tokens, "TOO_MANY_TOKENS"),
+    ):
         response = httpx.post(f"{api_url}/graphql", json={"query": query})
         assert response.status_code == 400, (code, response.text[:300])
         assert response.json()["errors"][0]["extensions"]["code"] == code
@@ -187,16 +198,23 @@ def test_reads_without_a_token_are_forbidden_with_403(services, settings, clean_
     with serve(closed) as url:
         refused = httpx.post(f"{url}/graphql", json={"query": countries})
         assert_forbidden(refused)
-        allowed = httpx.post(f"{url}/graphql", json={"query": countries},
-                             headers={"Authorization": "Bearer s3cret-token"})  # fmt: skip
+        allowed = httpx.post(
+            f"{url}/graphql",
+            json={"query": countries},
+            headers={"Authorization": "Bearer s3cret-token"},
+        )
         assert allowed.status_code == 200 and "errors" not in allowed.json()
 
 
 def test_a_store_outage_is_service_unavailable_with_503(settings, listener):
     listener.close()  # a port nothing listens on any more: Neo4j is down
     # No transaction retries: the answer comes at once instead of after the driver's 30 s.
-    driver = GraphDatabase.driver(f"bolt://127.0.0.1:{listener.port}", auth=("neo4j", "x" * 8),
-                                  connection_timeout=2, max_transaction_retry_time=0)  # fmt: skip
+    driver = GraphDatabase.driver(
+        f"bolt://127.0.0.1:{listener.port}",
+        auth=("neo4j", "x" * 8),
+        connection_timeout=2,
+        max_transaction_retry_time=0,
+    )
     with serve(settings, Resources(settings, GraphDB(driver, settings.neo4j.database))) as url:
         response = httpx.post(f"{url}/graphql", json={"query": CORPORA})
     assert response.status_code == 503, response.text
@@ -214,9 +232,12 @@ def test_public_image_search_never_reaches_loopback(services, settings, listener
     local.http.allowed_private_hosts = [f"127.0.0.1:{listener.port}", hostile_server.endpoint]
     with serve(local) as url:
         answers = []
-        for target in (f"http://127.0.0.1:{listener.port}/db/neo4j/tx/commit",
-                       f"http://localhost:{listener.port}/", f"{hostile_server.url}/small.png",
-                       "http://" + "a" * 64 + ".example/x.jpg"):  # fmt: skip
+        for target in (
+            f"http://127.0.0.1:{listener.port}/db/neo4j/tx/commit",
+            f"http://localhost:{listener.port}/",
+            f"{hostile_server.url}/small.png",
+            "http://" + "a" * 64 + ".example/x.jpg",
+        ):
             body = {"query": SEARCH_URL, "variables": {"u": target}}
             response = httpx.post(f"{url}/graphql", json=body)
             answers.append(response.json()["errors"][0])
@@ -234,14 +255,20 @@ def _peak_kib(pid: int) -> int:
 
 
 def _upload(url: str, data: bytes) -> dict:
-    query = ("query($f: Upload!) { searchSimilar(upload: $f) { __typename "
-             "... on InvalidInput { message field } } }")  # fmt: skip
+    query = (
+        "query($f: Upload!) { searchSimilar(upload: $f) { __typename "
+        "... on InvalidInput { message field } } }"
+    )
     response = httpx.post(
         f"{url}/graphql",
-        files={"operations": (None, json.dumps({"query": query, "variables": {"f": None}})),
-               "map": (None, '{"0": ["variables.f"]}'), "0": ("page.png", data, "image/png")},
-        headers={"Apollo-Require-Preflight": "true"}, timeout=120,
-    )  # fmt: skip
+        files={
+            "operations": (None, json.dumps({"query": query, "variables": {"f": None}})),
+            "map": (None, '{"0": ["variables.f"]}'),
+            "0": ("page.png", data, "image/png"),
+        },
+        headers={"Apollo-Require-Preflight": "true"},
+        timeout=120,
+    )
     return response.json()["data"]["searchSimilar"]
 
 
@@ -257,10 +284,22 @@ def test_bombs_and_oversized_pngs_are_refused_before_decoding(settings, tmp_path
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=os.environ | {"PYTHONPATH": str(REPO_ROOT)}, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
+        cwd=tmp_path,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

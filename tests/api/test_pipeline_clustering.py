@@ -23,9 +23,10 @@ from ml.curation import FlagCluster, NameCluster
 PLACES = {
     "paris": PlaceRecord("geonames:2988507", "Paris", CountryRecord("FR", "France"), 48.85, 2.35),
     "berlin": PlaceRecord("geonames:2950159", "Berlin", CountryRecord("DE", "Germany"), 52.5, 13.4),
-    "ba": PlaceRecord("geonames:3435910", "Buenos Aires", CountryRecord("AR", "Argentina"),
-                      -34.6, -58.4),
-}  # fmt: skip
+    "ba": PlaceRecord(
+        "geonames:3435910", "Buenos Aires", CountryRecord("AR", "Argentina"), -34.6, -58.4
+    ),
+}
 # illustration -> (place, date)
 PRINTS = {
     "a1": ("paris", "1900-01-01"),
@@ -42,20 +43,29 @@ EDGE_SET = EdgeSet("es_test", "model_test", k=8, min_score=0.5, corpus="c")
 def issue(name, place, when):
     page = PageRecord(f"pg_{name}", f"canvas/{name}", 1, None, 1000, 1000, None, None, None, None)
     return IssueRecord(
-        id=f"iss_{name}", manifest_uri=f"https://x/{name}", label=name, date=when,
-        date_precision="day", date_raw=when, date_source="navDate", language=None,
-        place=PLACES[place], place_raw=place,
+        id=f"iss_{name}",
+        manifest_uri=f"https://x/{name}",
+        label=name,
+        date=when,
+        date_precision="day",
+        date_raw=when,
+        date_source="navDate",
+        language=None,
+        place=PLACES[place],
+        place_raw=place,
         periodical=PeriodicalRecord(f"per_{place}", f"Journal de {place}", "self"),
-        presentation_version=3, pages=(page,),
-    )  # fmt: skip
+        presentation_version=3,
+        pages=(page,),
+    )
 
 
 @pytest.fixture
 def small_graph(clean_graph):
     write_issues(clean_graph, "c", [issue(n, p, d) for n, (p, d) in PRINTS.items()])
     for name in PRINTS:
-        ill = IllustrationRecord(name, f"pg_{name}", 0, 0, 100, 100, 0.01, 1.0, "whole", "1",
-                                 None, None)  # fmt: skip
+        ill = IllustrationRecord(
+            name, f"pg_{name}", 0, 0, 100, 100, 0.01, 1.0, "whole", "1", None, None
+        )
         replace_illustrations(clean_graph, f"pg_{name}", "whole", [ill])
     create_edge_set(clean_graph, EDGE_SET)
     a, b, s = zip(*EDGES, strict=True)
@@ -85,8 +95,10 @@ def test_components_stats_and_flows(small_graph):
         run=result.run_id,
     )
     assert [tuple(r.values()) for r in records] == [
-        ("Paris", "Berlin", 151), ("Berlin", "Buenos Aires", 579), ("Berlin", "Paris", 1461),
-    ]  # fmt: skip
+        ("Paris", "Berlin", 151),
+        ("Berlin", "Buenos Aires", 579),
+        ("Berlin", "Paris", 1461),
+    ]
     assert result.flows == 3
 
 

@@ -57,9 +57,12 @@ def test_corrections_win_over_reingest(clean_graph, ingested):
     ingested()  # harvest the unchanged manifest again
     after = issue(clean_graph)
     assert after == before | {
-        "date": "1917-06-15", "precision": "day", "place": "Melbourne", "country": "AU",
+        "date": "1917-06-15",
+        "precision": "day",
+        "place": "Melbourne",
+        "country": "AU",
         "title": "The Anzac Bulletin",
-    }  # fmt: skip
+    }
     records, _, _ = clean_graph.execute_query(
         "MATCH (c:Correction)-[:CORRECTS]->() RETURN c.field AS f ORDER BY f"
     )

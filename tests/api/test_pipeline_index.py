@@ -71,7 +71,7 @@ def extra_sample(n=120):
         cw, ch = int(w * rng.uniform(0.3, 0.9)), int(h * rng.uniform(0.3, 0.9))
         x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
         crops.append(image.crop((x, y, x + cw, y + ch)))
-    return crops  # fmt: skip
+    return crops
 
 
 @pytest.fixture(scope="module")
@@ -98,23 +98,50 @@ def corpus(clean_graph, fetcher, static_server, iiif_image_server):
             image.save(iiif_image_server.image_dir / f"{file}.jpg", quality=90)
             service = iiif_image_server.service(file)
             n = len(canvases)
-            canvases.append({
-                "id": f"{static_server.url}/c/{n}", "type": "Canvas",
-                "width": image.width, "height": image.height,
-                "items": [{"id": f"{static_server.url}/c/{n}/p", "type": "AnnotationPage",
-                           "items": [{"id": f"{static_server.url}/c/{n}/a", "type": "Annotation",
-                                      "motivation": "painting",
-                                      "target": f"{static_server.url}/c/{n}",
-                                      "body": {"id": f"{service}/full/max/0/default.jpg",
-                                               "type": "Image",
-                                               "service": [{"id": service, "type": "ImageService3",
-                                                            "profile": "level1"}]}}]}],
-            })  # fmt: skip
+            canvases.append(
+                {
+                    "id": f"{static_server.url}/c/{n}",
+                    "type": "Canvas",
+                    "width": image.width,
+                    "height": image.height,
+                    "items": [
+                        {
+                            "id": f"{static_server.url}/c/{n}/p",
+                            "type": "AnnotationPage",
+                            "items": [
+                                {
+                                    "id": f"{static_server.url}/c/{n}/a",
+                                    "type": "Annotation",
+                                    "motivation": "painting",
+                                    "target": f"{static_server.url}/c/{n}",
+                                    "body": {
+                                        "id": f"{service}/full/max/0/default.jpg",
+                                        "type": "Image",
+                                        "service": [
+                                            {
+                                                "id": service,
+                                                "type": "ImageService3",
+                                                "profile": "level1",
+                                            }
+                                        ],
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                }
+            )
             expected[f"{static_server.url}/c/{n}"] = name
-    url = static_server.write_json("prints.json", {
-        "@context": CTX, "id": f"{static_server.url}/prints.json", "type": "Manifest",
-        "label": {"en": ["Prints"]}, "items": canvases,
-    })  # fmt: skip
+    url = static_server.write_json(
+        "prints.json",
+        {
+            "@context": CTX,
+            "id": f"{static_server.url}/prints.json",
+            "type": "Manifest",
+            "label": {"en": ["Prints"]},
+            "items": canvases,
+        },
+    )
     queue = deque()
     start_ingest(clean_graph, corpus="prints", uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:
@@ -182,9 +209,11 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
     assert (again.queried, again.total_edges) == (0, build.total_edges)  # incremental: nothing new
 
     pair_scores = [
-        float(vectors[a] @ vectors[b]) for a in ids for b in ids
+        float(vectors[a] @ vectors[b])
+        for a in ids
+        for b in ids
         if a < b and canvas_of[a] == canvas_of[b]
-    ]  # fmt: skip
+    ]
     threshold = round(min(pair_scores) - 0.01, 2)
     result = run_clustering(
         clean_graph, edge_set=build.edge_set, params=ClusterParams(threshold=threshold)

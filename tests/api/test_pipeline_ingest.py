@@ -117,17 +117,34 @@ def test_collections_are_walked_with_cycle_depth_and_paging_guards(
     m2 = f"{base}/fixtures/cookbook-0068-newspaper-issue_1-manifest-v3.json"
     ctx = "http://iiif.io/api/presentation/3/context.json"
     # a → b → a is a cycle; a's member m1 is listed twice; page2 continues a paged listing.
-    a = static_server.write_json("a.json", {
-        "@context": ctx, "id": f"{base}/a.json", "type": "Collection",
-        "label": {"en": ["Le Miroir"]},
-        "items": [{"id": m1, "type": "Manifest"}, {"id": m1, "type": "Manifest"},
-                  {"id": f"{base}/b.json", "type": "Collection"}],
-    })  # fmt: skip
-    static_server.write_json("b.json", {
-        "@context": ctx, "id": f"{base}/b.json", "type": "Collection", "label": {"en": ["B"]},
-        "items": [{"id": a, "type": "Collection"}, {"id": m2, "type": "Manifest"},
-                  {"id": f"{base}/missing.json", "type": "Manifest"}],
-    })  # fmt: skip
+    a = static_server.write_json(
+        "a.json",
+        {
+            "@context": ctx,
+            "id": f"{base}/a.json",
+            "type": "Collection",
+            "label": {"en": ["Le Miroir"]},
+            "items": [
+                {"id": m1, "type": "Manifest"},
+                {"id": m1, "type": "Manifest"},
+                {"id": f"{base}/b.json", "type": "Collection"},
+            ],
+        },
+    )
+    static_server.write_json(
+        "b.json",
+        {
+            "@context": ctx,
+            "id": f"{base}/b.json",
+            "type": "Collection",
+            "label": {"en": ["B"]},
+            "items": [
+                {"id": a, "type": "Collection"},
+                {"id": m2, "type": "Manifest"},
+                {"id": f"{base}/missing.json", "type": "Manifest"},
+            ],
+        },
+    )
     job_id, _ = run_job(clean_graph, fetcher, "walk", [a])
     progress = job_progress(clean_graph, job_id)
     assert (progress.collections, progress.manifests, progress.failed) == (2, 2, 1)
@@ -165,8 +182,10 @@ def test_bad_documents_fail_with_reasons_and_the_rest_continue(clean_graph, fetc
 
 def test_corpus_file(tmp_path):
     path = tmp_path / "corpus.txt"
-    path.write_text("# my corpus\nhttps://a.example/m.json\n\nhttps://b.example/c.json # x\n"
-                    "https://a.example/m.json\n")  # fmt: skip
+    path.write_text(
+        "# my corpus\nhttps://a.example/m.json\n\nhttps://b.example/c.json # x\n"
+        "https://a.example/m.json\n"
+    )
     assert read_corpus_file(path) == ["https://a.example/m.json", "https://b.example/c.json"]
     path.write_text("ftp://nope\n")
     with pytest.raises(CorpusFileError, match=r"corpus\.txt:1"):

@@ -31,15 +31,34 @@ def fetcher(static_server, iiif_image_server):
 
 def canvas(base, n, service, width, height):
     return {
-        "id": f"{base}/canvas/{n}", "type": "Canvas", "width": width, "height": height,
-        "items": [{"id": f"{base}/canvas/{n}/p", "type": "AnnotationPage", "items": [{
-            "id": f"{base}/canvas/{n}/a", "type": "Annotation", "motivation": "painting",
-            "target": f"{base}/canvas/{n}",
-            "body": {"id": f"{service}/full/max/0/default.jpg", "type": "Image",
-                     "width": width, "height": height,
-                     "service": [{"id": service, "type": "ImageService3", "profile": "level1"}]},
-        }]}],
-    }  # fmt: skip
+        "id": f"{base}/canvas/{n}",
+        "type": "Canvas",
+        "width": width,
+        "height": height,
+        "items": [
+            {
+                "id": f"{base}/canvas/{n}/p",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{base}/canvas/{n}/a",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "target": f"{base}/canvas/{n}",
+                        "body": {
+                            "id": f"{service}/full/max/0/default.jpg",
+                            "type": "Image",
+                            "width": width,
+                            "height": height,
+                            "service": [
+                                {"id": service, "type": "ImageService3", "profile": "level1"}
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -52,12 +71,19 @@ def served_issue(static_server, iiif_image_server):
         page.image.save(iiif_image_server.image_dir / f"{name}.jpg", quality=92)
         services.append(iiif_image_server.service(name))
     url = f"{static_server.url}/issue.json"
-    static_server.write_json("issue.json", {
-        "@context": CTX, "id": url, "type": "Manifest",
-        "label": {"fr": ["Le Petit Illustré - 12 juin 1912"]},
-        "items": [canvas(url, n, s, p.image.width, p.image.height)
-                  for n, (s, p) in enumerate(zip(services, pages, strict=True))],
-    })  # fmt: skip
+    static_server.write_json(
+        "issue.json",
+        {
+            "@context": CTX,
+            "id": url,
+            "type": "Manifest",
+            "label": {"fr": ["Le Petit Illustré - 12 juin 1912"]},
+            "items": [
+                canvas(url, n, s, p.image.width, p.image.height)
+                for n, (s, p) in enumerate(zip(services, pages, strict=True))
+            ],
+        },
+    )
     return url, pages
 
 
@@ -140,9 +166,12 @@ def test_bad_images_fail_per_page_with_reasons(
     page_ids = page_ids_of_corpus(clean_graph, "pages")
     # A decompression-bomb limit below the page size: recorded failure, no crash, no writes.
     outcomes = segment_pages(
-        clean_graph, page_ids, fetcher=fetcher, segmenter=get_segmenter("layout"),
+        clean_graph,
+        page_ids,
+        fetcher=fetcher,
+        segmenter=get_segmenter("layout"),
         limits=PageLimits(working_size=1000, max_pixels=10_000),
-    )  # fmt: skip
+    )
     assert all(not o.ok and "ImageTooLargeError" in o.reason for o in outcomes)
     records, _, _ = clean_graph.execute_query(
         "MATCH (p:Page) RETURN p.segment_status AS s, p.segment_error AS e"

@@ -46,8 +46,18 @@ def fetcher(policy: UrlPolicy, backend: NoOutside, **config) -> Fetcher:
     return Fetcher(FetchConfig(**config), policy, transport=PinnedTransport(backend))
 
 
-LOOPBACK_SPELLINGS = ["localhost", "127.0.0.1", "[::1]", "0.0.0.0", "2130706433", "0x7f000001",
-                      "127.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "127.0.0.2"]  # fmt: skip
+LOOPBACK_SPELLINGS = [
+    "localhost",
+    "127.0.0.1",
+    "[::1]",
+    "0.0.0.0",
+    "2130706433",
+    "0x7f000001",
+    "127.1",
+    "[::ffff:127.0.0.1]",
+    "[::ffff:7f00:1]",
+    "127.0.0.2",
+]
 
 
 @pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
@@ -133,9 +143,14 @@ def test_an_allowed_endpoint_opens_that_port_only(hostile_server, listener):
 
 @pytest.mark.parametrize(
     "target",
-    ["http://127.0.0.1:{other}/db/neo4j/tx/commit", "http://localhost:{port}/small.png",
-     "file:///etc/passwd", "gopher://127.0.0.1:{other}/_INFO", "http://user:pw@127.0.0.1:{port}/"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1:{other}/db/neo4j/tx/commit",
+        "http://localhost:{port}/small.png",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:{other}/_INFO",
+        "http://user:pw@127.0.0.1:{port}/",
+    ],
+)
 def test_every_redirect_is_checked_again(target, hostile_server, listener):
     location = target.format(other=listener.port, port=hostile_server.port)
     policy = UrlPolicy.allowing([hostile_server.endpoint])
@@ -170,7 +185,9 @@ def test_a_transfer_below_the_minimum_rate_is_dropped(hostile_server):
     policy = UrlPolicy.allowing([hostile_server.endpoint])
     config = {"deadline_s": 60.0, "min_bytes_per_s": 1000.0, "rate_grace_s": 1.0}
     started = time.monotonic()
-    with fetcher(policy, NoOutside(), **config) as f, pytest.raises(DeadlineExceededError,
-                                                                     match="bytes/s"):  # fmt: skip
+    with (
+        fetcher(policy, NoOutside(), **config) as f,
+        pytest.raises(DeadlineExceededError, match="bytes/s"),
+    ):
         f.get(hostile_server.url + "/drip")
     assert time.monotonic() - started < 3.0

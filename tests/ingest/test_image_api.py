@@ -96,16 +96,36 @@ V3_L1_UNKNOWN = ImageService("https://i.example/iiif/3/p1", "3", 1)
     [
         (V11, None, None, "https://g.example/iiif/ark:/1/f1/full/full/0/native.jpg"),
         (V11, None, 1024, "https://g.example/iiif/ark:/1/f1/full/,1024/0/native.jpg"),
-        (V11, (0, 0, 1500, 500), 600, "https://g.example/iiif/ark:/1/f1/0,0,1500,500/600,/0/native.jpg"),
+        (
+            V11,
+            (0, 0, 1500, 500),
+            600,
+            "https://g.example/iiif/ark:/1/f1/0,0,1500,500/600,/0/native.jpg",
+        ),
         (V2, None, None, "https://i.example/iiif/2/p1/full/full/0/default.jpg"),
         (V2, None, 1024, "https://i.example/iiif/2/p1/full/!1024,1024/0/default.jpg"),
-        (V2, (10, 20, 300, 400), 1024, "https://i.example/iiif/2/p1/10,20,300,400/full/0/default.jpg"),
-        (V2_L1, (10, 20, 3000, 400), 1024, "https://i.example/iiif/2/p1/10,20,3000,400/1024,/0/default.jpg"),
+        (
+            V2,
+            (10, 20, 300, 400),
+            1024,
+            "https://i.example/iiif/2/p1/10,20,300,400/full/0/default.jpg",
+        ),
+        (
+            V2_L1,
+            (10, 20, 3000, 400),
+            1024,
+            "https://i.example/iiif/2/p1/10,20,3000,400/1024,/0/default.jpg",
+        ),
         (V3, None, None, "https://i.example/iiif/3/p1/full/max/0/default.jpg"),
-        (V3, (10, 20, 300, 400), 200, "https://i.example/iiif/3/p1/10,20,300,400/!200,200/0/default.jpg"),
+        (
+            V3,
+            (10, 20, 300, 400),
+            200,
+            "https://i.example/iiif/3/p1/10,20,300,400/!200,200/0/default.jpg",
+        ),
         (V3_L1_UNKNOWN, None, 512, "https://i.example/iiif/3/p1/full/512,/0/default.jpg"),
     ],
-)  # fmt: skip
+)
 def test_image_url_per_version(service, region, max_size, url):
     assert image_url(service, region, max_size) == url
 

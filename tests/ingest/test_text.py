@@ -11,12 +11,14 @@ from ingest.iiif.text import MAX_TEXT_CHARS, display_text, strip_html
 
 @pytest.mark.parametrize(
     ("html", "text"),
-    [("<p>Le <b>Petit</b> Journal</p><p>1894</p>", "Le Petit Journal 1894"),
-     ("Caf&eacute; &amp; <i>Cie</i>", "Café & Cie"),
-     ("a<br/>b<script>alert(1)</script><style>p{}</style>", "a b"),
-     ("5 < 6 and 7 > 6", "5 < 6 and 7 > 6"),
-     ("<a href='x'>link</a> <!-- note --> end", "link end")],
-)  # fmt: skip
+    [
+        ("<p>Le <b>Petit</b> Journal</p><p>1894</p>", "Le Petit Journal 1894"),
+        ("Caf&eacute; &amp; <i>Cie</i>", "Café & Cie"),
+        ("a<br/>b<script>alert(1)</script><style>p{}</style>", "a b"),
+        ("5 < 6 and 7 > 6", "5 < 6 and 7 > 6"),
+        ("<a href='x'>link</a> <!-- note --> end", "link end"),
+    ],
+)
 def test_html_becomes_text(html, text):
     assert strip_html(html) == text
 

@@ -10,9 +10,20 @@ def fixed(addresses):
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "::1",
-     "fe80::1", "0.0.0.0", "::ffff:127.0.0.1", "224.0.0.1", "fd00::1"],
-)  # fmt: skip
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "0.0.0.0",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+        "fd00::1",
+    ],
+)
 def test_non_public_addresses(address):
     assert not is_public_address(address)
 
@@ -35,9 +46,15 @@ def test_any_private_address_among_several_blocks():
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "gopher://x/", "ftp://example.org/a", "http:///nohost",
-            "http://user:pw@example.org/"],
-)  # fmt: skip
+    "url",
+    [
+        "file:///etc/passwd",
+        "gopher://x/",
+        "ftp://example.org/a",
+        "http:///nohost",
+        "http://user:pw@example.org/",
+    ],
+)
 def test_bad_urls_are_blocked(url):
     with pytest.raises(BlockedUrlError):
         UrlPolicy(resolver=fixed(["93.184.216.34"])).check(url)

@@ -235,8 +235,13 @@ def test_large_jpegs_are_decoded_at_a_reduced_scale():
     assert full.size == (4000, 3000)
     # draft() decodes at 1/4 scale: never below the asked side, and the same picture.
     assert reduced.size == (1000, 750)
-    assert np.abs(pixels(reduced.resize((400, 300))).astype(int)
-                  - pixels(full.resize((400, 300))).astype(int)).mean() < 2  # fmt: skip
+    assert (
+        np.abs(
+            pixels(reduced.resize((400, 300))).astype(int)
+            - pixels(full.resize((400, 300))).astype(int)
+        ).mean()
+        < 2
+    )
 
 
 def test_other_formats_are_reduced_right_after_decoding():

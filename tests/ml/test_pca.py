@@ -68,9 +68,12 @@ def test_artifact_round_trip(tmp_path: Path):
     rng = np.random.default_rng(2)
     recipe = PrintNormalization(size=320, descreen_radius=4.0, grayscale=True)
     pca = PCAWhitening.fit(
-        rng.normal(size=(300, 32)), dim=16, backbone="dino_vits16", weights_sha256="ab" * 32,
+        rng.normal(size=(300, 32)),
+        dim=16,
+        backbone="dino_vits16",
+        weights_sha256="ab" * 32,
         preprocessing=recipe,
-    )  # fmt: skip
+    )
     arrays, meta = pca.save(tmp_path / "pca" / "model")
     assert (arrays.name, meta.name) == ("model.npz", "model.json")
     fields = json.loads(meta.read_text())

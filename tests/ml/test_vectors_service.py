@@ -51,10 +51,15 @@ def test_two_clients_share_one_engine(service):
     vectors = unit(rng, 50)
     ids = [f"ill_{n}" for n in range(50)]
     payloads = [
-        illustration_payload(i, corpus="c", country_code="FR" if n % 2 else "DE",
-                             issue_date=date(1900 + n, 1, 1), year=1900 + n)
+        illustration_payload(
+            i,
+            corpus="c",
+            country_code="FR" if n % 2 else "DE",
+            issue_date=date(1900 + n, 1, 1),
+            year=1900 + n,
+        )
         for n, i in enumerate(ids)
-    ]  # fmt: skip
+    ]
     writer, reader = RemoteStore(url), RemoteStore(url)
     writer.ensure_collection("shared", 16)
     writer.upsert(ids, vectors, payloads)

@@ -52,24 +52,47 @@ PRINTS = {
     "e2": ("ba", "1909-02-28"),
 }
 EDGES = [
-    ("a1", "a2", 0.9), ("a2", "a3", 0.8), ("a1", "a4", 0.85), ("b1", "b2", 0.7),
-    ("b2", "b3", 0.75), ("c1", "c2", 0.65), ("e1", "e2", 0.95), ("a3", "b1", 0.55),
-]  # fmt: skip
+    ("a1", "a2", 0.9),
+    ("a2", "a3", 0.8),
+    ("a1", "a4", 0.85),
+    ("b1", "b2", 0.7),
+    ("b2", "b3", 0.75),
+    ("c1", "c2", 0.65),
+    ("e1", "e2", 0.95),
+    ("a3", "b1", 0.55),
+]
 EDGE_SET = EdgeSet("es_explore", "model_test", k=8, min_score=0.5, corpus="presse")
 
 
 def issue_record(name: str, place: str, when: str) -> IssueRecord:
     page = PageRecord(
-        f"pg_{name}", f"https://iiif.example/{name}/canvas/1", 3, None, 2000, 3000, None,
-        f"https://images.example/iiif/{name}", "3", 2,
-    )  # fmt: skip
+        f"pg_{name}",
+        f"https://iiif.example/{name}/canvas/1",
+        3,
+        None,
+        2000,
+        3000,
+        None,
+        f"https://images.example/iiif/{name}",
+        "3",
+        2,
+    )
     return IssueRecord(
-        id=f"iss_{name}", manifest_uri=f"https://iiif.example/{name}/manifest", label=f"No {name}",
-        date=when, date_precision="day", date_raw=when, date_source="navDate", language="fr",
-        place=PLACES[place], place_raw=place,
+        id=f"iss_{name}",
+        manifest_uri=f"https://iiif.example/{name}/manifest",
+        label=f"No {name}",
+        date=when,
+        date_precision="day",
+        date_raw=when,
+        date_source="navDate",
+        language="fr",
+        place=PLACES[place],
+        place_raw=place,
         periodical=PeriodicalRecord(f"per_{place}", f"Journal de {PLACES[place].name}", "self"),
-        presentation_version=3, pages=(page,), publication_type="newspaper",
-    )  # fmt: skip
+        presentation_version=3,
+        pages=(page,),
+        publication_type="newspaper",
+    )
 
 
 def build_explore_graph(db: GraphDB) -> str:
@@ -78,8 +101,9 @@ def build_explore_graph(db: GraphDB) -> str:
     for name in PRINTS:
         region = f"https://images.example/iiif/{name}/100,200,300,400/max/0/default.jpg"
         thumb = f"https://images.example/iiif/{name}/100,200,300,400/!256,256/0/default.jpg"
-        ill = IllustrationRecord(name, f"pg_{name}", 100, 200, 300, 400, 0.02, 0.9, "whole", "1",
-                                 region, thumb)  # fmt: skip
+        ill = IllustrationRecord(
+            name, f"pg_{name}", 100, 200, 300, 400, 0.02, 0.9, "whole", "1", region, thumb
+        )
         replace_illustrations(db, f"pg_{name}", "whole", [ill])
     create_edge_set(db, EDGE_SET)
     a, b, s = zip(*EDGES, strict=True)
