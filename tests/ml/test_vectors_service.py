@@ -106,23 +106,25 @@ def test_the_engine_really_is_single_owner(service):
 def test_clients_survive_a_killed_and_restarted_service(tmp_path):
     """kill -9 of the service: its clients wait for it, reopen their collection, lose nothing."""
     port = free_port()
-    process = start_service(tmp_path, port)
-    rng = np.random.default_rng(3)
-    vectors = unit(rng, 20)
-    ids = [f"ill_{n}" for n in range(20)]
-    store = RemoteStore(f"http://127.0.0.1:{port}", reconnect_s=30)
-    store.ensure_collection("durable", 16)
-    store.upsert(ids[:10], vectors[:10], [{"illustration_id": i} for i in ids[:10]])
-    store.optimize()
-    process.kill()
-    process.wait(timeout=30)
-    process = start_service(tmp_path, port)
+    processes = [start_service(tmp_path, port)]
     try:
+        rng = np.random.default_rng(3)
+        vectors = unit(rng, 20)
+        ids = [f"ill_{n}" for n in range(20)]
+        store = RemoteStore(f"http://127.0.0.1:{port}", reconnect_s=30)
+        store.ensure_collection("durable", 16)
+        store.upsert(ids[:10], vectors[:10], [{"illustration_id": i} for i in ids[:10]])
+        store.optimize()
+        processes[0].kill()
+        processes[0].wait(timeout=30)
+        processes.append(start_service(tmp_path, port))
         # The new service has no collection open: the client reopens it on the 404.
         assert store.count() == 10
         store.upsert(ids[10:], vectors[10:], [{"illustration_id": i} for i in ids[10:]])
         assert store.search(vectors[15], 1)[0].id == "ill_15"
         assert store.search(vectors[5], 1)[0].id == "ill_5"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
