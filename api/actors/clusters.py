@@ -1,6 +1,7 @@
 """The `clusters` queue: continuous mode, from new vectors to updated clusters.
 
-The gpu actor calls `request_update(corpus)` after each batch it embeds. Requests are
+The gpu actor calls `request_update(corpus)` after each batch it embeds (the first descriptor
+model, which the gpu queue fits, is in `api.actors.gpu`). Requests are
 coalesced: the first one of a burst sets a Redis flag and sends `update_clusters` with a
 delay (`continuous.debounce_seconds`); later ones find the flag and send nothing. The update
 clears the flag before it starts, so batches that land during an update schedule one more;
@@ -16,7 +17,7 @@ import redis
 import torch
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.pipeline.continuous import fit_first_model, update_corpus
+from api.pipeline.continuous import update_corpus
 from api.pipeline.index import NoDescriptorModelError
 from api.runtime import Runtime, get_runtime
 from api.settings import get_settings
@@ -25,11 +26,11 @@ log = logging.getLogger(__name__)
 
 PENDING_KEY = "contagions:clusters:pending:{corpus}"
 LOCK_KEY = "contagions:clusters:lock:{corpus}"
-FIRST_FIT_KEY = "contagions:clusters:first-fit"
 ALL = ""  # the name given to "no corpus" (every illustration)
 
 
-def _redis() -> redis.Redis | None:
+def redis_client() -> redis.Redis | None:
+    """The broker's Redis, where continuous mode coalesces its requests (None on RabbitMQ)."""
     url = get_settings().broker.broker_url
     return redis.Redis.from_url(url) if url.startswith(("redis://", "rediss://")) else None
 
@@ -40,7 +41,7 @@ def request_update(corpus: str | None) -> bool:
     if not settings.enabled:
         return False
     name = corpus or ALL
-    client = _redis()
+    client = redis_client()
     delay_ms = int(settings.debounce_seconds * 1000)
     if client is not None:
         expiry = max(60, int(settings.debounce_seconds * 10))
@@ -50,21 +51,10 @@ def request_update(corpus: str | None) -> bool:
     return True
 
 
-def request_first_fit() -> bool:
-    settings = get_settings().continuous
-    if not settings.enabled:
-        return False
-    client = _redis()
-    if client is not None and not client.set(FIRST_FIT_KEY, "1", nx=True, ex=600):
-        return False
-    fit_first.send_with_options(delay=int(settings.debounce_seconds * 1000))
-    return True
-
-
 @dramatiq.actor(queue_name="clusters", max_retries=3, min_backoff=10_000, time_limit=6 * 3600_000)
 def update_clusters(corpus: str) -> None:
     runtime = get_runtime()
-    client = _redis()
+    client = redis_client()
     if client is not None:
         client.delete(PENDING_KEY.format(corpus=corpus))
         lock = client.lock(LOCK_KEY.format(corpus=corpus), timeout=6 * 3600)
@@ -89,27 +79,3 @@ def _update(runtime: Runtime, corpus: str) -> None:
         has_gpu=torch.cuda.is_available(),
     )
     log.info("clusters of %r: %s", corpus or "all corpora", outcome)
-
-
-@dramatiq.actor(queue_name="gpu", max_retries=1, time_limit=6 * 3600_000)
-def fit_first() -> None:
-    from api.actors.gpu import enqueue_descriptors
-
-    runtime = get_runtime()
-    settings = runtime.settings
-    try:
-        record = fit_first_model(
-            runtime.db,
-            source=runtime.crop_source(runtime.crop_limits),
-            extractor=runtime.extractor,
-            model=settings.model,
-            continuous=settings.continuous,
-            artifact_dir=str(settings.data_dir.resolve() / "models"),
-            enqueue=lambda ids: enqueue_descriptors(list(ids)),
-        )
-    finally:
-        client = _redis()
-        if client is not None:
-            client.delete(FIRST_FIT_KEY)
-    if record is not None:
-        log.info("first descriptor model %s fitted on %d images", record.id, record.sample_size)

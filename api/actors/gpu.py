@@ -12,10 +12,12 @@ from collections.abc import Sequence
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.actors.clusters import request_first_fit, request_update
+from api.actors.clusters import redis_client, request_update
 from api.actors.failures import process_or_record
+from api.pipeline.continuous import fit_first_model
 from api.pipeline.index import IndexOutcome, NoDescriptorModelError, index_illustrations
 from api.runtime import get_runtime
+from api.settings import get_settings
 from graph.corpora import corpora_of_illustrations
 from graph.descriptors import mark_index_failed
 
@@ -69,3 +71,40 @@ def forget_vectors(illustration_ids: list[str]) -> None:
     except NoDescriptorModelError:
         return
     runtime.vector_store.delete(illustration_ids)
+
+
+# Continuous mode's first descriptor model: fitting runs the backbone, so it is gpu work.
+FIRST_FIT_KEY = "contagions:clusters:first-fit"
+
+
+def request_first_fit() -> bool:
+    settings = get_settings().continuous
+    if not settings.enabled:
+        return False
+    client = redis_client()
+    if client is not None and not client.set(FIRST_FIT_KEY, "1", nx=True, ex=600):
+        return False
+    fit_first.send_with_options(delay=int(settings.debounce_seconds * 1000))
+    return True
+
+
+@dramatiq.actor(queue_name="gpu", max_retries=1, time_limit=6 * 3600_000)
+def fit_first() -> None:
+    runtime = get_runtime()
+    settings = runtime.settings
+    try:
+        record = fit_first_model(
+            runtime.db,
+            source=runtime.crop_source(runtime.crop_limits),
+            extractor=runtime.extractor,
+            model=settings.model,
+            continuous=settings.continuous,
+            artifact_dir=str(settings.data_dir.resolve() / "models"),
+            enqueue=lambda ids: enqueue_descriptors(list(ids)),
+        )
+    finally:
+        client = redis_client()
+        if client is not None:
+            client.delete(FIRST_FIT_KEY)
+    if record is not None:
+        log.info("first descriptor model %s fitted on %d images", record.id, record.sample_size)

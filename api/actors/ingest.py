@@ -8,6 +8,7 @@ import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.failures import process_or_record
+from api.actors.pages import enqueue_pages
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.runtime import get_runtime
 from graph.ingest import mark_task_failed
@@ -46,7 +47,6 @@ def harvest_tasks(task_ids: list[str]) -> None:
             by_segmenter.setdefault(segmenter, []).extend(outcome.page_ids)
     if not by_segmenter:
         return
-    from api.actors.pages import enqueue_pages
 
     for segmenter, ids in by_segmenter.items():
         enqueue_pages(ids, segmenter, settings.page_batch_size)

@@ -8,6 +8,7 @@ import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.failures import process_or_record
+from api.actors.gpu import enqueue_descriptors
 from api.pipeline.pages import PageOutcome, segment_pages
 from api.runtime import get_runtime
 from graph.illustrations import mark_page_failed
@@ -39,6 +40,4 @@ def segment_page_batch(page_ids: list[str], segmenter: str) -> None:
     illustration_ids = [i for outcome in outcomes for i in outcome.illustration_ids]
     removed = [i for outcome in outcomes for i in outcome.removed_ids]
     if illustration_ids or removed:
-        from api.actors.gpu import enqueue_descriptors
-
         enqueue_descriptors(illustration_ids, removed)

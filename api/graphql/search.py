@@ -21,8 +21,8 @@ from strawberry.types import Info
 from api.graphql.access import require_read
 from api.graphql.checks import refuse_unknown_references
 from api.graphql.errors import CodedError, InvalidInput, NotFound
-from api.graphql.matching import MatchLevel, MatchThresholds, match_thresholds
-from api.graphql.types import Illustration
+from api.graphql.matching import MatchThresholds, match_thresholds
+from api.graphql.types import Neighbour
 from api.runtime import public_image_fetcher
 from api.validation import (
     InvalidInputError,
@@ -100,19 +100,10 @@ class SearchWhere:
 
 
 @strawberry.type
-class SimilarHit:
-    score: float
-    match: MatchLevel
-    illustration_id: strawberry.Private[str]
-
-    @strawberry.field
-    async def illustration(self, info: Info) -> Illustration | None:
-        return await Illustration.load(info, self.illustration_id)
-
-
-@strawberry.type
 class SimilarResults:
-    hits: list[SimilarHit]
+    # The same type as `Illustration.neighbours`: a hit is a neighbour of the query, and its
+    # match level comes from the same per-request thresholds as `thresholds` below.
+    hits: list[Neighbour]
     thresholds: MatchThresholds
 
 
@@ -262,13 +253,6 @@ class SearchQuery:
         )
         kept = [h for h in hits if h.id not in flagged][:k]
         return SimilarResults(
-            hits=[
-                SimilarHit(
-                    score=round(h.score, 6),
-                    match=thresholds.classify(h.score),
-                    illustration_id=h.id,
-                )
-                for h in kept
-            ],
+            hits=[Neighbour(score=round(h.score, 6), illustration_id=h.id) for h in kept],
             thresholds=thresholds,
         )

@@ -21,7 +21,8 @@ from dramatiq.results.backends.stub import StubBackend
 
 import api.actors  # declares every actor on the configured broker
 import api.runtime
-from api.actors.gpu import embed_batch, forget_vectors
+from api.actors.clusters import update_clusters
+from api.actors.gpu import embed_batch, fit_first, forget_vectors
 from api.actors.ingest import enqueue_tasks
 from api.actors.system import ping
 from api.pipeline.ingest import start_ingest
@@ -63,7 +64,7 @@ def stub(settings, services, static_server):
 def drain(broker: StubBroker, worker: Worker) -> None:
     """Run until no queue has work left (actors enqueue onto other queues)."""
     for _ in range(10):
-        for queue in ("ingest", "pages", "gpu", "default"):
+        for queue in ("ingest", "pages", "gpu", "clusters", "default"):
             broker.join(queue, fail_fast=True)
         worker.join()
         if all(q.qsize() == 0 for q in broker.queues.values()):
@@ -106,3 +107,18 @@ def test_gpu_actors_wait_for_a_descriptor_model(stub, clean_graph):
     assert broker.dead_letters == []
     records, _, _ = clean_graph.execute_query("MATCH (i:Illustration) RETURN count(i) AS n")
     assert records[0]["n"] == 0
+
+
+def test_continuous_mode_actors_need_a_model_and_enough_illustrations(stub, clean_graph):
+    """With nothing indexed, an update has no model to read and the first fit too few
+    illustrations to fit: both end quietly, and neither writes a run or a model."""
+    broker, worker, _ = stub
+    update_clusters.send("stub")
+    fit_first.send()
+    drain(broker, worker)
+    assert broker.dead_letters == []
+    records, _, _ = clean_graph.execute_query(
+        "OPTIONAL MATCH (r:ClusteringRun) WITH count(r) AS runs "
+        "OPTIONAL MATCH (m:DescriptorModel) RETURN runs, count(m) AS models"
+    )
+    assert records[0].data() == {"runs": 0, "models": 0}
