@@ -5,7 +5,6 @@ import json
 import time
 import uuid
 
-import numpy as np
 import pytest
 import redis
 from PIL import Image, ImageOps
@@ -14,20 +13,10 @@ from skimage import data
 from api.actors.clusters import LOCK_KEY, PENDING_KEY
 from api.actors.gpu import enqueue_descriptors
 from api.pipeline.clustering import params_from_settings, run_clustering
-from api.pipeline.index import CropLimits, CropSource, fit_pca
-from api.pipeline.ingest import process_task, start_ingest
-from api.pipeline.pages import PageLimits, segment_pages
 from api.pipeline.similarity import build_edges
 from api.resources import make_vector_store
 from graph.clusters import latest_run_id
-from graph.illustrations import page_ids_of_corpus
-from ingest.fetch import FetchConfig, Fetcher
-from ingest.urls import UrlPolicy
-from ml.backbones import load_backbone
-from ml.descriptors import DescriptorExtractor
-from ml.printed import PrintNormalization
-from ml.segment import get_segmenter
-from tests.api.test_actors_gpu import CTX, canvas
+from tests.support.press import fit_small_model, ingest_pictures, loopback_fetcher
 
 CORPUS = "living"
 
@@ -35,55 +24,24 @@ CORPUS = "living"
 @pytest.fixture
 def reprinted_corpus(clean_graph, clean_broker, static_server, iiif_image_server, tmp_path):
     """Four pictures, each printed twice (the second a mirrored, darker reprint)."""
-    fetcher = Fetcher(
-        FetchConfig(user_agent="t", retries=1),
-        UrlPolicy.allowing([static_server.endpoint, iiif_image_server.endpoint]),
-    )
-    canvases = []
+    pictures = []
     for n, name in enumerate(("astronaut", "coffee", "chelsea", "rocket") * 2):
         image = Image.fromarray(getattr(data, name)()).convert("RGB")
         if n >= 4:
             image = ImageOps.autocontrast(image.resize((image.width - 8, image.height - 8)))
-        file = f"live-{name}-{n}-{uuid.uuid4().hex[:6]}"
-        image.save(iiif_image_server.image_dir / f"{file}.jpg")
-        canvases.append(canvas(static_server.url, n, iiif_image_server.service(file), image))
-    url = static_server.write_json(
-        "live.json",
-        {
-            "@context": CTX,
-            "id": f"{static_server.url}/live.json",
-            "type": "Manifest",
-            "label": {"en": ["Live"]},
-            "items": canvases,
-        },
-    )
-    queue = []
-    start_ingest(clean_graph, corpus=CORPUS, uris=[url], enqueue=queue.extend, segmenter="whole")
-    while queue:
-        process_task(clean_graph, queue.pop(), fetcher=fetcher, enqueue=queue.extend)
-    segment_pages(
-        clean_graph,
-        page_ids_of_corpus(clean_graph, CORPUS),
-        fetcher=fetcher,
-        segmenter=get_segmenter("whole"),
-        limits=PageLimits(),
-    )
-    records, _, _ = clean_graph.execute_query(
-        "MATCH (:Page)-[:HAS_ILLUSTRATION]->(i:Illustration) RETURN i.id AS id ORDER BY id"
-    )
-    ids = [r["id"] for r in records]
-    rng = np.random.default_rng(1)
-    extra = [Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)) for _ in range(40)]
-    _, record = fit_pca(
-        ids,
-        source=CropSource(clean_graph, fetcher, None, CropLimits(PrintNormalization(224))),
-        extractor=DescriptorExtractor(load_backbone("efficientnet_lite0")),
-        extra=extra,
-        dim=8,
-        power=0.5,
-        artifact_dir=tmp_path / "models",
-    )
-    fetcher.close()
+        pictures.append((f"live-{name}-{n}-{uuid.uuid4().hex[:6]}", image))
+    with loopback_fetcher(static_server, iiif_image_server) as fetcher:
+        ids = ingest_pictures(
+            clean_graph,
+            corpus=CORPUS,
+            pictures=pictures,
+            static_server=static_server,
+            iiif_image_server=iiif_image_server,
+            fetcher=fetcher,
+        )
+        record = fit_small_model(
+            clean_graph, ids, fetcher=fetcher, artifact_dir=tmp_path / "models"
+        )
     return ids, record
 
 
