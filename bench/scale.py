@@ -217,7 +217,9 @@ def store_disk_mib(settings) -> dict[str, float]:
     }
 
 
-def run_size(n: int, settings, db, store_factory, sampler: RssSampler) -> dict[str, dict]:
+def run_size(
+    n: int, settings, db, store_factory, sampler: RssSampler, requests: int = 200
+) -> dict[str, dict]:
     from api.pipeline.clustering import ClusterParams, run_clustering
     from api.pipeline.similarity import build_edges
     from api.pipeline.vector_import import ImportedModel, import_vectors
@@ -289,7 +291,7 @@ def run_size(n: int, settings, db, store_factory, sampler: RssSampler) -> dict[s
     store.close()
 
     started = time.perf_counter()
-    latency = api_latency(settings, sampler, [i.id for i in corpus.illustrations])
+    latency = api_latency(settings, sampler, [i.id for i in corpus.illustrations], requests)
     stage("api", sum(len(v) for v in latency.values()), "requests", started)
     stages["api"]["ms"] = {
         name: {"p50": round(percentile(ms, 50), 1), "p99": round(percentile(ms, 99), 1)}
@@ -393,6 +395,7 @@ def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--illustrations", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--requests", type=int, default=200, help="API requests per query")
     args = parser.parse_args()
     bench_environment()
     from api.resources import make_vector_store
@@ -405,7 +408,9 @@ def main() -> None:
     results = {}
     for n in sizes:
         print(f"size {n:,}")
-        results[n] = run_size(n, settings, db, lambda: make_vector_store(settings), sampler)
+        results[n] = run_size(
+            n, settings, db, lambda: make_vector_store(settings), sampler, args.requests
+        )
     sampler.close()
     exponents = growth(sizes, results)
     print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
