@@ -396,6 +396,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--illustrations", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--requests", type=int, default=200, help="API requests per query")
+    parser.add_argument(
+        "--earlier",
+        type=Path,
+        help="output of an earlier run: its sizes join the table and the growth exponents",
+    )
     args = parser.parse_args()
     bench_environment()
     from api.resources import make_vector_store
@@ -405,13 +410,19 @@ def main() -> None:
     sampler = RssSampler()
     sampler.pids |= service_pids(settings)
     sizes = sorted(args.illustrations)
-    results = {}
+    results: dict[int, dict] = {}
     for n in sizes:
         print(f"size {n:,}")
         results[n] = run_size(
             n, settings, db, lambda: make_vector_store(settings), sampler, args.requests
         )
     sampler.close()
+    if args.earlier:
+        for line in args.earlier.read_text().splitlines():
+            if line.startswith('{"sizes"'):
+                earlier = json.loads(line)
+                results |= {int(k): v for k, v in earlier["stages"].items() if int(k) not in sizes}
+        sizes = sorted(results)
     exponents = growth(sizes, results)
     print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
     for name in results[sizes[0]]:
@@ -424,6 +435,9 @@ def main() -> None:
             for n in sizes
         ]
         print(f"{proc:14} " + "".join(f"{v:>14,}" for v in peaks))
+    # The goal's "peak memory of all processes": the largest sum over one stage's peaks.
+    together = [max(sum(s["peak_rss_mib"].values()) for s in results[n].values()) for n in sizes]
+    print("all, one stage " + "".join(f"{v:>14,}" for v in together))
     print("disk growth MiB" + "".join(f"{n:>14,}" for n in sizes))
     for folder in results[sizes[-1]]["api"]["disk_growth_mib"]:
         used = [results[n]["api"]["disk_growth_mib"].get(folder, 0) for n in sizes]
