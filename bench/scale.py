@@ -416,12 +416,13 @@ def main() -> None:
         results[n] = run_size(
             n, settings, db, lambda: make_vector_store(settings), sampler, args.requests
         )
+        print(json.dumps({"size": n, "stages": results[n]}), flush=True)
     sampler.close()
     if args.earlier:
         for line in args.earlier.read_text().splitlines():
-            if line.startswith('{"sizes"'):
+            if line.startswith('{"size": '):
                 earlier = json.loads(line)
-                results |= {int(k): v for k, v in earlier["stages"].items() if int(k) not in sizes}
+                results.setdefault(earlier["size"], earlier["stages"])
         sizes = sorted(results)
     exponents = growth(sizes, results)
     print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
