@@ -423,6 +423,9 @@ def main() -> None:
             if line.startswith('{"size": '):
                 earlier = json.loads(line)
                 results.setdefault(earlier["size"], earlier["stages"])
+            elif line.startswith('{"sizes": '):
+                for size, stages in json.loads(line)["stages"].items():
+                    results.setdefault(int(size), stages)
         sizes = sorted(results)
     exponents = growth(sizes, results)
     print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
