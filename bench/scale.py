@@ -392,6 +392,29 @@ def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]
     return out
 
 
+def print_table(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]:
+    exponents = growth(sizes, results)
+    print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
+    for name in results[sizes[0]]:
+        times = "".join(f"{results[n][name]['seconds']:>13.1f}s" for n in sizes)
+        print(f"{name:14} {times}   {exponents.get(name, [])}")
+    print("\npeak RSS MiB   " + "".join(f"{n:>14,}" for n in sizes))
+    for proc in ("bench", "neo4j", "vectors", "api"):
+        peaks = [
+            max((s["peak_rss_mib"].get(proc, 0) for s in results[n].values()), default=0)
+            for n in sizes
+        ]
+        print(f"{proc:14} " + "".join(f"{v:>14,}" for v in peaks))
+    # The goal's "peak memory of all processes": the largest sum over one stage's peaks.
+    together = [max(sum(s["peak_rss_mib"].values()) for s in results[n].values()) for n in sizes]
+    print("all, one stage " + "".join(f"{v:>14,}" for v in together))
+    print("disk growth MiB" + "".join(f"{n:>14,}" for n in sizes))
+    for folder in results[sizes[-1]]["api"]["disk_growth_mib"]:
+        used = [results[n]["api"]["disk_growth_mib"].get(folder, 0) for n in sizes]
+        print(f"{folder:14} " + "".join(f"{v:>14,}" for v in used))
+    return exponents
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--illustrations", type=int, nargs="+", default=[2000, 10000])
@@ -427,25 +450,7 @@ def main() -> None:
                 for size, stages in json.loads(line)["stages"].items():
                     results.setdefault(int(size), stages)
         sizes = sorted(results)
-    exponents = growth(sizes, results)
-    print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
-    for name in results[sizes[0]]:
-        times = "".join(f"{results[n][name]['seconds']:>13.1f}s" for n in sizes)
-        print(f"{name:14} {times}   {exponents.get(name, [])}")
-    print("\npeak RSS MiB   " + "".join(f"{n:>14,}" for n in sizes))
-    for proc in ("bench", "neo4j", "vectors", "api"):
-        peaks = [
-            max((s["peak_rss_mib"].get(proc, 0) for s in results[n].values()), default=0)
-            for n in sizes
-        ]
-        print(f"{proc:14} " + "".join(f"{v:>14,}" for v in peaks))
-    # The goal's "peak memory of all processes": the largest sum over one stage's peaks.
-    together = [max(sum(s["peak_rss_mib"].values()) for s in results[n].values()) for n in sizes]
-    print("all, one stage " + "".join(f"{v:>14,}" for v in together))
-    print("disk growth MiB" + "".join(f"{n:>14,}" for n in sizes))
-    for folder in results[sizes[-1]]["api"]["disk_growth_mib"]:
-        used = [results[n]["api"]["disk_growth_mib"].get(folder, 0) for n in sizes]
-        print(f"{folder:14} " + "".join(f"{v:>14,}" for v in used))
+    exponents = print_table(sizes, results)
     db.close()
     largest = results[sizes[-1]]
     total = sum(v["seconds"] for k, v in largest.items() if k not in ("generate", "api"))
