@@ -43,5 +43,16 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
     return broker
 
 
+def queue_idle(queue: str) -> bool:
+    """Whether `queue` holds no message: none ready, delayed or in flight (Redis only; other
+    brokers are asked for ready and delayed ones)."""
+    if isinstance(broker, RedisBroker):
+        ns = broker.namespace
+        client = broker.client
+        return not (client.hlen(f"{ns}:{queue}.msgs") or client.hlen(f"{ns}:{queue}.DQ.msgs"))
+    counts = getattr(broker, "get_queue_message_counts", None)
+    return counts is None or not any(counts(queue)[:2])
+
+
 broker = build_broker(get_settings().broker)
 dramatiq.set_broker(broker)

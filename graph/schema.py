@@ -7,7 +7,7 @@ from neo4j import RoutingControl
 from graph.db import GraphDB
 from graph.queries import schema as q
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def constraint_name(label: str, prop: str) -> str:

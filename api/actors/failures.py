@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import dramatiq
+import redis
+from dramatiq.errors import BrokerError
 from dramatiq.middleware import CurrentMessage
 
 log = logging.getLogger(__name__)
@@ -69,3 +71,13 @@ def process_or_record(
             log.exception("unit %r failed for good", unit)
             record_failure(unit, describe(exc))
     return outcomes
+
+
+def send_or_leave_pending(send: Callable[[], object], what: str) -> None:
+    """Enqueue what a write recorded as pending. A broker that refuses it (down, restarting)
+    is not the unit's failure, and retrying the message would redo the work: the units stay
+    pending in the graph, where the reconciler finds them (api/pipeline/reconcile.py)."""
+    try:
+        send()
+    except (redis.RedisError, BrokerError, OSError) as exc:
+        log.warning("could not enqueue %s (%s); the reconciler will send them", what, exc)

@@ -13,7 +13,7 @@ import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.clusters import redis_client, request_update
-from api.actors.failures import process_or_record
+from api.actors.failures import process_or_record, send_or_leave_pending
 from api.pipeline.continuous import fit_first_model
 from api.pipeline.index import IndexOutcome, NoDescriptorModelError, index_illustrations
 from api.runtime import get_runtime
@@ -60,7 +60,7 @@ def embed_batch(illustration_ids: list[str]) -> None:
             log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)
     # Continuous mode: the corpora of these illustrations get their edges and clusters updated.
     for corpus in corpora_of_illustrations(runtime.db, illustration_ids):
-        request_update(corpus)
+        send_or_leave_pending(lambda: request_update(corpus), f"edges of {corpus!r}")  # noqa: B023
 
 
 @dramatiq.actor(queue_name="gpu", max_retries=3)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.actors.failures import process_or_record
+from api.actors.failures import process_or_record, send_or_leave_pending
 from api.actors.pages import enqueue_pages
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.runtime import get_runtime
@@ -49,7 +49,10 @@ def harvest_tasks(task_ids: list[str]) -> None:
         return
 
     for segmenter, ids in by_segmenter.items():
-        enqueue_pages(ids, segmenter, settings.page_batch_size)
+        send_or_leave_pending(
+            lambda: enqueue_pages(ids, segmenter, settings.page_batch_size),  # noqa: B023
+            f"{len(ids)} pages",
+        )
 
 
 @dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.actors.failures import process_or_record
+from api.actors.failures import process_or_record, send_or_leave_pending
 from api.actors.gpu import enqueue_descriptors
 from api.pipeline.pages import PageOutcome, segment_pages
 from api.runtime import get_runtime
@@ -40,4 +40,7 @@ def segment_page_batch(page_ids: list[str], segmenter: str) -> None:
     illustration_ids = [i for outcome in outcomes for i in outcome.illustration_ids]
     removed = [i for outcome in outcomes for i in outcome.removed_ids]
     if illustration_ids or removed:
-        enqueue_descriptors(illustration_ids, removed)
+        send_or_leave_pending(
+            lambda: enqueue_descriptors(illustration_ids, removed),
+            f"{len(illustration_ids)} illustrations",
+        )

@@ -33,6 +33,11 @@ INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("Cluster", "stable_id"),
     ("ClusteringRun", "created"),
     ("IngestJob", "created"),
+    # The outbox: units pending in a stage, found by the reconciler (api/pipeline/reconcile.py).
+    ("IngestTask", "status"),
+    ("Page", "segment_status"),
+    ("Illustration", "embed_status"),
+    ("Illustration", "edge_status"),
 )
 
 # (relationship type, property) pairs that are filtered on: a cluster's flows.
