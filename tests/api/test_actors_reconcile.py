@@ -11,10 +11,11 @@ import uuid
 
 import pytest
 from PIL import Image
+from skimage import data
 
 from api.pipeline.ingest import start_ingest
 from api.pipeline.jobs import job_stages
-from tests.support.press import write_manifest
+from tests.support.press import fit_small_model, ingest_pictures, loopback_fetcher, write_manifest
 
 GOOD_PAGES = 3
 
@@ -153,3 +154,48 @@ def test_resume_sends_a_stuck_job_again(
     )
     assert stage_counts(final)["segmented"] == (GOOD_PAGES, 0, 0)
     assert final.finished and not final.has_failures
+
+
+@pytest.mark.slow
+def test_the_whole_chain_is_accounted_to_the_edges(
+    clean_graph, clean_broker, settings, static_server, iiif_image_server, start_worker, tmp_path
+):
+    """Illustrations segmented in-process, their "to embed" messages never sent: the reconciler
+    of a gpu + clusters worker sends them, then continuous mode gives them edges, and the job
+    counts every stage to the end."""
+    pictures = [
+        (f"chain-{name}-{uuid.uuid4().hex[:6]}", Image.fromarray(getattr(data, name)()))
+        for name in ("astronaut", "coffee", "chelsea", "rocket")
+    ]
+    with loopback_fetcher(static_server, iiif_image_server) as fetcher:
+        ids = ingest_pictures(
+            clean_graph,
+            corpus="chain",
+            pictures=[(name, image.convert("RGB")) for name, image in pictures],
+            static_server=static_server,
+            iiif_image_server=iiif_image_server,
+            fetcher=fetcher,
+        )
+        fit_small_model(clean_graph, ids, fetcher=fetcher, artifact_dir=tmp_path / "models")
+    records, _, _ = clean_graph.execute_query("MATCH (j:IngestJob) RETURN j.id AS id")
+    [job_id] = [r["id"] for r in records]
+    before = job_stages(
+        clean_graph, job_id, similarity=settings.similarity, continuous=settings.continuous
+    )
+    assert stage_counts(before)["embedded"] == (0, len(ids), 0)
+    assert stage_counts(before)["edges"] == (0, 0, 0)
+
+    env = worker_env(
+        static_server,
+        iiif_image_server,
+        model__backbone="efficientnet_lite0",
+        continuous__debounce_seconds="1",
+        reconcile__interval_s="1",
+        reconcile__deadline_s="1",
+    )
+    start_worker("gpu", "clusters", env=env, threads=2)
+    final = wait_finished(clean_graph, settings, job_id, 300)
+    counts = stage_counts(final)
+    assert counts["embedded"] == (len(ids), 0, 0)
+    assert counts["edges"] == (len(ids), 0, 0)
+    assert counts["segmented"] == (len(ids), 0, 0) and not final.has_failures
