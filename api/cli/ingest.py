@@ -28,7 +28,11 @@ if TYPE_CHECKING:
     type=click.Choice(SEGMENTER_NAMES),
     help="How pages become illustrations for this corpus (default: settings).",
 )
-@click.option("--wait/--no-wait", default=True, help="Follow progress until the job ends.")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    help="Follow every stage until nothing is pending; exit 1 if the job ends with failures.",
+)
 @click.option(
     "--refresh",
     is_flag=True,
@@ -58,10 +62,11 @@ def ingest_command(
             refresh=refresh,
         )
         click.echo(f"ingest job {job_id}: {len(uris)} URIs queued for corpus {corpus!r}")
-        if wait:
-            _wait_and_report(resources.db, settings, job_id)
+        report = _wait_and_report(resources.db, settings, job_id) if wait else None
     finally:
         resources.close()
+    if report is not None and report.progress.has_failures:
+        sys.exit(1)
 
 
 def _report(db: GraphDB, settings: Settings, job_id: str) -> JobReport:
