@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from api.pipeline.jobs import JobReport, PaceClock, StagePace, overall_eta
+from api.pipeline.jobs import JobReport, PaceClock, StagePace, overall_eta, pause_after
 from graph.ingest import JobProgress, StageCount
 
 COUNT_ONLY = ("pages", "illustrations")  # stages that count what the one before produced
@@ -91,6 +91,7 @@ def follow_job(
     with Progress(*columns, console=console, transient=False) as bars:
         tasks: dict[str, TaskID] = {}
         while True:
+            started = time.monotonic()
             progress = _read(read)
             paces = clock.observe(progress, time.monotonic())
             for stage, pace in zip(progress.stages, paces, strict=True):
@@ -99,7 +100,7 @@ def follow_job(
                 _update_bar(bars, tasks[stage.name], stage, pace)
             if progress.finished:
                 return progress
-            time.sleep(poll_s)
+            time.sleep(pause_after(poll_s, time.monotonic() - started))
 
 
 def _update_bar(bars: Progress, task: TaskID, stage: StageCount, pace: StagePace) -> None:
@@ -120,6 +121,7 @@ def _follow_lines(
 ) -> JobProgress:
     last_line = float("-inf")
     while True:
+        started = time.monotonic()
         progress = _read(read)
         now = time.monotonic()
         paces = clock.observe(progress, now)
@@ -128,7 +130,7 @@ def _follow_lines(
             last_line = now
         if progress.finished:
             return progress
-        time.sleep(poll_s)
+        time.sleep(pause_after(poll_s, now - started))
 
 
 def _read(read: Callable[[], JobProgress | None]) -> JobProgress:

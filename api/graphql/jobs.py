@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.graphql.access import require_read
 from api.graphql.ingest import IngestJob, job_progress_of
-from api.pipeline.jobs import PaceClock
+from api.pipeline.jobs import PaceClock, pause_after
 
 INTERVAL_S = 1.0
 
@@ -30,6 +30,7 @@ class JobSubscription:
         resources = info.context.resources
         clock = PaceClock()
         while True:
+            started = time.monotonic()
             progress = await run_in_threadpool(job_progress_of, resources, str(id))
             if progress is None:
                 yield None
@@ -38,4 +39,4 @@ class JobSubscription:
             yield IngestJob.from_progress(progress, paces)
             if progress.finished:
                 return
-            await asyncio.sleep(INTERVAL_S)
+            await asyncio.sleep(pause_after(INTERVAL_S, time.monotonic() - started))

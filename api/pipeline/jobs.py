@@ -140,3 +140,10 @@ def overall_eta(paces: Sequence[StagePace]) -> float | None:
     if any(eta is None for eta in etas):
         return None
     return max((eta for eta in etas if eta is not None), default=0.0)
+
+
+def pause_after(poll_s: float, read_s: float) -> float:
+    """How long a watcher waits before counting again. Counting a job is linear in its units:
+    a large job is polled less often, so that watching it never takes more than a third of
+    the graph's time."""
+    return max(poll_s, 2 * read_s)

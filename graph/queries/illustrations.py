@@ -64,15 +64,20 @@ CALL () {
 }
 OPTIONAL MATCH (pg)-[:HAS_ILLUSTRATION]->(ill:Illustration)
 WITH pg, ill, coalesce(ill.vector_model = $model_id, false) AS embedded
-RETURN count(DISTINCT pg) AS pages_written,
-       count(DISTINCT CASE WHEN pg.segment_status = 'done' THEN pg END) AS pages_segmented,
-       count(DISTINCT CASE WHEN pg.segment_status = 'failed' THEN pg END) AS pages_failed,
-       count(ill) AS illustrations_found,
-       count(ill.vector_model) AS illustrations_indexed,
-       count(CASE WHEN embedded THEN 1 END) AS illustrations_embedded,
-       count(CASE WHEN NOT embedded AND ill.vector_error IS NOT NULL THEN 1 END)
-         AS illustrations_embed_failed,
-       count(CASE WHEN embedded AND ill.edge_set = $edge_set THEN 1 END) AS illustrations_linked
+WITH pg,
+     count(ill) AS found,
+     count(ill.vector_model) AS indexed,
+     count(CASE WHEN embedded THEN 1 END) AS n_embedded,
+     count(CASE WHEN NOT embedded AND ill.vector_error IS NOT NULL THEN 1 END) AS n_failed,
+     count(CASE WHEN embedded AND ill.edge_set = $edge_set THEN 1 END) AS n_linked
+RETURN count(pg) AS pages_written,
+       count(CASE WHEN pg.segment_status = 'done' THEN 1 END) AS pages_segmented,
+       count(CASE WHEN pg.segment_status = 'failed' THEN 1 END) AS pages_failed,
+       sum(found) AS illustrations_found,
+       sum(indexed) AS illustrations_indexed,
+       sum(n_embedded) AS illustrations_embedded,
+       sum(n_failed) AS illustrations_embed_failed,
+       sum(n_linked) AS illustrations_linked
 """
 
 PAGE_FAILURES = """

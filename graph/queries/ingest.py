@@ -170,7 +170,7 @@ OPTIONAL MATCH (existing:IngestTask {id: task.id})
 WITH j, task, existing WHERE existing IS NULL
 CREATE (t:IngestTask {id: task.id, uri: task.uri, depth: task.depth, parent: task.parent,
                       parent_label: task.parent_label, page: task.page, status: 'queued',
-                      created: datetime()})
+                      created: datetime(), sent: datetime()})
 CREATE (j)-[:HAS_TASK]->(t)
 RETURN t.id AS id, t.uri AS uri
 """

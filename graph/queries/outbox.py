@@ -8,10 +8,11 @@ those pending past a deadline and sends them again.
 
 STUCK_TASKS = """
 MATCH (t:IngestTask {status: 'queued'})
-WHERE coalesce(t.sent, t.created) < datetime() - duration({seconds: $age_s})
-RETURN t.id AS id ORDER BY coalesce(t.sent, t.created) LIMIT $limit
+WHERE t.sent < datetime() - duration({seconds: $age_s})
+RETURN t.id AS id ORDER BY t.sent LIMIT $limit
 """
 
+# Tasks registered before the outbox existed have no `sent`: within a job, their creation.
 JOB_STUCK_TASKS = """
 MATCH (:IngestJob {id: $job_id})-[:HAS_TASK]->(t:IngestTask {status: 'queued'})
 WHERE coalesce(t.sent, t.created) < datetime() - duration({seconds: $age_s})

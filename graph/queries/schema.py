@@ -33,11 +33,16 @@ INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("Cluster", "stable_id"),
     ("ClusteringRun", "created"),
     ("IngestJob", "created"),
-    # The outbox: units pending in a stage, found by the reconciler (api/pipeline/reconcile.py).
-    ("IngestTask", "status"),
-    ("Page", "segment_status"),
-    ("Illustration", "embed_status"),
-    ("Illustration", "edge_status"),
+)
+
+# (label, properties) of composite indexes. The outbox: a unit's status in a stage and when
+# its message was last sent, so the reconciler (api/pipeline/reconcile.py) seeks only the
+# overdue units of a stage, however many are pending on time.
+COMPOSITE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("IngestTask", ("status", "sent")),
+    ("Page", ("segment_status", "segment_sent")),
+    ("Illustration", ("embed_status", "embed_sent")),
+    ("Illustration", ("edge_status", "edge_sent")),
 )
 
 # (relationship type, property) pairs that are filtered on: a cluster's flows.
@@ -58,6 +63,7 @@ CONSTRAINT_TEMPLATE = (
     "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
 )
 INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+COMPOSITE_INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({props})"
 RELATIONSHIP_INDEX_TEMPLATE = (
     "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON (r.{prop})"
 )
