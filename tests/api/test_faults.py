@@ -86,9 +86,18 @@ class Fleet:
             worker.stop()
 
     def tails(self) -> str:
-        return "\n".join(
-            f"----- worker {n} ({w.log}) -----\n{w.tail(3000)}" for n, w in enumerate(self.workers)
-        )
+        """What went wrong in each worker: its warnings and errors, then its last lines."""
+        parts = []
+        for n, worker in enumerate(self.workers):
+            lines = worker.tail(10_000_000).splitlines()
+            notable = [line for line in lines if "] [WARNING]" in line or "ERROR]" in line]
+            parts.append(
+                f"----- worker {n} ({worker.log}) -----\n"
+                + "\n".join(line[:300] for line in notable[-40:])
+                + "\n...\n"
+                + "\n".join(lines[-15:])
+            )
+        return "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +151,8 @@ def store(settings, model):
 
 
 @pytest.fixture(scope="module")
-def fleet(settings, services, model, site, iiif_image_server, tmp_path_factory):
+def fleet(settings, services, site, iiif_image_server, tmp_path_factory):
+    """Two workers on the ingest, pages and gpu queues (they boot while the model is fitted)."""
     import redis
 
     client = redis.Redis.from_url(settings.broker.broker_url)
@@ -160,7 +170,6 @@ def fleet(settings, services, model, site, iiif_image_server, tmp_path_factory):
     fleet = Fleet(env, tmp_path_factory.mktemp("workers"))
     fleet.start(threads=2)
     fleet.start(threads=1)
-    fleet.wait_ready()
     yield fleet
     fleet.stop()
 
@@ -280,7 +289,7 @@ class PressRun:
 
 
 @pytest.fixture
-def press(db, store, site, iiif_image_server, pictures, fleet, show_workers_on_failure):
+def press(fleet, db, store, site, iiif_image_server, pictures, show_workers_on_failure):
     site.delay_s = MANIFEST_DELAY_S
     runs = []
 
@@ -294,8 +303,9 @@ def press(db, store, site, iiif_image_server, pictures, fleet, show_workers_on_f
 
 
 @pytest.fixture(scope="module")
-def clean_counts(db, store, site, iiif_image_server, pictures, fleet) -> Counts:
+def clean_counts(fleet, db, store, site, iiif_image_server, pictures) -> Counts:
     """The counts every fault test must reach: the press without a fault."""
+    fleet.wait_ready()
     site.delay_s = MANIFEST_DELAY_S
     run = PressRun(db, store, site, iiif_image_server, pictures, "clean")
     started = time.monotonic()
