@@ -32,10 +32,11 @@ Unit = TypeVar("Unit")
 Outcome = TypeVar("Outcome")
 
 MAX_REASON = 2000
-# Retries of a message that met an outage: with backoff capped at OUTAGE_MAX_BACKOFF_MS, an
-# outage of ~15 minutes is waited out; past it the reconciler finds the units still pending.
-OUTAGE_RETRIES = 20
-OUTAGE_MAX_BACKOFF_MS = 60_000
+# Retries of a message that met an outage: with backoff capped at OUTAGE_MAX_BACKOFF_MS (short,
+# so that work resumes soon after the service is back), an outage of ~10 minutes is waited
+# out; past it the reconciler finds the units still pending.
+OUTAGE_RETRIES = 40
+OUTAGE_MAX_BACKOFF_MS = 15_000
 
 OUTAGES = (
     ServiceUnavailable,
