@@ -34,11 +34,14 @@ class DurableRedisBroker(RedisBroker):
     fail, the message would still be acknowledged once Redis is back, and its follow-up work
     would be lost. Waiting (with backoff, up to `retry_s`) keeps the message unacknowledged
     until its sends went through; a worker killed meanwhile has it redelivered.
+
+    Only workers wait (`WaitForRedisInWorkers`): an API request or a CLI command is told at once
+    that the broker is down.
     """
 
-    def __init__(self, *, retry_s: float, **options: Any) -> None:
+    def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self.retry_s = retry_s
+        self.retry_s = 0.0
 
     def enqueue(self, message: dramatiq.Message, *, delay: int | None = None) -> dramatiq.Message:
         deadline = time.monotonic() + self.retry_s
@@ -55,6 +58,15 @@ class DurableRedisBroker(RedisBroker):
                 pause = min(pause * 2, 5.0)
 
 
+class WaitForRedisInWorkers(dramatiq.Middleware):
+    def __init__(self, retry_s: float) -> None:
+        self.retry_s = retry_s
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if isinstance(broker, DurableRedisBroker):
+            broker.retry_s = self.retry_s
+
+
 def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
     url = settings.broker_url
     if url.startswith(("amqp://", "amqps://")):
@@ -66,7 +78,6 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
         # Results need a key-value store; with RabbitMQ they are simply not kept.
         return broker
     broker = DurableRedisBroker(
-        retry_s=settings.send_retry_s,
         url=url,
         heartbeat_timeout=settings.heartbeat_timeout_ms,
         maintenance_chance=settings.maintenance_chance,
@@ -76,6 +87,7 @@ def build_broker(settings: BrokerSettings) -> dramatiq.Broker:
     results = redis.Redis.from_url(url, socket_timeout=None)
     broker.add_middleware(Results(backend=RedisBackend(client=results), store_results=False))
     broker.add_middleware(WorkerHeartbeat(settings.heartbeat_interval_s))
+    broker.add_middleware(WaitForRedisInWorkers(settings.send_retry_s))
     # Actors read their retry count from it (api/actors/failures.py).
     broker.add_middleware(CurrentMessage())
     return broker
