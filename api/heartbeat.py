@@ -48,7 +48,7 @@ class WorkerHeartbeat(dramatiq.Middleware):
             if error is not None and not failing:
                 log.warning("heartbeat failed (the consumers retry): %s", error)
             elif error is None and failing:
-                log.warning("heartbeat back")
+                log.info("heartbeat back")
             failing = error is not None
 
 

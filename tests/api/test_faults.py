@@ -124,10 +124,11 @@ def pictures(iiif_image_server) -> list[str]:
 def model(db, services, site, iiif_image_server, tmp_path_factory):
     """A fresh graph with one small descriptor model, so that workers embed what they segment."""
     wipe_graph(db)
-    sample = [
-        (f"faults-model-{name}", Image.fromarray(getattr(data, name)()).convert("RGB"))
-        for name in PICTURES[:4]
-    ]
+    sample = []
+    for name in PICTURES[:4]:
+        image = Image.fromarray(getattr(data, name)()).convert("RGB")
+        image.thumbnail((192, 192))
+        sample.append((f"faults-model-{name}", image))
     with loopback_fetcher(site, iiif_image_server) as fetcher:
         ids = ingest_pictures(
             db,
