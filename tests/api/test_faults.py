@@ -326,6 +326,14 @@ def mid_corpus(run: PressRun) -> None:
     assert run.progress().done < N_MANIFESTS, "the fault would not land mid-corpus"
 
 
+def answers(db) -> bool:
+    try:
+        db.execute_query("RETURN 1")
+    except Exception:
+        return False
+    return True
+
+
 def report(name: str, counts: Counts, **times: float) -> None:
     figures = ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
     print(f"\n{name}: {figures}; counts {asdict(counts)}")
@@ -377,6 +385,8 @@ def test_neo4j_stopped_and_restarted_mid_corpus(press, clean_counts, settings):
         time.sleep(3)
     finally:  # never leave the session without its graph
         neo4j_server.start()
+    # Bolt answers before the database is available: the outage ends when a query runs.
+    assert wait_until(lambda: answers(run.db), 120)
     back_at = time.monotonic()
     counts = run.settle(clean_counts, CONVERGE_S)
     report(
