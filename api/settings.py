@@ -79,6 +79,9 @@ class BrokerSettings(BaseModel):
     heartbeat_interval_s: float = 1.0
     # Out of a million broker commands, how many also run that clean-up (heartbeats included).
     maintenance_chance: int = 100_000
+    # How long a worker's send waits for an unreachable Redis (a restart) before it raises
+    # (api/broker.py: DurableRedisBroker); the API and the CLI do not wait.
+    send_retry_s: float = 300.0
 
     @property
     def is_local(self) -> bool:

@@ -7,7 +7,12 @@ from collections.abc import Sequence
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.actors.failures import process_or_record, send_or_leave_pending
+from api.actors.failures import (
+    OUTAGE_MAX_BACKOFF_MS,
+    process_or_record,
+    retry_policy,
+    send_or_leave_pending,
+)
 from api.actors.pages import enqueue_pages
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.runtime import get_runtime
@@ -20,7 +25,13 @@ def enqueue_tasks(task_ids: list[str]) -> None:
         harvest_tasks.send(task_ids[start : start + size])
 
 
-@dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=5,
+    retry_when=retry_policy(5),
+    min_backoff=2_000,
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+)
 def harvest_tasks(task_ids: list[str]) -> None:
     """A redelivered or retried message redoes only its tasks that are not finished."""
     runtime = get_runtime()
@@ -55,7 +66,13 @@ def harvest_tasks(task_ids: list[str]) -> None:
         )
 
 
-@dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=5,
+    retry_when=retry_policy(5),
+    min_backoff=2_000,
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+)
 def harvest_task(task_id: str) -> None:
     """Messages of one task, as earlier versions sent them (still in queues after an upgrade)."""
     harvest_tasks(task_ids=[task_id])
