@@ -28,7 +28,7 @@ class WorkerClock(dramatiq.Middleware):
         self._thread: threading.Thread | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        queues = getattr(worker, "queues", None)
+        queues = getattr(worker, "consumer_whitelist", None)
         if queues is not None and self.queue not in queues:
             return
         self._stop.clear()
