@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 
 from graph import clusters as repo
@@ -57,7 +57,7 @@ def create_clusters_with_flows(db: GraphDB, *, run_id: str, clusters: Sequence[C
     each member's appearance once; returns how many flows. The statistics are those of
     `graph.clusters.refresh_stats` (the update's bench compares them with a full run's)."""
     ids = sorted({m for c in clusters for m in c.members})
-    printed = {
+    printed: dict[Hashable, Appearance] = {
         row.illustration_id: _appearance(row) for row in repo.illustration_appearances(db, ids)
     }
     stats = {c.id: _stats(c.members, printed) for c in clusters}
@@ -72,7 +72,7 @@ def create_clusters_with_flows(db: GraphDB, *, run_id: str, clusters: Sequence[C
     return len(flows)
 
 
-def _stats(members: Sequence[str], printed: dict[str, Appearance]) -> ClusterStatsRow:
+def _stats(members: Sequence[str], printed: Mapping[Hashable, Appearance]) -> ClusterStatsRow:
     found = cluster_stats(members, printed)
     return ClusterStatsRow(
         size=found.size,

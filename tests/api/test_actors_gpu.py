@@ -1,6 +1,9 @@
 """The gpu actor through the real Redis broker, a real worker process and the vector service."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -9,6 +12,7 @@ from PIL import Image
 from skimage import data
 
 from api.actors.gpu import enqueue_descriptors
+from api.pipeline.reindex import reindex_progress
 from api.resources import make_vector_store
 from tests.support.press import fit_small_model, ingest_pictures, loopback_fetcher
 
@@ -130,3 +134,19 @@ def test_the_first_model_is_fitted_on_its_own(
     assert model is not None and model.backbone == "efficientnet_lite0"
     assert model.sample_size == len(ids)
     assert indexed == len(ids)
+
+    # A later fit is explicit; the new model means a re-index, followed like a job.
+    fit = subprocess.run(
+        [sys.executable, "-m", "api.cli", "pca", "fit", "--sample", "8", "--wait"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert fit.returncode == 0, fit.stderr
+    second = active_model(clean_graph)
+    assert second is not None and second.id != model.id and second.sample_size == 8
+    assert f"re-index of {len(ids)} illustrations queued" in fit.stdout
+    assert f"{len(ids)} re-indexed, 0 failed" in fit.stdout
+    progress = reindex_progress(clean_graph, second.id)
+    assert (progress.total, progress.indexed, progress.pending) == (len(ids), len(ids), 0)
