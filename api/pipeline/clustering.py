@@ -172,14 +172,14 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
         run_id,
         previous.nodes,
         changed.removed,
-        before_owner.leaves_in(region, changed.removed),
+        before_owner.leaves_in(region, seeds, changed.removed),
         reaching,
     )
     rows = region_rows(
         run_id,
         changed.forest.nodes,
         changed.added,
-        after_owner.leaves_in(region, changed.added),
+        after_owner.leaves_in(region, seeds, changed.added),
         reaching,
     )
     before = {row.id: row for row in before_rows}
@@ -227,13 +227,16 @@ class _LeafOwner:
         leaf = self._index().get(x)
         return [] if leaf is None else [leaf.members]
 
-    def leaves_in(self, region: frozenset, changed: Sequence[ClusterNode]) -> list[ClusterNode]:
-        """The leaves inside ``region`` (a union of whole leaves holding the changed ones)."""
+    def leaves_in(
+        self, region: frozenset, seeds: set, changed: Sequence[ClusterNode]
+    ) -> list[ClusterNode]:
+        """The leaves inside ``region``: the changed ones, and those holding what decisions
+        brought in beyond the ``seeds`` (members of the changed leaves on either side: one in
+        no changed leaf here is in no leaf here, since an unchanged leaf is on both sides)."""
         leaves = {node.key: node for node in changed if not node.children}
-        inside = {m for node in leaves.values() for m in node.members}
-        if len(inside) < len(region):
+        if len(region) > len(seeds):
             owner = self._index()
-            for x in region - inside:
+            for x in region - seeds:
                 leaf = owner.get(x)
                 if leaf is not None:
                     leaves[leaf.key] = leaf
@@ -275,10 +278,9 @@ _forests = _ForestCache()
 
 
 def forest_bytes(forest: Forest) -> bytes:
-    nodes = [
-        [n.key, list(n.members), n.threshold, n.parent_key, list(n.children)] for n in forest.nodes
-    ]
-    data = {"components": [list(c) for c in forest.components], "nodes": nodes}
+    # Tuples are JSON arrays as they are: no copy of 100k members into lists.
+    nodes = [(n.key, n.members, n.threshold, n.parent_key, n.children) for n in forest.nodes]
+    data = {"components": forest.components, "nodes": nodes}
     return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 1)
 
 

@@ -129,3 +129,33 @@ def test_workers_reharvest_on_their_own(
         "MATCH (:Corpus {name: 'books'})-[:HAS_JOB]->(j) RETURN count(j) AS n"
     )
     assert jobs[0]["n"] >= 2
+
+
+def test_contagions_reharvest_starts_a_job_per_corpus(clean_graph, clean_broker, two_books):
+    import subprocess
+    import sys
+
+    uris, _ = two_books
+    start_ingest(clean_graph, corpus="books", uris=uris, enqueue=lambda ids: None)
+    done = subprocess.run(
+        [sys.executable, "-m", "api.cli", "reharvest", "books", "nobody"],
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "books: ingest job job_" in done.stdout and "2 URIs queued" in done.stdout
+    assert "nobody: nothing to re-harvest" in done.stdout
+    jobs, _, _ = clean_graph.execute_query(
+        "MATCH (:Corpus {name: 'books'})-[:HAS_JOB]->(j) RETURN count(j) AS n"
+    )
+    assert jobs[0]["n"] == 2
+    due = subprocess.run(
+        [sys.executable, "-m", "api.cli", "reharvest", "--due"],
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert due.returncode == 0 and "no corpus is due" in due.stdout
