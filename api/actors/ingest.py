@@ -14,8 +14,11 @@ from api.actors.failures import (
     send_or_leave_pending,
 )
 from api.actors.pages import enqueue_pages
+from api.clock import WorkerClock
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
+from api.pipeline.reharvest import reharvest_due, scheduled
 from api.runtime import get_runtime
+from api.settings import get_settings
 from graph.ingest import mark_task_failed
 
 
@@ -76,3 +79,16 @@ def harvest_tasks(task_ids: list[str]) -> None:
 def harvest_task(task_id: str) -> None:
     """Messages of one task, as earlier versions sent them (still in queues after an upgrade)."""
     harvest_tasks(task_ids=[task_id])
+
+
+def start_due_reharvests() -> None:
+    """Start the scheduled re-harvests that are due (the ingest workers' clock calls it)."""
+    runtime = get_runtime()
+    reharvest_due(runtime.db, settings=runtime.settings.ingest, enqueue=enqueue_tasks)
+
+
+_ingest = get_settings().ingest
+if scheduled(_ingest):
+    dramatiq.get_broker().add_middleware(
+        WorkerClock("reharvest", _ingest.reharvest_check_s, start_due_reharvests, queue="ingest")
+    )

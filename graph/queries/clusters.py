@@ -54,6 +54,37 @@ SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
 """
 
+# New clusters with their statistics and memberships in one statement per batch (the update
+# path: statistics come from the appearances it reads for the flows anyway).
+CREATE_CLUSTERS_WITH_MEMBERS = """
+MATCH (r:ClusteringRun {id: $run_id})
+UNWIND $clusters AS c
+CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold,
+                   leaf: c.leaf, level: c.level, name: c.name, description: c.description,
+                   validated: c.validated, flag_reason: c.flag_reason,
+                   flagged: c.flag_reason IS NOT NULL, stable_id: c.stable_id,
+                   size: c.size, n_places: c.n_places, n_countries: c.n_countries,
+                   n_periodicals: c.n_periodicals, first_date: c.first_date,
+                   last_date: c.last_date, span_days: c.span_days})
+CREATE (r)-[:HAS_CLUSTER]->(k)
+WITH k, c
+UNWIND c.members AS member
+MATCH (i:Illustration {id: member})
+CREATE (i)-[:IN_CLUSTER]->(k)
+"""
+
+ILLUSTRATION_APPEARANCES = """
+UNWIND $ids AS illustration_id
+MATCH (i:Illustration {id: illustration_id})<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+WHERE NOT coalesce(i.flagged, false)
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+RETURN '' AS cluster_id, i.id AS illustration_id, iss.date AS date,
+       iss.date_precision AS date_precision, pl.id AS place_id, co.code AS country_code,
+       per.id AS periodical_id, iss.id AS issue_id
+"""
+
 APPEARANCES = """
 UNWIND $ids AS cluster_id
 MATCH (:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
@@ -137,12 +168,17 @@ RETURN count(c) AS clusters, count(CASE WHEN c.leaf THEN 1 END) AS leaves,
 
 SAVE_FOREST = """
 MATCH (r:ClusteringRun {id: $run_id})
-SET r.forest = $forest, r.updated = datetime()
+SET r.forest = $forest, r.forest_stamp = $stamp, r.updated = datetime()
 """
 
 LOAD_FOREST = """
 MATCH (r:ClusteringRun {id: $run_id})
-RETURN r.forest AS forest
+RETURN r.forest AS forest, r.forest_stamp AS stamp
+"""
+
+FOREST_STAMP = """
+MATCH (r:ClusteringRun {id: $run_id})
+RETURN r.forest_stamp AS stamp, r.forest IS NOT NULL AS stored
 """
 
 RUN_CLUSTERS = """
@@ -158,6 +194,12 @@ UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
 RETURN cluster_id, c.leaf AS leaf, c.level AS level, c.stable_id AS stable_id,
        collect(i.id) AS members
+"""
+
+STABLE_IDS = """
+UNWIND $ids AS cluster_id
+MATCH (c:Cluster {id: cluster_id})
+RETURN c.id AS id, c.stable_id AS stable_id
 """
 
 SET_STABLE_IDS = """

@@ -107,8 +107,9 @@ RETURN DISTINCT i.id AS id ORDER BY id
 """
 
 INDEX_PROGRESS = """
-MATCH (c:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
+MATCH (c:Corpus)-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
       -[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
+WHERE $corpus IS NULL OR c.name = $corpus
 WITH DISTINCT i
 RETURN count(i) AS total,
        count(CASE WHEN i.vector_model = $model_id THEN 1 END) AS indexed,

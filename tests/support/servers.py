@@ -16,6 +16,8 @@ class StaticServer:
 
         self.root = root
         self.delay_s = 0.0
+        # (path, status) of every answer, in order: a test can see a 304 go by.
+        self.answers: list[tuple[str, int]] = []
         server_self = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
@@ -23,6 +25,9 @@ class StaticServer:
                 if server_self.delay_s:
                     time.sleep(server_self.delay_s)
                 super().do_GET()
+
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                server_self.answers.append((self.path, int(code)))
 
             def log_message(self, *args: object) -> None:
                 pass
