@@ -176,7 +176,8 @@ def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store
 
     def peer_q1():
         page = explore.cluster_page(db, run_id, within, "n_countries", True, 10)
-        explore.cluster_count(db, run_id, within)
+        if page.total is None:  # as the API: a window page counts its list itself
+            explore.cluster_count(db, run_id, within)
         firsts = explore.first_appearances_of(db, [c.id for _, c in page.rows])
         explore.illustrations_by_ids(db, [f.illustration_id for f in firsts.values()])
 

@@ -81,9 +81,22 @@ def write_clusters(db: GraphDB, run_id: str, clusters: Sequence[ClusterRow]) -> 
 
 
 def refresh_stats(db: GraphDB, cluster_ids: Sequence[str]) -> None:
+    """Recompute what derives from these clusters' members: statistics, and the printing
+    carried on each membership (date, place, country, periodical; see `REFRESH_STATS`)."""
     with db.session() as session:
         for ids in _batches(list(cluster_ids), 2_000):
             session.execute_write(_run_write, q.REFRESH_STATS, ids=ids)
+
+
+def refresh_missing_printings(db: GraphDB) -> int:
+    """Carry printings on the memberships of clusters written before they were (an upgrade);
+    returns how many clusters were refreshed."""
+    records, _, _ = db.execute_query(q.CLUSTERS_WITHOUT_PRINTINGS, routing_=RoutingControl.READ)
+    ids = [r["id"] for r in records]
+    with db.session() as session:
+        for batch in _batches(ids, 2_000):
+            session.execute_write(_run_write, q.REFRESH_PRINTINGS, ids=batch)
+    return len(ids)
 
 
 def appearances(db: GraphDB, cluster_ids: Sequence[str]) -> list[AppearanceRow]:

@@ -100,6 +100,8 @@ class KeysetPage:
 
     rows: tuple[tuple[Any, Any], ...]  # (sort value, record)
     has_next: bool
+    # How many records the whole list holds, when the page's query counted them anyway.
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -340,8 +342,9 @@ def cluster_page(
         after_id=after[1] if after else None,
         **where.params(),
     )
+    total = rows[0].pop("total", None) if rows else None
     page = tuple((row.pop("sort_value"), _build(ClusterSummary, row)) for row in rows[:first])
-    return KeysetPage(page, len(rows) > first)
+    return KeysetPage(page, len(rows) > first, total)
 
 
 def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
@@ -516,7 +519,7 @@ def reached_within(
     )
     rows = _read(
         db,
-        q.REACHED_WITHIN,
+        q.reached_within_query(origin.level),
         run_id=run_id,
         origin=origin.value,
         origin_level=origin.level,

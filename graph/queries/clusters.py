@@ -30,28 +30,54 @@ MATCH (c:Cluster {id: row[1]}) USING INDEX c:Cluster(id)
 MERGE (i)-[:IN_CLUSTER]->(c)
 """
 
+# A cluster's statistics, and on each membership what the window and circulation reads need
+# of its printing: the run, the cluster's tier, and the issue's date, place, country and
+# periodical (an issue has one place and one periodical). Reads then seek memberships by
+# (run, date) or (run, place) instead of walking Issue -> Page -> Illustration -> Cluster for
+# every printing. One walk for both; membership, issue dates and places only change through
+# the paths that call `refresh_stats`.
 REFRESH_STATS = """
 UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})
 CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)
-  RETURN count(i) AS size
-}
-// Illustrations a curator flagged as not relevant count in the size only.
-CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-  WHERE NOT coalesce(i.flagged, false)
+  MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
   OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
   OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
   OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  RETURN count(DISTINCT pl) AS n_places,
-         count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
-         min(iss.date) AS first_date, max(iss.date) AS last_date
+  SET r.run_id = c.run_id, r.leaf = coalesce(c.leaf, false), r.date = iss.date,
+      r.place = pl.id, r.country = co.code, r.periodical = per.id
+  // Illustrations a curator flagged as not relevant count in the size only.
+  WITH i, iss, per, pl, co, NOT coalesce(i.flagged, false) AS counted
+  RETURN count(DISTINCT i) AS size, count(DISTINCT CASE WHEN counted THEN pl END) AS n_places,
+         count(DISTINCT CASE WHEN counted THEN co END) AS n_countries,
+         count(DISTINCT CASE WHEN counted THEN per END) AS n_periodicals,
+         min(CASE WHEN counted THEN iss.date END) AS first_date,
+         max(CASE WHEN counted THEN iss.date END) AS last_date
 }
 SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
     c.n_periodicals = n_periodicals, c.first_date = first_date, c.last_date = last_date,
     c.span_days = CASE WHEN first_date IS NULL THEN null
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
+"""
+
+# The printings alone, for memberships written before they were carried (schema version 4).
+REFRESH_PRINTINGS = """
+UNWIND $ids AS cluster_id
+MATCH (c:Cluster {id: cluster_id})<-[r:IN_CLUSTER]-(i:Illustration)
+OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+SET r.run_id = c.run_id, r.leaf = coalesce(c.leaf, false), r.date = iss.date,
+    r.place = pl.id, r.country = co.code, r.periodical = per.id
+"""
+
+# Memberships written before printings were carried on them (schema version 4).
+CLUSTERS_WITHOUT_PRINTINGS = """
+MATCH (c:Cluster)<-[r:IN_CLUSTER]-(:Illustration)
+WHERE r.run_id IS NULL
+RETURN DISTINCT c.id AS id
 """
 
 APPEARANCES = """

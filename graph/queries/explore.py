@@ -85,21 +85,19 @@ def cluster_count_query(appearance_filter: bool) -> str:
 
 # "within" a date window: a cluster is listed when it has a printing in the window that meets
 # the place/country/periodical conditions, and its statistics (hence sorts) are computed on its
-# printings inside the window only. Anchored on the window's issues (Issue.date is indexed).
+# printings inside the window only. Read from the printings that memberships carry
+# (clusters.REFRESH_PRINTINGS), sought by (run, date): no walk through issues and pages.
 _WINDOW_STATS = """
-MATCH (iss:Issue) WHERE iss.date >= $window_from AND iss.date <= $window_to
-MATCH (iss)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
-      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id})
-WHERE __PROPERTIES__
-OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
-OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
-OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
-     count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
-     min(iss.date) AS first_date, max(iss.date) AS last_date,
-     sum(CASE WHEN ($place IS NULL OR pl.id = $place)
-                   AND ($country IS NULL OR co.code = $country)
-                   AND ($periodical IS NULL OR per.id = $periodical) THEN 1 ELSE 0 END) AS hits
+MATCH (i:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
+WHERE r.run_id = $run_id AND r.date >= $window_from AND r.date <= $window_to
+  AND __PROPERTIES__
+WITH c, count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
+     count(DISTINCT r.country) AS n_countries, count(DISTINCT r.periodical) AS n_periodicals,
+     min(r.date) AS first_date, max(r.date) AS last_date,
+     sum(CASE WHEN ($place IS NULL OR r.place = $place)
+                   AND ($country IS NULL OR r.country = $country)
+                   AND ($periodical IS NULL OR r.periodical = $periodical) THEN 1 ELSE 0 END)
+       AS hits
 WHERE hits > 0
 WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
      duration.inDays(date(first_date), date(last_date)).days AS span_days
@@ -122,19 +120,29 @@ c.description AS description, coalesce(c.validated, false) AS validated,
 coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
 """
 
+# The page, and on each of its rows the number of clusters listed (before the cursor): one
+# aggregation of the window answers both the page and its total count.
 _WINDOW_PAGE = """
-WITH c, {sort} AS sort_value, size, n_places, n_countries, n_periodicals, first_date,
-     last_date, span_days
+WITH collect({{c: c, sort_value: {sort}, size: size, n_places: n_places,
+               n_countries: n_countries, n_periodicals: n_periodicals,
+               first_date: first_date, last_date: last_date, span_days: span_days}}) AS listed
+WITH listed, size(listed) AS total
+UNWIND listed AS row
+WITH total, row.c AS c, row.sort_value AS sort_value, row.size AS size,
+     row.n_places AS n_places, row.n_countries AS n_countries,
+     row.n_periodicals AS n_periodicals, row.first_date AS first_date,
+     row.last_date AS last_date, row.span_days AS span_days
 WHERE $after_id IS NULL OR sort_value {cmp} $after_value
       OR (sort_value = $after_value AND c.id > $after_id)
-RETURN sort_value, {fields}
+RETURN total, sort_value, {fields}
 ORDER BY sort_value {direction}, c.id
 LIMIT $limit
 """
 
 
 def window_page_query(sort: str, descending: bool) -> str:
-    """The cluster list with statistics computed inside a date window (KeyError: bad sort)."""
+    """The cluster list with statistics computed inside a date window, each row with the
+    window's total (KeyError: bad sort)."""
     return _WINDOW_STATS + _WINDOW_PAGE.format(
         sort=WINDOW_SORT_EXPRESSIONS[sort],
         cmp="<" if descending else ">",
@@ -366,24 +374,24 @@ def flows_query(group_by: str, period: str | None) -> str:
 # the first printing after the start in a country other than the origin's) is later and no later
 # than `years` after it. Printings with no place are left out, and those with no country too
 # when no end is a place or the destination is "another country" ($needs_country). Only the
-# clusters printed at the origin at all are looked at.
-REACHED_WITHIN = """
-MATCH (o:Place)
-WHERE CASE $origin_level WHEN 'place' THEN o.id = $origin
-      ELSE EXISTS { (o)-[:IN_COUNTRY]->(:Country {code: $origin}) } END
-MATCH (o)<-[:PUBLISHED_IN]-(:Issue)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
-      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id, leaf: true})
+# clusters printed at the origin at all are looked at: memberships sought by (run, place) or
+# (run, country), each cluster's printings read from its memberships (REFRESH_PRINTINGS).
+_REACHED_ORIGINS = {
+    "place": "r.run_id = $run_id AND r.place = $origin",
+    "country": "r.run_id = $run_id AND r.country = $origin",
+}
+
+_REACHED_WITHIN = """
+MATCH (:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
+WHERE {origin} AND r.leaf
 WITH DISTINCT c
-MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-      -[:PUBLISHED_IN]->(pl:Place)
-WHERE iss.date IS NOT NULL
-OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, i, iss, pl, co
-WHERE NOT $needs_country OR co IS NOT NULL
-WITH c, iss.date AS day, i.id AS illustration, pl, co
+MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+WHERE r.date IS NOT NULL AND r.place IS NOT NULL
+  AND (NOT $needs_country OR r.country IS NOT NULL)
+WITH c, r.date AS day, i.id AS illustration, r.place AS place, r.country AS country
 ORDER BY day, illustration
-WITH c, collect({day: day, illustration: illustration, place: pl.id, place_name: pl.name,
-                 country: co.code}) AS printings
+WITH c, collect({{day: day, illustration: illustration, place: place, country: country}})
+     AS printings
 WITH c, printings, printings[0].day AS start
 WITH c, printings, start,
      [p IN printings WHERE p.day = start
@@ -398,16 +406,26 @@ WITH c, start, origin,
         ELSE p.day > start AND p.country IS NOT NULL AND p.country <> origin.country
       END][0] AS arrival
 WHERE arrival IS NOT NULL AND arrival.day > start
-  AND date(arrival.day) <= date(start) + duration({years: $years})
-RETURN c.id AS cluster_id, start AS origin_date, arrival.day AS arrival_date,
-       duration.inDays(date(start), date(arrival.day)).days AS lag_days,
-       origin.place AS origin_place, origin.place_name AS origin_place_name,
-       origin.country AS origin_country, origin.illustration AS origin_illustration,
-       arrival.place AS destination_place, arrival.place_name AS destination_place_name,
-       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
+  AND date(arrival.day) <= date(start) + duration({{years: $years}})
+WITH c.id AS cluster_id, start, origin, arrival,
+     duration.inDays(date(start), date(arrival.day)).days AS lag_days
 ORDER BY lag_days, cluster_id
 LIMIT $limit
+OPTIONAL MATCH (from:Place {{id: origin.place}})
+OPTIONAL MATCH (to:Place {{id: arrival.place}})
+RETURN cluster_id, start AS origin_date, arrival.day AS arrival_date, lag_days,
+       origin.place AS origin_place, from.name AS origin_place_name,
+       origin.country AS origin_country, origin.illustration AS origin_illustration,
+       arrival.place AS destination_place, to.name AS destination_place_name,
+       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
+ORDER BY lag_days, cluster_id
 """
+
+
+def reached_within_query(origin_level: str) -> str:
+    """Circulation from a place or a country (KeyError otherwise)."""
+    return _REACHED_WITHIN.format(origin=_REACHED_ORIGINS[origin_level])
+
 
 # Which of the named places, countries and periodicals the graph does not hold.
 MISSING_REFERENCES = """

@@ -43,6 +43,14 @@ INDEXED_RELATIONSHIP_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("FLOW", "run"),
 )
 
+# (relationship type, properties) of composite indexes: a run's memberships by the date, place
+# or country of their printing (graph/queries/clusters.py, REFRESH_PRINTINGS).
+INDEXED_RELATIONSHIP_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("IN_CLUSTER", ("run_id", "date")),
+    ("IN_CLUSTER", ("run_id", "place")),
+    ("IN_CLUSTER", ("run_id", "country")),
+)
+
 # Indexes that earlier schema versions created and that must go.
 OBSOLETE_INDEXES: tuple[str, ...] = ("similar_edge_set_index",)
 DROP_INDEX_TEMPLATE = "DROP INDEX {name} IF EXISTS"
@@ -55,6 +63,10 @@ CONSTRAINT_TEMPLATE = (
 INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
 RELATIONSHIP_INDEX_TEMPLATE = (
     "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON (r.{prop})"
+)
+
+COMPOSITE_RELATIONSHIP_INDEX_TEMPLATE = (
+    "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON ({props})"
 )
 
 SET_SCHEMA_VERSION = """
