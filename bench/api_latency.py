@@ -46,7 +46,8 @@ import numpy as np  # noqa: E402
 from bench.generated_press import PLACES, write_press  # noqa: E402
 from bench.report import Figure, print_figures  # noqa: E402
 
-PORT = 28123
+# The API port of the settings when given (parallel sessions each have their own), else 28123.
+PORT = int(os.environ.get("CONTAGIONS_API__PORT", "28123"))
 DIM = 384
 COLLECTION = "bench_api"
 
