@@ -15,7 +15,8 @@ p50/p99, then 4 client threads for requests/s).
 The front-end questions are the doc's own requests (scripts/frontend_questions.py), for the
 1920s and the first place; "search by upload" is timed as a search by illustration id (the
 bench store has no descriptor model to embed an upload with), and "CSV of a cluster" as the
-CSV download the question's links lead to. `--questions-only` skips the three older figures.
+CSV download the question's links lead to. `--questions-only` skips the three older figures;
+`--reuse-graph` times the graph and vectors a previous run of the same size left.
 
 Peer: the same reads done in-process through `graph.explore` and the vector store, i.e. the
 raw Cypher and vector queries with no HTTP and no GraphQL — the floor the API can approach.
@@ -241,6 +242,11 @@ def main() -> None:
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--questions-only", action="store_true")
+    parser.add_argument(
+        "--reuse-graph",
+        action="store_true",
+        help="time the graph and vectors a previous run of the same size left (no rewrite)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
@@ -248,14 +254,20 @@ def main() -> None:
 
     from bench.services import start_services
     from graph import explore
+    from graph.clusters import latest_run_id
     from ml.vectors import EdgeStore
     from ml.vectors.similar import similar_to_id
 
     settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
-    shutil.rmtree(vectors_dir, ignore_errors=True)
-    ids, run_id = generate(db, n_ills, vectors_dir)
+    run_id = latest_run_id(db) if args.reuse_graph and vectors_dir.exists() else None
+    if run_id is not None:  # the graph and vectors a previous run of this size wrote
+        ids = [f"ill_{n}" for n in range(n_ills)]
+        print(f"reusing the graph of run {run_id} and the vectors in {vectors_dir}", flush=True)
+    else:
+        shutil.rmtree(vectors_dir, ignore_errors=True)
+        ids, run_id = generate(db, n_ills, vectors_dir)
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(vectors_dir)], env=os.environ.copy()

@@ -215,17 +215,30 @@ def test_printings_follow_corrections_flags_and_incremental_clustering(graph_run
     assert [c.size for _, c in explore.cluster_page(db, run_id, joined).rows] == [1]
 
 
-def test_an_upgrade_carries_printings_on_older_memberships(graph_run):
+def country_flows(db, run_id: str) -> list:
+    return explore.flows(
+        db, run_id, explore.FlowFilter(international=True), group_by="country", period="decade"
+    )
+
+
+def test_an_upgrade_carries_printings_on_older_memberships_and_flows(graph_run):
     db, run_id = graph_run
     expected = {repr(w): listed_window(db, run_id, w) for w in WINDOWS}
-    # A graph written before memberships carried printings (schema version 3).
+    reaches = listed_reaches(db, run_id, PARIS, 10)
+    flows = country_flows(db, run_id)
+    assert reaches and flows
+    # A graph written before memberships carried printings and hops countries (version 3).
     db.execute_query(
-        "MATCH ()-[r:IN_CLUSTER]->() "
-        "REMOVE r.run_id, r.leaf, r.date, r.place, r.country, r.periodical"
+        "MATCH ()-[r:IN_CLUSTER]->() REMOVE r.run_id, r.leaf, r.date, r.place, r.country, "
+        "r.periodical, r.starts, r.starts_in_country"
     )
+    db.execute_query("MATCH ()-[f:FLOW]->() REMOVE f.from_country, f.to_country")
     db.execute_query("MATCH (v:SchemaVersion {name: 'contagions'}) SET v.version = 3")
     assert explore.cluster_count(db, run_id, WINDOWS[0]) == 0
+    assert country_flows(db, run_id) == []
     ensure_schema(db)
     assert schema_version(db) == 4
     assert {repr(w): listed_window(db, run_id, w) for w in WINDOWS} == expected
     assert_windows_match(db, run_id)
+    assert listed_reaches(db, run_id, PARIS, 10) == reaches
+    assert country_flows(db, run_id) == flows
