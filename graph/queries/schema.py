@@ -53,6 +53,17 @@ INDEXED_RELATIONSHIP_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("FLOW", "run"),
 )
 
+# (relationship type, properties) of composite indexes: a run's memberships by the date, place
+# or country of their printing (graph/queries/clusters.py, REFRESH_STATS).
+INDEXED_RELATIONSHIP_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("IN_CLUSTER", ("run_id", "date")),
+    ("IN_CLUSTER", ("run_id", "place")),
+    ("IN_CLUSTER", ("run_id", "country")),
+)
+
+# (label, properties) of composite node indexes: a run's flow cells of one period kind.
+INDEXED_NODE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (("FlowCell", ("run", "kind")),)
+
 # Indexes that earlier schema versions created and that must go.
 OBSOLETE_INDEXES: tuple[str, ...] = ("similar_edge_set_index",)
 DROP_INDEX_TEMPLATE = "DROP INDEX {name} IF EXISTS"
@@ -66,6 +77,11 @@ INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop}
 COMPOSITE_INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({props})"
 RELATIONSHIP_INDEX_TEMPLATE = (
     "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON (r.{prop})"
+)
+
+COMPOSITE_INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({props})"
+COMPOSITE_RELATIONSHIP_INDEX_TEMPLATE = (
+    "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON ({props})"
 )
 
 SET_SCHEMA_VERSION = """
