@@ -58,6 +58,12 @@ class IssueRef:
     manifest_id: str | None
     date: str | None
     date_precision: str | None
+    rights: str | None = strawberry.field(
+        description="The manifest's IIIF `rights`: a licence or rights statement URI."
+    )
+    attribution: str | None = strawberry.field(
+        description="The manifest's `requiredStatement` (or v2 `attribution`), as text."
+    )
 
 
 @strawberry.type
@@ -184,6 +190,8 @@ class Illustration:
             manifest_id=d.manifest_uri,
             date=d.date,
             date_precision=d.date_precision,
+            rights=d.rights,
+            attribution=d.attribution,
         )
 
     @strawberry.field(description="Manifest, canvas and links opening the page at the region.")
@@ -267,9 +275,13 @@ class Appearance:
             issue=IssueRef(
                 id=strawberry.ID(a.issue_id),
                 label=a.issue_label,
+                # An appearance carries the issue's id and label only (open the illustration
+                # for its manifest and rights).
                 manifest_id=None,
                 date=a.date,
                 date_precision=a.date_precision,
+                rights=None,
+                attribution=None,
             )
             if a.issue_id
             else None,

@@ -33,6 +33,8 @@ AND EXISTS {
     AND ($country IS NULL
          OR EXISTS { (iss)-[:PUBLISHED_IN]->(:Place)-[:IN_COUNTRY]->(:Country {code: $country}) })
     AND ($periodical IS NULL OR EXISTS { (:Periodical {id: $periodical})-[:HAS_ISSUE]->(iss) })
+    AND ($corpus IS NULL
+         OR EXISTS { (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(iss) })
 }
 """
 
@@ -99,7 +101,10 @@ WITH c, count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
      min(iss.date) AS first_date, max(iss.date) AS last_date,
      sum(CASE WHEN ($place IS NULL OR pl.id = $place)
                    AND ($country IS NULL OR co.code = $country)
-                   AND ($periodical IS NULL OR per.id = $periodical) THEN 1 ELSE 0 END) AS hits
+                   AND ($periodical IS NULL OR per.id = $periodical)
+                   AND ($corpus IS NULL
+                        OR EXISTS { (:Corpus {name: $corpus})-[:INCLUDES]->(per) })
+              THEN 1 ELSE 0 END) AS hits
 WHERE hits > 0
 WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
      duration.inDays(date(first_date), date(last_date)).days AS span_days
@@ -195,7 +200,7 @@ ILLUSTRATIONS_BY_IDS = f"""
 UNWIND $ids AS wanted
 MATCH (i:Illustration {{id: wanted}})
 {_ILLUSTRATION_CONTEXT}
-RETURN {_ILLUSTRATION_FIELDS}
+RETURN {_ILLUSTRATION_FIELDS}, iss.rights AS rights, iss.attribution AS attribution
 """
 
 # The leaf cluster holding each illustration in one run.
@@ -409,11 +414,12 @@ ORDER BY lag_days, cluster_id
 LIMIT $limit
 """
 
-# Which of the named places, countries and periodicals the graph does not hold.
+# Which of the named places, countries, periodicals and corpora the graph does not hold.
 MISSING_REFERENCES = """
 RETURN [x IN $places WHERE NOT EXISTS { MATCH (:Place {id: x}) }] AS places,
        [x IN $countries WHERE NOT EXISTS { MATCH (:Country {code: x}) }] AS countries,
-       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals
+       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals,
+       [x IN $corpora WHERE NOT EXISTS { MATCH (:Corpus {name: x}) }] AS corpora
 """
 
 RUNS = """
@@ -439,7 +445,7 @@ LIMIT $limit
 _ISSUE_FIELDS = """
 i.id AS id, i.label AS label, i.date AS date, i.date_precision AS date_precision,
 i.manifest_uri AS manifest_uri, coalesce(i.page_count, 0) AS pages, pl.id AS place_id,
-p.id AS periodical_id
+p.id AS periodical_id, i.rights AS rights, i.attribution AS attribution
 """
 
 # Issues of a periodical by (date, id); undated issues come last.
