@@ -39,6 +39,7 @@ export const FiltersQuery = graphql(`
     countries { code name }
     places(limit: 500) { id name countryCode }
     periodicals(limit: 500) { id title }
+    corpora { name }
   }
 `);
 
@@ -98,7 +99,7 @@ export const IllustrationQuery = graphql(`
       place { id name latitude longitude }
       country { code name }
       periodical { id title publicationType }
-      issue { id label manifestId date datePrecision }
+      issue { id label manifestId date datePrecision rights attribution }
       viewInContext { manifestId canvasId miradorUrl universalViewerUrl }
       neighbours(k: 12) { score match illustration { ...IllustrationThumb } }
       cluster { id name size }
@@ -118,21 +119,33 @@ export const SearchQuery = graphql(`
   }
 `);
 
-export const FlowsQuery = graphql(`
-  query Flows($where: FlowWhere, $limit: Int!) {
-    flows(where: $where, groupBy: PLACE, limit: $limit) {
+export const FlowCellFields = graphql(`
+  fragment FlowCell on Flow {
+    origin { id name latitude longitude countryCode }
+    destination { id name latitude longitude countryCode }
+    originCountry { code name }
+    destinationCountry { code name }
+    period count clusters meanLagDays
+  }
+`);
+
+// The circulation screen in one request: the period's flows, the same flows per decade or
+// year, and the places and countries to name and place them.
+export const CirculationQuery = graphql(`
+  query Circulation($where: FlowWhere, $groupBy: FlowGroupBy!, $period: FlowPeriod!, $limit: Int!, $cells: Int!) {
+    flows(where: $where, groupBy: $groupBy, limit: $limit) {
       __typename
-      ... on Flows {
-        flows {
-          origin { id name latitude longitude countryCode }
-          destination { id name latitude longitude countryCode }
-          count clusters meanLagDays
-        }
-      }
+      ... on Flows { flows { ...FlowCell } }
       ... on InvalidInput { message }
       ... on NotFound { message }
     }
-    places(limit: 500) { id name countryCode }
+    flowMatrix(where: $where, groupBy: $groupBy, period: $period, limit: $cells) {
+      __typename
+      ... on FlowMatrix { periods cells { ...FlowCell } }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
+    }
+    places(limit: 500) { id name latitude longitude countryCode }
     countries { code name }
   }
 `);
