@@ -136,9 +136,13 @@ def main() -> None:
     settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
-    if not (args.reuse and vectors_dir.is_dir()):
+    # Written once a generation has finished, so that --reuse never picks up a partial one.
+    generated = vectors_dir.with_name("bench-api-vectors.generated")
+    if not (args.reuse and generated.is_file() and generated.read_text() == str(n_ills)):
+        generated.unlink(missing_ok=True)
         shutil.rmtree(vectors_dir, ignore_errors=True)
         generate(db, n_ills, vectors_dir)
+        generated.write_text(str(n_ills))
     latency = Path(__file__).with_name("api_latency.py")
     server = subprocess.Popen(
         [sys.executable, str(latency), "--serve", str(vectors_dir)], env=os.environ.copy()

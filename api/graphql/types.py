@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.exports import cluster_geojson, time_series
 from api.graphql import viewers
+from api.graphql.errors import QueryInputError
 from api.graphql.matching import MatchLevel, match_thresholds
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from graph import explore
@@ -483,9 +484,15 @@ class Cluster:
         ]
         return connection(rows, page.has_next, count)
 
-    @strawberry.field(description="Hops between places (first appearance to first appearance).")
-    async def hops(self, info: Info) -> list[Hop]:
-        return [Hop.from_detail(h) for h in await info.context.loaders.hops.load(self.summary.id)]
+    @strawberry.field(
+        description="Hops between places (first appearance to first appearance), in order of"
+        " arrival; `first`: only the first hops (where the path starts, as on a card)."
+    )
+    async def hops(self, info: Info, first: int | None = None) -> list[Hop]:
+        if first is not None and first < 0:
+            raise QueryInputError("first must be 0 or more")
+        hops = await info.context.loaders.hops.load(self.summary.id)
+        return [Hop.from_detail(h) for h in hops[:first]]
 
     @strawberry.field(
         description="GeoJSON FeatureCollection: a Point per place (id: the place id) in order of"

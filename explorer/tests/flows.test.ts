@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countryAnchors, flowRows, matrix, periodLabel, periodTotals } from "../src/lib/flows";
+import { countryAnchors, flowRows, matrix, periodLabel, periodTotals, periodWindow } from "../src/lib/flows";
 import { imageService, parseXywh, subRegion } from "../src/lib/iiif";
 
 const p = (id: string, countryCode: string) => ({ id, name: id, countryCode, latitude: 1, longitude: 1 });
@@ -42,6 +42,9 @@ describe("flows", () => {
       { period: 1910, count: 0 },
       { period: 1920, count: 1 },
     ]);
+    expect(periodWindow(1900, "DECADE", null, null)).toEqual({ dateFrom: "1900-01-01", dateTo: "1909-12-31" });
+    expect(periodWindow(1900, "DECADE", "1903-05-01", "1950-12-31")).toEqual({ dateFrom: "1903-05-01", dateTo: "1909-12-31" });
+    expect(periodWindow(1905, "YEAR", "1890-01-01", "1905-06-30")).toEqual({ dateFrom: "1905-01-01", dateTo: "1905-06-30" });
     expect(periodLabel(1930, "DECADE")).toBe("1930s");
     expect(periodLabel(1931, "YEAR")).toBe("1931");
   });

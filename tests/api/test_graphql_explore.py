@@ -327,6 +327,19 @@ def test_illustration_in_context(explored):
     assert gql(client, ILLUSTRATION, id="nope")["illustration"] is None
 
 
+def test_the_first_hops_of_a_cluster(explored):
+    client, _, _, _ = explored
+    query = """query($first: Int) { clusters(first: 1) { ... on ClusterConnection { nodes {
+      all: hops { toDate destination { name } } start: hops(first: $first) { toDate } } } } }"""
+    got = gql(client, query, first=2)["clusters"]["nodes"][0]
+    assert [h["toDate"] for h in got["all"]] == sorted(h["toDate"] for h in got["all"])
+    assert len(got["all"]) == 3
+    assert got["start"] == [{"toDate": h["toDate"]} for h in got["all"][:2]]
+    assert gql(client, query, first=None)["clusters"]["nodes"][0]["start"] == [
+        {"toDate": h["toDate"]} for h in got["all"]
+    ]
+
+
 def test_rights_of_an_illustration_and_its_issue(explored):
     client, db, _, _ = explored
     licensed = dataclasses.replace(

@@ -57,8 +57,15 @@ export function flowRows(flows: readonly ApiFlow[], anchors: Map<string, { latit
   });
 }
 
+/** The dates of a period (a decade or a year), inside the window [from, to] when given. */
+export function periodWindow(period: number, step: "DECADE" | "YEAR", from: string | null, to: string | null): { dateFrom: string; dateTo: string } {
+  const start = `${String(period).padStart(4, "0")}-01-01`;
+  const end = `${String(period + (step === "DECADE" ? 9 : 0)).padStart(4, "0")}-12-31`;
+  return { dateFrom: from && from > start ? from : start, dateTo: to && to < end ? to : end };
+}
+
 /** Hops per period, every period listed (empty ones as 0). */
-export function periodTotals(periods: readonly number[], cells: readonly ApiFlow[]): { period: number; count: number }[] {
+export function periodTotals(periods: readonly number[], cells: readonly { period?: number | null; count: number }[]): { period: number; count: number }[] {
   const sums = new Map(periods.map((p) => [p, 0]));
   for (const c of cells) if (c.period != null) sums.set(c.period, (sums.get(c.period) ?? 0) + c.count);
   return [...sums.entries()].sort((a, b) => a[0] - b[0]).map(([period, count]) => ({ period, count }));

@@ -14,7 +14,7 @@ export const IllustrationThumbFields = graphql(`
 `);
 
 export const ClustersQuery = graphql(`
-  query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
+  query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String, $pathHops: Int!) {
     clusters(where: $where, sort: $sort, first: $first, after: $after) {
       __typename
       ... on ClusterConnection {
@@ -25,7 +25,7 @@ export const ClustersQuery = graphql(`
           name validated flagged
           firstAppearance { date datePrecision place { id name } country { code name } periodical { id title } }
           members(first: 6) { nodes { id illustration { ...IllustrationThumb } } }
-          hops { origin { id name } destination { id name } fromDate toDate lagDays datePrecision }
+          hops(first: $pathHops) { origin { id name } destination { id name } fromDate toDate lagDays }
         }
       }
       ... on InvalidInput { message }
@@ -125,28 +125,35 @@ export const FlowCellFields = graphql(`
     destination { id name latitude longitude countryCode }
     originCountry { code name }
     destinationCountry { code name }
-    period count clusters meanLagDays
+    count clusters meanLagDays
   }
 `);
 
-// The circulation screen in one request: the period's flows, the same flows per decade or
-// year, and the places and countries to name and place them.
+// The circulation screen's first request: the window's flows, and the places and countries
+// to name and place them.
 export const CirculationQuery = graphql(`
-  query Circulation($where: FlowWhere, $groupBy: FlowGroupBy!, $period: FlowPeriod!, $limit: Int!, $cells: Int!) {
+  query Circulation($where: FlowWhere, $groupBy: FlowGroupBy!, $limit: Int!) {
     flows(where: $where, groupBy: $groupBy, limit: $limit) {
       __typename
       ... on Flows { flows { ...FlowCell } }
       ... on InvalidInput { message }
       ... on NotFound { message }
     }
-    flowMatrix(where: $where, groupBy: $groupBy, period: $period, limit: $cells) {
+    places(limit: 500) { id name latitude longitude countryCode }
+    countries { code name }
+  }
+`);
+
+// Hops per decade or year (the bars that pick a period): the matrix's cells by country, their
+// counts only; a period's own flows come from CirculationQuery with that period's dates.
+export const FlowPeriodsQuery = graphql(`
+  query FlowPeriods($where: FlowWhere, $period: FlowPeriod!) {
+    flowMatrix(where: $where, groupBy: COUNTRY, period: $period) {
       __typename
-      ... on FlowMatrix { periods cells { ...FlowCell } }
+      ... on FlowMatrix { periods cells { period count } }
       ... on InvalidInput { message }
       ... on NotFound { message }
     }
-    places(limit: 500) { id name latitude longitude countryCode }
-    countries { code name }
   }
 `);
 
