@@ -333,7 +333,7 @@ def test_the_first_hops_of_a_cluster(explored):
       all: hops { toDate destination { name } } start: hops(first: $first) { toDate } } } } }"""
     got = gql(client, query, first=2)["clusters"]["nodes"][0]
     assert [h["toDate"] for h in got["all"]] == sorted(h["toDate"] for h in got["all"])
-    assert len(got["all"]) == 3
+    assert len(got["all"]) > 2
     assert got["start"] == [{"toDate": h["toDate"]} for h in got["all"][:2]]
     assert gql(client, query, first=None)["clusters"]["nodes"][0]["start"] == [
         {"toDate": h["toDate"]} for h in got["all"]

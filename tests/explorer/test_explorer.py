@@ -275,9 +275,10 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     expect(page).to_have_url(re.compile("period=year"))
     bars = page.locator("nav.periods button.period")
     expect(bars).to_have_count(len(matrix["periods"]))
-    busiest = max(matrix["periods"], key=lambda y: sum(
-        c["count"] for c in matrix["cells"] if c["period"] == y
-    ))
+    busiest = max(
+        matrix["periods"],
+        key=lambda y: sum(c["count"] for c in matrix["cells"] if c["period"] == y),
+    )
     page.get_by_role("button", name=str(busiest), exact=True).click()
     expect(page).to_have_url(re.compile(rf"at={busiest}"))
     expect(page.locator("#matrix-title")).to_have_text(f"Origin–destination matrix, {busiest}")
