@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -198,6 +199,7 @@ def engine_ceiling(vectors: np.ndarray, ids: list[str]) -> tuple[float, float]:
         shard.update(UpdateOperation.upsert_points(points))
     bare = len(ids) / (time.perf_counter() - started)
     shard.close()
+    shutil.rmtree(scratch, ignore_errors=True)
     return engine, bare
 
 
