@@ -159,6 +159,7 @@ def main() -> None:
     )
     store.close()
     db.close()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def engine_ceiling(vectors: np.ndarray, ids: list[str]) -> tuple[float, float]:
