@@ -20,6 +20,12 @@ def enqueue_tasks(task_ids: list[str]) -> None:
         harvest_tasks.send(task_ids[start : start + size])
 
 
+def send_new_tasks(task_ids: list[str]) -> None:
+    """A new job's tasks, already in the graph: with the broker down they stay queued there
+    and the reconciler sends them once it is back, so the caller's job is not refused."""
+    send_or_leave_pending(lambda: enqueue_tasks(task_ids), f"{len(task_ids)} tasks")
+
+
 @dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
 def harvest_tasks(task_ids: list[str]) -> None:
     """A redelivered or retried message redoes only its tasks that are not finished."""

@@ -48,3 +48,22 @@ def test_a_failing_recorder_raises_the_recorders_error():
 
     with pytest.raises(ConnectionError):
         process_or_record(["bad"], process, broken)
+
+
+def test_a_broker_that_refuses_leaves_the_units_pending(caplog):
+    """Enqueueing after a write: a broker that is down is logged, not raised (the units are
+    pending in the graph, where the reconciler finds them); other errors still raise."""
+    import socket
+
+    import redis
+
+    from api.actors.failures import send_or_leave_pending
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    send_or_leave_pending(down.ping, "3 pages")
+    assert "could not enqueue 3 pages" in caplog.text
+    with pytest.raises(KeyError):
+        send_or_leave_pending(lambda: {}["x"], "a bug")
