@@ -74,14 +74,26 @@ class StoredMatchThresholds:
     exact: float | None
     reprint: float | None
     similar: float | None
+    measured_by: str | None = None  # how they were measured (the quality bench's command)
 
 
 def set_match_thresholds(
-    db: GraphDB, model_id: str, *, exact: float, reprint: float, similar: float
+    db: GraphDB,
+    model_id: str,
+    *,
+    exact: float,
+    reprint: float,
+    similar: float,
+    measured_by: str | None = None,
 ) -> bool:
     """Store a model's calibrated match thresholds; False when there is no such model."""
     records, _, _ = db.execute_query(
-        q.SET_MATCH_THRESHOLDS, id=model_id, exact=exact, reprint=reprint, similar=similar
+        q.SET_MATCH_THRESHOLDS,
+        id=model_id,
+        exact=exact,
+        reprint=reprint,
+        similar=similar,
+        measured_by=measured_by,
     )
     return bool(records)
 
@@ -194,8 +206,8 @@ def indexed_illustrations(db: GraphDB, model_id: str, corpus: str | None = None)
     return [r["id"] for r in records]
 
 
-def index_progress(db: GraphDB, corpus: str, model_id: str) -> tuple[int, int, int]:
-    """(total, indexed with this model, failed) illustrations of a corpus."""
+def index_progress(db: GraphDB, corpus: str | None, model_id: str) -> tuple[int, int, int]:
+    """(total, indexed with this model, failed) illustrations of a corpus (None: of all)."""
     records, _, _ = db.execute_query(
         q.INDEX_PROGRESS,
         corpus=corpus,

@@ -158,4 +158,39 @@ def report_json(report: JobReport) -> dict[str, object]:
     return data
 
 
-COMMANDS = [ingest_command, job_command]
+@click.command("reharvest")
+@click.argument("corpora", nargs=-1)
+@click.option("--due", is_flag=True, help="Only the corpora whose scheduled interval has passed.")
+def reharvest_command(corpora: tuple[str, ...], due: bool) -> None:
+    """Read CORPORA (default: every corpus) again from the URIs they were ingested from.
+
+    Requests are conditional (ETag / Last-Modified): unchanged manifests cost a 304; changed
+    ones update their pages, and what depends on them follows through the workers. Workers
+    also do this on a schedule (`ingest.reharvest_interval_s`)."""
+    from api.actors.ingest import enqueue_tasks
+    from api.pipeline.reharvest import reharvest_corpus, reharvest_due
+    from api.resources import Resources
+    from graph.corpora import list_corpora
+
+    settings = load_settings()
+    resources = Resources.open(settings)
+    try:
+        if due:
+            started = reharvest_due(resources.db, settings=settings.ingest, enqueue=enqueue_tasks)
+        else:
+            names = list(corpora) or [c.name for c in list_corpora(resources.db)]
+            started = [
+                reharvest_corpus(resources.db, corpus=name, enqueue=enqueue_tasks) for name in names
+            ]
+    finally:
+        resources.close()
+    for item in started:
+        if item.job_id is None:
+            click.echo(f"{item.corpus}: nothing to re-harvest (no ingest job)")
+        else:
+            click.echo(f"{item.corpus}: ingest job {item.job_id}, {item.uris} URIs queued")
+    if due and not started:
+        click.echo("no corpus is due")
+
+
+COMMANDS = [ingest_command, job_command, reharvest_command]

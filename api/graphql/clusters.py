@@ -201,13 +201,12 @@ class ClusterQuery:
         run_id = await run_or_latest(info, run)
         db = info.context.resources.db
 
-        async def count() -> int:
-            if run_id is None:
-                return 0
-            return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
-
         if run_id is None:
-            return connection([], False, count, ClusterConnection)
+
+            async def nothing() -> int:
+                return 0
+
+            return connection([], False, nothing, ClusterConnection)
         page = await run_in_threadpool(
             explore.cluster_page,
             db,
@@ -218,6 +217,12 @@ class ClusterQuery:
             first,
             start,
         )
+
+        async def count() -> int:
+            if page.total is not None:  # counted by the page's own query
+                return page.total
+            return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
+
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count, ClusterConnection)
 

@@ -30,28 +30,87 @@ MATCH (c:Cluster {id: row[1]}) USING INDEX c:Cluster(id)
 MERGE (i)-[:IN_CLUSTER]->(c)
 """
 
+# A cluster's statistics, and on each membership what the window and circulation reads need
+# of its printing: the run, the cluster's tier, and the issue's date, place, country and
+# periodical (an issue has one place and one periodical). Reads then seek memberships by
+# (run, date) or (run, place) instead of walking Issue -> Page -> Illustration -> Cluster for
+# every printing. One walk for both; membership, issue dates and places only change through
+# the paths that call `refresh_stats`.
 REFRESH_STATS = """
 UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})
 CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)
-  RETURN count(i) AS size
-}
-// Illustrations a curator flagged as not relevant count in the size only.
-CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-  WHERE NOT coalesce(i.flagged, false)
+  MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
   OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
   OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
   OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  RETURN count(DISTINCT pl) AS n_places,
-         count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
-         min(iss.date) AS first_date, max(iss.date) AS last_date
+  SET r.run_id = c.run_id, r.leaf = coalesce(c.leaf, false), r.date = iss.date,
+      r.place = pl.id, r.country = co.code, r.periodical = per.id
+  // Illustrations a curator flagged as not relevant count in the size only.
+  WITH i, iss, per, pl, co, NOT coalesce(i.flagged, false) AS counted
+  RETURN count(DISTINCT i) AS size, count(DISTINCT CASE WHEN counted THEN pl END) AS n_places,
+         count(DISTINCT CASE WHEN counted THEN co END) AS n_countries,
+         count(DISTINCT CASE WHEN counted THEN per END) AS n_periodicals,
+         min(CASE WHEN counted THEN iss.date END) AS first_date,
+         max(CASE WHEN counted THEN iss.date END) AS last_date
+}
+// Where circulation starts (explore.reached_within): the printings on the cluster's first day
+// among those dated and placed (`starts`), and among those dated, placed and in a country
+// (`starts_in_country`).
+CALL (c) {
+  MATCH (c)<-[r:IN_CLUSTER]-(:Illustration)
+  WITH collect(r) AS printings,
+       min(CASE WHEN r.place IS NOT NULL THEN r.date END) AS start,
+       min(CASE WHEN r.place IS NOT NULL AND r.country IS NOT NULL THEN r.date END)
+         AS start_in_country
+  UNWIND printings AS r
+  SET r.starts = coalesce(r.place IS NOT NULL AND r.date = start, false),
+      r.starts_in_country = coalesce(
+        r.place IS NOT NULL AND r.country IS NOT NULL AND r.date = start_in_country, false)
 }
 SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
     c.n_periodicals = n_periodicals, c.first_date = first_date, c.last_date = last_date,
     c.span_days = CASE WHEN first_date IS NULL THEN null
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
+"""
+
+# New clusters with their statistics and memberships in one statement per batch (the update
+# path: statistics come from the appearances it reads for the flows anyway).
+CREATE_CLUSTERS_WITH_MEMBERS = """
+MATCH (r:ClusteringRun {id: $run_id})
+UNWIND $clusters AS c
+CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold,
+                   leaf: c.leaf, level: c.level, name: c.name, description: c.description,
+                   validated: c.validated, flag_reason: c.flag_reason,
+                   flagged: c.flag_reason IS NOT NULL, stable_id: c.stable_id,
+                   size: c.size, n_places: c.n_places, n_countries: c.n_countries,
+                   n_periodicals: c.n_periodicals, first_date: c.first_date,
+                   last_date: c.last_date, span_days: c.span_days})
+CREATE (r)-[:HAS_CLUSTER]->(k)
+WITH k, c
+UNWIND c.members AS member
+MATCH (i:Illustration {id: member})
+CREATE (i)-[:IN_CLUSTER]->(k)
+"""
+
+ILLUSTRATION_APPEARANCES = """
+UNWIND $ids AS illustration_id
+MATCH (i:Illustration {id: illustration_id})<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+WHERE NOT coalesce(i.flagged, false)
+OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+RETURN '' AS cluster_id, i.id AS illustration_id, iss.date AS date,
+       iss.date_precision AS date_precision, pl.id AS place_id, co.code AS country_code,
+       per.id AS periodical_id, iss.id AS issue_id
+"""
+
+# Memberships written before printings were carried on them (schema version 4).
+CLUSTERS_WITHOUT_PRINTINGS = """
+MATCH (c:Cluster)<-[r:IN_CLUSTER]-(:Illustration)
+WHERE r.starts IS NULL
+RETURN DISTINCT c.id AS id
 """
 
 APPEARANCES = """
@@ -67,17 +126,67 @@ RETURN cluster_id, i.id AS illustration_id, iss.date AS date,
        per.id AS periodical_id, iss.id AS issue_id
 """
 
+# A hop carries its ends' countries, so that country flows aggregate hops without expanding
+# every one to its places' countries (explore._FLOW_MATCH).
 WRITE_FLOWS = """
 UNWIND $hops AS h
 MATCH (a:Place {id: h.origin}) USING INDEX a:Place(id)
 MATCH (b:Place {id: h.destination}) USING INDEX b:Place(id)
+OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ca:Country)
+OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
 CREATE (a)-[:FLOW {cluster: h.cluster, run: $run_id, from_date: h.from_date,
                    to_date: h.to_date, lag_days: h.lag_days, precision: h.precision,
-                   from_illustration: h.from_illustration, to_illustration: h.to_illustration}]->(b)
+                   from_illustration: h.from_illustration, to_illustration: h.to_illustration,
+                   from_country: ca.code, to_country: cb.code}]->(b)
 """
 
+# Hops written before they carried their ends' countries (schema version 4).
+FLOW_COUNTRIES = """
+MATCH (a:Place)-[f:FLOW]->(b:Place)
+WHERE f.from_country IS NULL OR f.to_country IS NULL
+OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ca:Country)
+OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
+CALL (f, ca, cb) { SET f.from_country = ca.code, f.to_country = cb.code }
+  IN TRANSACTIONS OF 10000 ROWS
+"""
+
+# Deleting hops leaves the run's flow cells stale until its flows are written again.
 DELETE_FLOWS_OF_CLUSTERS = """
-MATCH ()-[f:FLOW]->() WHERE f.cluster IN $ids DELETE f
+MATCH ()-[f:FLOW]->() WHERE f.cluster IN $ids
+WITH f, f.run AS run
+DELETE f
+WITH DISTINCT run
+MATCH (r:ClusteringRun {id: run})
+SET r.flow_cells = false
+"""
+
+# Country-to-country flows of a run, aggregated once per period kind (the whole run, each
+# arrival year, each arrival decade) as explore.flows aggregates hops: the flow matrix reads
+# these cells instead of every hop. Rewritten whole with the run's flows (`write_flows`).
+WRITE_FLOW_CELLS = """
+MATCH (r:ClusteringRun {id: $run_id})
+CALL (r) {
+  MATCH (cell:FlowCell {run: r.id}) DETACH DELETE cell
+}
+CALL (r) {
+  MATCH ()-[f:FLOW]->() USING INDEX f:FLOW(run)
+  WHERE f.run = r.id AND f.from_country IS NOT NULL AND f.to_country IS NOT NULL
+  UNWIND ['all', 'year', 'decade'] AS kind
+  WITH kind, f, toInteger(substring(f.to_date, 0, 4)) AS year
+  WITH kind, CASE kind WHEN 'year' THEN year WHEN 'decade' THEN year / 10 * 10 END AS period,
+       f.from_country AS from_country, f.to_country AS to_country,
+       count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
+       percentileCont(f.lag_days, 0.5) AS median_lag_days,
+       count(DISTINCT f.cluster) AS clusters
+  CREATE (:FlowCell {run: r.id, kind: kind, period: period, from_country: from_country,
+                     to_country: to_country, hops: hops, mean_lag_days: mean_lag_days,
+                     median_lag_days: median_lag_days, clusters: clusters})
+}
+SET r.flow_cells = true
+"""
+
+RUN_IDS = """
+MATCH (r:ClusteringRun) RETURN r.id AS id
 """
 
 RUN_LEAVES = """
@@ -137,12 +246,17 @@ RETURN count(c) AS clusters, count(CASE WHEN c.leaf THEN 1 END) AS leaves,
 
 SAVE_FOREST = """
 MATCH (r:ClusteringRun {id: $run_id})
-SET r.forest = $forest, r.updated = datetime()
+SET r.forest = $forest, r.forest_stamp = $stamp, r.updated = datetime()
 """
 
 LOAD_FOREST = """
 MATCH (r:ClusteringRun {id: $run_id})
-RETURN r.forest AS forest
+RETURN r.forest AS forest, r.forest_stamp AS stamp
+"""
+
+FOREST_STAMP = """
+MATCH (r:ClusteringRun {id: $run_id})
+RETURN r.forest_stamp AS stamp, r.forest IS NOT NULL AS stored
 """
 
 RUN_CLUSTERS = """
@@ -158,6 +272,12 @@ UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})<-[:IN_CLUSTER]-(i:Illustration)
 RETURN cluster_id, c.leaf AS leaf, c.level AS level, c.stable_id AS stable_id,
        collect(i.id) AS members
+"""
+
+STABLE_IDS = """
+UNWIND $ids AS cluster_id
+MATCH (c:Cluster {id: cluster_id})
+RETURN c.id AS id, c.stable_id AS stable_id
 """
 
 SET_STABLE_IDS = """

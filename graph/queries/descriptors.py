@@ -38,14 +38,16 @@ LIMIT 1
 # Calibrated match thresholds (ml.matching) of a model, and those of the active model.
 SET_MATCH_THRESHOLDS = """
 MATCH (m:DescriptorModel {id: $id})
-SET m.match_exact = $exact, m.match_reprint = $reprint, m.match_similar = $similar
+SET m.match_exact = $exact, m.match_reprint = $reprint, m.match_similar = $similar,
+    m.match_measured_by = $measured_by
 RETURN m.id AS id
 """
 
 ACTIVE_MATCH_THRESHOLDS = """
 MATCH (m:DescriptorModel {active: true})
 RETURN m.id AS model_id, m.backbone AS backbone, m.match_exact AS exact,
-       m.match_reprint AS reprint, m.match_similar AS similar
+       m.match_reprint AS reprint, m.match_similar AS similar,
+       m.match_measured_by AS measured_by
 LIMIT 1
 """
 
@@ -107,8 +109,9 @@ RETURN DISTINCT i.id AS id ORDER BY id
 """
 
 INDEX_PROGRESS = """
-MATCH (c:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
+MATCH (c:Corpus)-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
       -[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
+WHERE $corpus IS NULL OR c.name = $corpus
 WITH DISTINCT i
 RETURN count(i) AS total,
        count(CASE WHEN i.vector_model = $model_id THEN 1 END) AS indexed,
