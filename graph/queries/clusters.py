@@ -73,6 +73,24 @@ MATCH (i:Illustration {id: member})
 CREATE (i)-[:IN_CLUSTER]->(k)
 """
 
+# A stored cluster taken over by the cluster it grew into: the node gets the new id, key,
+# curation and statistics, and memberships only for the members it gained (its FLOWs are
+# deleted and written again by the caller).
+GROW_CLUSTERS = """
+UNWIND $clusters AS c
+MATCH (k:Cluster {id: c.old_id})
+SET k.id = c.id, k.key = c.key, k.threshold = c.threshold, k.leaf = c.leaf, k.level = c.level,
+    k.name = c.name, k.description = c.description, k.validated = c.validated,
+    k.flag_reason = c.flag_reason, k.flagged = c.flag_reason IS NOT NULL,
+    k.stable_id = c.stable_id, k.size = c.size, k.n_places = c.n_places,
+    k.n_countries = c.n_countries, k.n_periodicals = c.n_periodicals,
+    k.first_date = c.first_date, k.last_date = c.last_date, k.span_days = c.span_days
+WITH k, c
+UNWIND c.gained AS member
+MATCH (i:Illustration {id: member})
+CREATE (i)-[:IN_CLUSTER]->(k)
+"""
+
 ILLUSTRATION_APPEARANCES = """
 UNWIND $ids AS illustration_id
 MATCH (i:Illustration {id: illustration_id})<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
