@@ -4,9 +4,10 @@ front-end questions of docs/frontend-questions.md, on a generated graph.
     .venv/bin/python bench/api_latency.py            # 100,000 illustrations
     .venv/bin/python bench/api_latency.py --small    # 10,000
 
-A graph of N illustrations (4 per issue: 2 pages x 2), 60 places in 12 countries, 40
-periodicals, dates 1890-1990, is written to the bench Neo4j; about 60 % of the illustrations
-are chained by SIMILAR edges into clusters of 2 to 40 and clustered by the real pipeline; random
+The generated press of N illustrations (bench/generated_press.py: 4 per issue, 60 places in 12
+countries, 40 periodicals, dates 1890-1990) is written to the bench Neo4j; about 60 % of the
+illustrations are chained by SIMILAR edges into clusters of 2 to 40 and clustered by the real
+pipeline; random
 384-d vectors (close within a cluster) go into an embedded Qdrant store. A real uvicorn server
 runs in a child process; this process sends the requests over loopback (sequentially for
 p50/p99, then 4 client threads for requests/s).
@@ -14,7 +15,8 @@ p50/p99, then 4 client threads for requests/s).
 The front-end questions are the doc's own requests (scripts/frontend_questions.py), for the
 1920s and the first place; "search by upload" is timed as a search by illustration id (the
 bench store has no descriptor model to embed an upload with), and "CSV of a cluster" as the
-CSV download the question's links lead to. `--questions-only` skips the three older figures.
+CSV download the question's links lead to. `--questions-only` skips the three older figures;
+`--reuse-graph` times the graph and vectors a previous run of the same size left.
 
 Peer: the same reads done in-process through `graph.explore` and the vector store, i.e. the
 raw Cypher and vector queries with no HTTP and no GraphQL — the floor the API can approach.
@@ -23,7 +25,6 @@ raw Cypher and vector queries with no HTTP and no GraphQL — the floor the API 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import random
 import shutil
@@ -43,12 +44,13 @@ bench_environment()
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench.generated_press import PLACES, write_press  # noqa: E402
 from bench.report import Figure, print_figures  # noqa: E402
 
-PORT = 28123
+# The API port of the settings when given (parallel sessions each have their own), else 28123.
+PORT = int(os.environ.get("CONTAGIONS_API__PORT", "28123"))
 DIM = 384
 COLLECTION = "bench_api"
-PLACES = [(f"geonames:{9000 + n}", f"City {n}", f"C{n % 12:01d}") for n in range(60)]
 
 LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { ... on ClusterConnection { totalCount
   pageInfo { endCursor } nodes { id name size placeCount countryCount firstDate lastDate } } } }"""
@@ -66,114 +68,18 @@ SEARCH = """query($id: ID!) { searchSimilar(illustrationId: $id, k: 20) {
     periodical { title } } } } } }"""
 
 
-def _issue_records(n_issues: int):
-    from graph.records import (
-        CountryRecord,
-        IssueRecord,
-        PageRecord,
-        PeriodicalRecord,
-        PlaceRecord,
-    )
-
-    rng = random.Random(1)
-    for n in range(n_issues):
-        pid, name, country = PLACES[n % len(PLACES)]
-        place = PlaceRecord(
-            pid,
-            name,
-            CountryRecord(country, f"Country {country}"),
-            rng.uniform(-60, 60),
-            rng.uniform(-120, 120),
-        )
-        when = f"{rng.randint(1890, 1989)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        pages = tuple(
-            PageRecord(
-                f"pg_{n}_{p}",
-                f"https://bench.example/{n}/canvas/{p}",
-                p,
-                None,
-                3000,
-                4200,
-                None,
-                f"https://bench.example/iiif/{n}-{p}",
-                "3",
-                2,
-            )
-            for p in (1, 2)
-        )
-        yield IssueRecord(
-            id=f"iss_{n}",
-            manifest_uri=f"https://bench.example/{n}/manifest",
-            label=f"No {n}",
-            date=when,
-            date_precision="day",
-            date_raw=when,
-            date_source="navDate",
-            language="fr",
-            place=place,
-            place_raw=name,
-            periodical=PeriodicalRecord(f"per_{n % 40}", f"Journal {n % 40}", "self"),
-            presentation_version=3,
-            pages=pages,
-            publication_type="newspaper",
-        )
-
-
 def generate(db, n_ills: int, vectors_dir: Path):
-    """Write the graph, edges, a clustering run and the vectors; returns (ids, clusters)."""
+    """Write the graph, edges, a clustering run and the vectors; returns (ids, run id)."""
     from api.pipeline.clustering import ClusterParams, run_clustering
-    from graph.illustrations import upsert_illustrations
-    from graph.ingest import write_issues
-    from graph.maintenance import wipe_graph
-    from graph.records import IllustrationRecord
-    from graph.similarity import EdgeSet, create_edge_set, write_edges
+    from graph.similarity import EdgeSet
     from ml.vectors import EdgeStore
 
     t0 = time.perf_counter()
-    wipe_graph(db)
-    issues = list(_issue_records(n_ills // 4))
-    for start in range(0, len(issues), 2000):
-        write_issues(db, "bench", issues[start : start + 2000])
-    ids = [f"ill_{n}" for n in range(n_ills)]
-    upsert_illustrations(
-        db,
-        [
-            IllustrationRecord(
-                i,
-                f"pg_{n // 4}_{1 + (n // 2) % 2}",
-                10,
-                20,
-                300,
-                400,
-                0.01,
-                1.0,
-                "whole",
-                "1",
-                f"https://bench.example/iiif/{n}/10,20,300,400/max/0/default.jpg",
-                f"https://bench.example/iiif/{n}/10,20,300,400/!256,256/0/default.jpg",
-            )
-            for n, i in enumerate(ids)
-        ],
+    ids, groups, rng = write_press(
+        db, n_ills, edge_set="es_bench", scores=(0.7, 0.95), image_urls=True
     )
     print(f"graph: {n_ills:,} illustrations in {time.perf_counter() - t0:.1f} s", flush=True)
-
-    rng = np.random.default_rng(2)
-    order = rng.permutation(n_ills)
-    clustered = int(n_ills * 0.6)
-    groups, at = [], 0
-    while at < clustered:
-        size = int(min(40, max(2, rng.geometric(0.25) + 1)))
-        groups.append(order[at : at + size])
-        at += size
-    a, b, s = [], [], []
-    for group in groups:
-        for x, y in itertools.pairwise(group):
-            a.append(ids[min(x, y)])
-            b.append(ids[max(x, y)])
-            s.append(float(rng.uniform(0.7, 0.95)))
     edge_set = EdgeSet("es_bench", "bench_model", k=16, min_score=0.5, corpus="bench")
-    create_edge_set(db, edge_set)
-    write_edges(db, edge_set.id, a, b, np.array(s))
     result = run_clustering(db, edge_set=edge_set, params=ClusterParams(threshold=0.6))
     print(
         f"clustering: {result.leaves:,} leaf clusters, {result.flows:,} flows "
@@ -272,7 +178,8 @@ def front_end_questions(db, run_id, post, client, cluster_ids, searchable, store
 
     def peer_q1():
         page = explore.cluster_page(db, run_id, within, "n_countries", True, 10)
-        explore.cluster_count(db, run_id, within)
+        if page.total is None:  # as the API: a window page counts its list itself
+            explore.cluster_count(db, run_id, within)
         firsts = explore.first_appearances_of(db, [c.id for _, c in page.rows])
         explore.illustrations_by_ids(db, [f.illustration_id for f in firsts.values()])
 
@@ -335,6 +242,11 @@ def main() -> None:
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--questions-only", action="store_true")
+    parser.add_argument(
+        "--reuse-graph",
+        action="store_true",
+        help="time the graph and vectors a previous run of the same size left (no rewrite)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
@@ -342,14 +254,20 @@ def main() -> None:
 
     from bench.services import start_services
     from graph import explore
+    from graph.clusters import latest_run_id
     from ml.vectors import EdgeStore
     from ml.vectors.similar import similar_to_id
 
     settings, db = start_services()
     n_ills = 10_000 if args.small else 100_000
     vectors_dir = settings.data_dir.resolve() / "bench-api-vectors"
-    shutil.rmtree(vectors_dir, ignore_errors=True)
-    ids, run_id = generate(db, n_ills, vectors_dir)
+    run_id = latest_run_id(db) if args.reuse_graph and vectors_dir.exists() else None
+    if run_id is not None:  # the graph and vectors a previous run of this size wrote
+        ids = [f"ill_{n}" for n in range(n_ills)]
+        print(f"reusing the graph of run {run_id} and the vectors in {vectors_dir}", flush=True)
+    else:
+        shutil.rmtree(vectors_dir, ignore_errors=True)
+        ids, run_id = generate(db, n_ills, vectors_dir)
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(vectors_dir)], env=os.environ.copy()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import itertools
 import pstats
 import random
 import sys
@@ -33,79 +32,38 @@ bench_environment()
 
 import numpy as np  # noqa: E402
 
-from bench.api_latency import _issue_records  # noqa: E402
+from bench.generated_press import (  # noqa: E402
+    issue_records,
+    write_illustrations,
+    write_issues,
+    write_pairs,
+    write_press,
+)
 from bench.report import Figure, print_figures  # noqa: E402
 
 NEW = 1_000
 EDGE_SET_ID = "es_bench_incremental"
 
 
-def chained_groups(rng: np.random.Generator, positions: np.ndarray) -> list[np.ndarray]:
-    groups, at = [], 0
-    while at < positions.size:
-        size = int(min(40, max(2, rng.geometric(0.25) + 1)))
-        groups.append(positions[at : at + size])
-        at += size
-    return groups
-
-
-def write_illustrations(db, first: int, count: int) -> list[str]:
-    from graph.illustrations import upsert_illustrations
-    from graph.records import IllustrationRecord
-
-    ids = [f"ill_{n}" for n in range(first, first + count)]
-    upsert_illustrations(
-        db,
-        [
-            IllustrationRecord(
-                i,
-                f"pg_{n // 4}_{1 + (n // 2) % 2}",
-                10,
-                20,
-                300,
-                400,
-                0.01,
-                1.0,
-                "whole",
-                "1",
-                None,
-                None,
-            )
-            for n, i in zip(range(first, first + count), ids, strict=True)
-        ],
-    )
-    return ids
-
-
-def write_pairs(db, edge_set: str, pairs: list[tuple[str, str]], rng) -> None:
-    from graph.similarity import write_edges
-
-    a = [min(x, y) for x, y in pairs]
-    b = [max(x, y) for x, y in pairs]
-    write_edges(db, edge_set, a, b, rng.uniform(0.62, 0.95, len(pairs)))
-
-
 def generate(db, n_ills: int):
     """The base graph, its edges and a first run; returns (run id, edge set, groups)."""
     from api.pipeline.clustering import ClusterParams, run_clustering
-    from graph.ingest import write_issues
-    from graph.maintenance import wipe_graph
-    from graph.similarity import EdgeSet, create_edge_set
+    from graph.similarity import EdgeSet
 
     t0 = time.perf_counter()
-    wipe_graph(db)
-    issues = list(_issue_records((n_ills + NEW) // 4))
-    for start in range(0, n_ills // 4, 2000):
-        write_issues(db, "bench", issues[start : min(start + 2000, n_ills // 4)])
-    ids = write_illustrations(db, 0, n_ills)
-    rng = np.random.default_rng(2)
-    groups = chained_groups(rng, rng.permutation(n_ills)[: int(n_ills * 0.6)])
-    pairs = [(ids[x], ids[y]) for g in groups for x, y in itertools.pairwise(g)]
+    issues = list(issue_records((n_ills + NEW) // 4))
+    ids, groups, _ = write_press(
+        db,
+        n_ills,
+        edge_set=EDGE_SET_ID,
+        scores=(0.62, 0.95),
+        image_urls=False,
+        issues=issues[: n_ills // 4],
+    )
     edge_set = EdgeSet(EDGE_SET_ID, "bench_model", k=16, min_score=0.5, corpus="bench")
-    create_edge_set(db, edge_set)
-    write_pairs(db, edge_set.id, pairs, rng)
+    n_pairs = sum(len(g) - 1 for g in groups)
     print(
-        f"graph: {n_ills:,} illustrations, {len(pairs):,} edges ({time.perf_counter() - t0:.1f} s)",
+        f"graph: {n_ills:,} illustrations, {n_pairs:,} edges ({time.perf_counter() - t0:.1f} s)",
         flush=True,
     )
     t1 = time.perf_counter()
@@ -120,10 +78,8 @@ def generate(db, n_ills: int):
 
 def add_new(db, n_ills: int, edge_set, groups, new_issues) -> list[str]:
     """1,000 new illustrations in new issues, with their edges (the similarity step's output)."""
-    from graph.ingest import write_issues
-
-    write_issues(db, "bench", new_issues)
-    new_ids = write_illustrations(db, n_ills, NEW)
+    write_issues(db, new_issues)
+    new_ids = write_illustrations(db, n_ills, NEW, image_urls=False)
     rng = random.Random(3)
     pairs: list[tuple[str, str]] = []
     loose: list[str] = []
@@ -133,7 +89,7 @@ def add_new(db, n_ills: int, edge_set, groups, new_issues) -> list[str]:
         else:
             loose.append(ill)
     pairs += list(zip(loose[::2], loose[1::2], strict=False))
-    write_pairs(db, edge_set.id, pairs, np.random.default_rng(4))
+    write_pairs(db, edge_set.id, pairs, np.random.default_rng(4), (0.62, 0.95))
     return new_ids
 
 

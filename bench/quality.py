@@ -22,11 +22,17 @@ the demo's default size) is drawn once into var/bench/quality-press and reused; 
    made by `api.demo.printing` (recall@1/@5 among the 234 crops), and imagecollation's 10 hand
    copied manuscript illustrations (recall@1/@5 of P2 → P3 among the 20 crops).
 
+5. Match levels (ml/matching.py): EXACT / REPRINT / SIMILAR thresholds measured from the pair
+   scores of the pipeline's PCA (`measure_match_thresholds`: SIMILAR just above the best
+   non-pair, REPRINT the clustering threshold, EXACT just above the best true pair), against
+   what a fitted model stores today; `--record` writes them to ml/match_thresholds.json, which
+   `contagions pca fit` stores on the DescriptorModel node.
+
 Sources with identical pixels are one source here (scikit-image's `cat` is `chelsea`).
 Descriptors and detections are cached under the corpus directory (`--fresh` recomputes).
 
     .venv/bin/python bench/quality.py [--small] [--backbone efficientnet_lite0]
-                                      [--checkpoint DINO.pth] [--fresh]
+                                      [--checkpoint DINO.pth] [--fresh] [--record]
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +71,13 @@ from ml.evaluation import (
     recall_at_k,
 )
 from ml.knn import exact_knn, unique_pairs
+from ml.matching import (
+    MEASURED_PATH,
+    MeasuredThresholds,
+    match_thresholds_for,
+    measure_match_thresholds,
+    record_measured,
+)
 from ml.pca import PCAWhitening, l2_normalize
 from ml.printed import calibrated_recipe
 from ml.segment import get_segmenter
@@ -557,7 +571,9 @@ class Figures:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, figures: Figures):
+def run_backbone(
+    name: str, checkpoint: Path | None, small: bool, fresh: bool, figures: Figures, record: bool
+):
     started = time.monotonic()
     size, suffix = (SMALL, "-small") if small else (FULL, "")
     press = drawn_press(ROOT / "var" / "bench" / f"quality-press{suffix}", size, SEED)
@@ -635,6 +651,38 @@ def run_backbone(name: str, checkpoint: Path | None, small: bool, fresh: bool, f
             f"   {e.variant.name}\n     true pairs  {percentiles(e.pairs.positive)}"
             f"\n     non-pairs   {percentiles(e.pairs.negative)}"
         )
+
+    # Match levels (ml/matching.py) measured on the pipeline's PCA for this sample: what a
+    # descriptor model of this backbone stores on its DescriptorModel node when it is fitted.
+    measured_on = pipeline or chosen
+    levels = measure_match_thresholds(
+        measured_on.pairs.positive, measured_on.pairs.negative, default
+    )
+    stored = match_thresholds_for(name)
+    print(
+        f"\n   match thresholds measured ({measured_on.variant.name}): EXACT >= "
+        f"{levels.exact:.2f}, REPRINT >= {levels.reprint:.2f}, SIMILAR >= {levels.similar:.2f}"
+        f" (best non-pair {measured_on.pairs.negative.max():.3f}, best true pair "
+        f"{measured_on.pairs.positive.max():.3f}); a model stores today "
+        f"{stored.thresholds.exact:.2f} / {stored.thresholds.reprint:.2f} / "
+        f"{stored.thresholds.similar:.2f} ({stored.measured_by})"
+    )
+    for level in ("exact", "reprint", "similar"):
+        figures.add(
+            f"match threshold {level.upper()}, measured ({measured_on.variant.name}){tag}",
+            getattr(levels, level),
+            "cosine",
+            "stored on a model of this backbone before this run",
+            getattr(stored.thresholds, level),
+        )
+    if record:
+        how = (
+            f"bench/quality.py{' --small' if small else ''} on {date.today().isoformat()}: "
+            f"{measured_on.variant.name}, sample press seed {SEED} ({len(labels)} printings, "
+            f"{n_pairs} true pairs), reprint = clustering threshold {default}"
+        )
+        record_measured(name, MeasuredThresholds(levels, how))
+        print(f"   recorded in {MEASURED_PATH.relative_to(ROOT)}: {how}")
 
     halftoned = press.halftoned
     print(f"\n   why pairs fail ({chosen.variant.name}):")
@@ -839,6 +887,12 @@ def main() -> None:
     parser.add_argument("--backbone", default="efficientnet_lite0")
     parser.add_argument("--checkpoint", type=Path, help="a DINO ViT-S/16 checkpoint: adds DINO")
     parser.add_argument("--fresh", action="store_true", help="recompute cached descriptors")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the measured match thresholds to ml/match_thresholds.json (what fitted "
+        "descriptor models store)",
+    )
     args = parser.parse_args()
     backbones = [args.backbone]
     if args.checkpoint and "dino_vits16" not in backbones:
@@ -846,7 +900,7 @@ def main() -> None:
     figures = Figures()
     for name in backbones:
         checkpoint = args.checkpoint if name == "dino_vits16" else None
-        run_backbone(name, checkpoint, args.small, args.fresh, figures)
+        run_backbone(name, checkpoint, args.small, args.fresh, figures, args.record)
     print()
     for line in figures.lines:
         print(json.dumps(line, ensure_ascii=False))

@@ -118,7 +118,7 @@ def grow_clusters(
         }
         row.update(dataclasses.asdict(stats[new.id]))
         row["old_id"] = old.id
-        row["gained"] = sorted(set(new.members) - set(old.members))
+        row["members"] = sorted(set(new.members) - set(old.members))
         rows.append(row)
     with db.session() as session:
         for batch in _batches(rows, 2_000):
@@ -137,9 +137,31 @@ def illustration_appearances(db: GraphDB, ids: Sequence[str]) -> list[Appearance
 
 
 def refresh_stats(db: GraphDB, cluster_ids: Sequence[str]) -> None:
+    """Recompute what derives from these clusters' members: statistics, and the printing
+    carried on each membership (date, place, country, periodical; see `REFRESH_STATS`)."""
     with db.session() as session:
         for ids in _batches(list(cluster_ids), 2_000):
             session.execute_write(_run_write, q.REFRESH_STATS, ids=ids)
+
+
+def refresh_missing_printings(db: GraphDB) -> int:
+    """Carry printings on the memberships of clusters written before they were (an upgrade:
+    their statistics are recomputed with them); returns how many clusters were refreshed."""
+    records, _, _ = db.execute_query(q.CLUSTERS_WITHOUT_PRINTINGS, routing_=RoutingControl.READ)
+    ids = [r["id"] for r in records]
+    refresh_stats(db, ids)
+    return len(ids)
+
+
+def carry_flow_countries(db: GraphDB) -> None:
+    """Put their ends' countries on FLOW hops written before they carried them, and write
+    every run's flow cells (an upgrade)."""
+    # CALL ... IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+    with db.session() as session:
+        session.run(q.FLOW_COUNTRIES).consume()
+    records, _, _ = db.execute_query(q.RUN_IDS, routing_=RoutingControl.READ)
+    for record in records:
+        write_flow_cells(db, record["id"])
 
 
 def appearances(db: GraphDB, cluster_ids: Sequence[str]) -> list[AppearanceRow]:
@@ -151,10 +173,16 @@ def appearances(db: GraphDB, cluster_ids: Sequence[str]) -> list[AppearanceRow]:
 
 
 def write_flows(db: GraphDB, run_id: str, flows: Sequence[FlowRow]) -> None:
+    """Write FLOW hops, then the run's country flow cells again (`WRITE_FLOW_CELLS`)."""
     rows = [dataclasses.asdict(f) for f in flows]
     with db.session() as session:
         for batch in _batches(rows):
             session.execute_write(_run_write, q.WRITE_FLOWS, hops=batch, run_id=run_id)
+    write_flow_cells(db, run_id)
+
+
+def write_flow_cells(db: GraphDB, run_id: str) -> None:
+    db.execute_query(q.WRITE_FLOW_CELLS, run_id=run_id)
 
 
 def delete_flows(db: GraphDB, cluster_ids: Sequence[str]) -> None:

@@ -74,14 +74,26 @@ class StoredMatchThresholds:
     exact: float | None
     reprint: float | None
     similar: float | None
+    measured_by: str | None = None  # how they were measured (the quality bench's command)
 
 
 def set_match_thresholds(
-    db: GraphDB, model_id: str, *, exact: float, reprint: float, similar: float
+    db: GraphDB,
+    model_id: str,
+    *,
+    exact: float,
+    reprint: float,
+    similar: float,
+    measured_by: str | None = None,
 ) -> bool:
     """Store a model's calibrated match thresholds; False when there is no such model."""
     records, _, _ = db.execute_query(
-        q.SET_MATCH_THRESHOLDS, id=model_id, exact=exact, reprint=reprint, similar=similar
+        q.SET_MATCH_THRESHOLDS,
+        id=model_id,
+        exact=exact,
+        reprint=reprint,
+        similar=similar,
+        measured_by=measured_by,
     )
     return bool(records)
 

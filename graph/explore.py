@@ -71,6 +71,8 @@ class ClusterFilter:
     place: str | None = None
     country: str | None = None
     periodical: str | None = None
+    # A corpus name: a printing in one of the corpus' periodicals.
+    corpus: str | None = None
     # "present_in": the dates select clusters with a printing in them (with the conditions
     # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
     # on the printings inside [date_from, date_to] only.
@@ -84,7 +86,14 @@ class ClusterFilter:
     def on_appearances(self) -> bool:
         return any(
             v is not None
-            for v in (self.date_from, self.date_to, self.place, self.country, self.periodical)
+            for v in (
+                self.date_from,
+                self.date_to,
+                self.place,
+                self.country,
+                self.periodical,
+                self.corpus,
+            )
         )
 
     def params(self) -> dict[str, Any]:
@@ -100,6 +109,8 @@ class KeysetPage:
 
     rows: tuple[tuple[Any, Any], ...]  # (sort value, record)
     has_next: bool
+    # How many records the whole list holds, when the page's query counted them anyway.
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,9 @@ class IllustrationDetail:
     longitude: float | None
     country_code: str | None
     country_name: str | None
+    # The issue's IIIF `rights` (a licence or statement URI) and `requiredStatement`.
+    rights: str | None = None
+    attribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,20 @@ class FlowFilter:
     to_country: str | None = None
     max_lag_days: int | None = None
     international: bool | None = None
+
+    @property
+    def by_countries_only(self) -> bool:
+        """Only conditions that a run's country flow cells keep apart (no dates, lags, places)."""
+        return all(
+            v is None
+            for v in (
+                self.date_from,
+                self.date_to,
+                self.from_place,
+                self.to_place,
+                self.max_lag_days,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -267,6 +295,8 @@ class IssueSummary:
     pages: int
     place_id: str | None
     periodical_id: str | None
+    rights: str | None = None
+    attribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +341,12 @@ class ExportSelection:
 
 def _read(db: GraphDB, query: str, **params: Any) -> list[dict[str, Any]]:
     records, _, _ = db.execute_query(query, params, routing_=READ)
-    return [r.data() for r in records]
+    if not records:
+        return []
+    # These queries return values, maps and lists, never nodes: zipping the keys is what
+    # `Record.data()` gives for them, some 20 times faster (1,320 flow cells: 6 ms vs 145 ms).
+    keys = records[0].keys()
+    return [dict(zip(keys, r.values(), strict=True)) for r in records]
 
 
 # -- clusters -----------------------------------------------------------------------------
@@ -340,8 +375,9 @@ def cluster_page(
         after_id=after[1] if after else None,
         **where.params(),
     )
+    total = rows[0].pop("total", None) if rows else None
     page = tuple((row.pop("sort_value"), _build(ClusterSummary, row)) for row in rows[:first])
-    return KeysetPage(page, len(rows) > first)
+    return KeysetPage(page, len(rows) > first, total)
 
 
 def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
@@ -495,9 +531,17 @@ def flows(
     """FLOW hops of a run aggregated per origin → destination (places or countries), per
     arrival period if asked; busiest first (within each period)."""
     params = {f.name: getattr(where, f.name) for f in fields(where)}
-    query = q.flows_query(group_by, period)
-    rows = _read(db, query, run_id=run_id, limit=limit, **params)
+    if group_by == "country" and where.by_countries_only and _cells_fresh(db, run_id):
+        kind = period or "all"
+        rows = _read(db, q.FLOW_CELLS, run_id=run_id, kind=kind, limit=limit, **params)
+    else:
+        rows = _read(db, q.flows_query(group_by, period), run_id=run_id, limit=limit, **params)
     return [_build(FlowAggregate, row) for row in rows]
+
+
+def _cells_fresh(db: GraphDB, run_id: str) -> bool:
+    rows = _read(db, q.FLOW_CELLS_FRESH, run_id=run_id)
+    return bool(rows and rows[0]["fresh"])
 
 
 def reached_within(
@@ -516,7 +560,7 @@ def reached_within(
     )
     rows = _read(
         db,
-        q.REACHED_WITHIN,
+        q.reached_within_query(origin.level),
         run_id=run_id,
         origin=origin.value,
         origin_level=origin.level,
@@ -534,18 +578,21 @@ def missing_references(
     places: Sequence[str] = (),
     countries: Sequence[str] = (),
     periodicals: Sequence[str] = (),
-) -> tuple[set[str], set[str], set[str]]:
-    """The place ids, country codes and periodical ids among those given that name nothing."""
-    if not (places or countries or periodicals):
-        return set(), set(), set()
+    corpora: Sequence[str] = (),
+) -> tuple[set[str], set[str], set[str], set[str]]:
+    """The place ids, country codes, periodical ids and corpus names among those given that
+    name nothing."""
+    if not (places or countries or periodicals or corpora):
+        return set(), set(), set(), set()
     row = _read(
         db,
         q.MISSING_REFERENCES,
         places=list(places),
         countries=list(countries),
         periodicals=list(periodicals),
+        corpora=list(corpora),
     )[0]
-    return set(row["places"]), set(row["countries"]), set(row["periodicals"])
+    return set(row["places"]), set(row["countries"]), set(row["periodicals"]), set(row["corpora"])
 
 
 # -- catalogue ----------------------------------------------------------------------------

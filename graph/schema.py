@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from neo4j import RoutingControl
 
+from graph.clusters import carry_flow_countries, refresh_missing_printings
 from graph.db import GraphDB
 from graph.queries import schema as q
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# From this version on, cluster memberships carry their printing (graph.clusters.refresh_stats)
+# and FLOW hops their ends' countries.
+PRINTINGS_SINCE = 4
 
 
 def constraint_name(label: str, prop: str) -> str:
@@ -28,17 +32,46 @@ def schema_statements() -> list[str]:
         for label, prop in q.INDEXED_PROPERTIES
     ]
     statements += [
+        q.COMPOSITE_INDEX_TEMPLATE.format(
+            name=index_name(label, "_".join(props)),
+            label=label,
+            props=", ".join(f"n.{prop}" for prop in props),
+        )
+        for label, props in q.COMPOSITE_INDEXES
+    ]
+    statements += [
         q.RELATIONSHIP_INDEX_TEMPLATE.format(name=index_name(rel, prop), label=rel, prop=prop)
         for rel, prop in q.INDEXED_RELATIONSHIP_PROPERTIES
+    ]
+    statements += [
+        q.COMPOSITE_INDEX_TEMPLATE.format(
+            name=index_name(label, "_".join(props)),
+            label=label,
+            props=", ".join(f"n.{prop}" for prop in props),
+        )
+        for label, props in q.INDEXED_NODE_KEYS
+    ]
+    statements += [
+        q.COMPOSITE_RELATIONSHIP_INDEX_TEMPLATE.format(
+            name=index_name(rel, "_".join(props)),
+            label=rel,
+            props=", ".join(f"r.{prop}" for prop in props),
+        )
+        for rel, props in q.INDEXED_RELATIONSHIP_KEYS
     ]
     statements += [q.DROP_INDEX_TEMPLATE.format(name=name) for name in q.OBSOLETE_INDEXES]
     return statements
 
 
 def ensure_schema(db: GraphDB) -> int:
-    """Create constraints and indexes if missing; record the schema version. Safe to repeat."""
+    """Create constraints and indexes if missing, bring older data up to this version, record
+    the version. Safe to repeat."""
+    previous = schema_version(db)
     for statement in schema_statements():
         db.execute_query(statement)
+    if previous is not None and previous < PRINTINGS_SINCE:
+        refresh_missing_printings(db)
+        carry_flow_countries(db)
     records, _, _ = db.execute_query(q.SET_SCHEMA_VERSION, version=SCHEMA_VERSION)
     return records[0]["version"]
 

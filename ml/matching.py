@@ -1,8 +1,10 @@
 """How sure a similarity score is: EXACT, REPRINT, SIMILAR or NONE, by calibrated thresholds.
 
 The thresholds belong to a descriptor model (they are cosines between its whitened vectors)
-and are stored on its `DescriptorModel` node when it is recorded; these are the values measured
-for each backbone:
+and are stored on its `DescriptorModel` node when it is recorded. They are measured by the
+quality bench (`bench/quality.py --record`, rule in `measure_match_thresholds`), which writes
+them to `ml/match_thresholds.json`; a backbone it never measured falls back to the values
+chosen by hand from score distributions:
 
 - efficientnet_lite0 (bench/quality.py, sample press, the pipeline's PCA): true reprint pairs
   score p1 0.742, p5 0.895, p50 0.964; non-pairs p99 0.267. REPRINT is the clustering threshold
@@ -15,8 +17,13 @@ for each backbone:
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+import numpy as np
 
 from ml.clustering import CALIBRATED_THRESHOLDS, DEFAULT_THRESHOLD
 
@@ -56,6 +63,78 @@ CALIBRATED_MATCH_THRESHOLDS = {
 DEFAULT_MATCH_THRESHOLDS = MatchThresholds(exact=0.95, reprint=DEFAULT_THRESHOLD, similar=0.4)
 
 
+MEASURED_PATH = Path(__file__).with_name("match_thresholds.json")
+
+
+@dataclass(frozen=True)
+class MeasuredThresholds:
+    """Thresholds a quality bench measured for a backbone, and how (its command and data)."""
+
+    thresholds: MatchThresholds
+    measured_by: str
+
+
+def measure_match_thresholds(
+    positive: np.ndarray,
+    negative: np.ndarray,
+    reprint: float,
+    *,
+    similar_step: float = 0.05,
+    exact_step: float = 0.01,
+) -> MatchThresholds:
+    """Thresholds from a bench's scores of true reprint pairs (`positive`) and of every other
+    pair (`negative`): REPRINT is the clustering threshold the bench chose; SIMILAR the next
+    `similar_step` above the best non-pair, so that no unrelated picture of the bench is
+    SIMILAR; EXACT the next `exact_step` above the best true pair, so that a reprint in
+    another print style is never EXACT, only the same printing or scan (at most 1). SIMILAR
+    never exceeds REPRINT, nor REPRINT EXACT."""
+
+    def above(value: float, step: float) -> float:
+        return round((math.floor(round(value / step, 9)) + 1) * step, 6)
+
+    similar = min(above(float(np.max(negative)), similar_step), reprint)
+    exact = max(min(above(float(np.max(positive)), exact_step), 1.0), reprint)
+    return MatchThresholds(exact=exact, reprint=reprint, similar=similar)
+
+
+def load_measured(path: Path = MEASURED_PATH) -> dict[str, MeasuredThresholds]:
+    """The thresholds the quality bench recorded, by backbone (none when never recorded)."""
+    if not path.exists():
+        return {}
+    found = {}
+    for backbone, entry in json.loads(path.read_text()).items():
+        levels = MatchThresholds(entry["exact"], entry["reprint"], entry["similar"])
+        found[backbone] = MeasuredThresholds(levels, entry["measured_by"])
+    return found
+
+
+def record_measured(
+    backbone: str, measured: MeasuredThresholds, path: Path = MEASURED_PATH
+) -> None:
+    """Write (or replace) a backbone's measured thresholds, keeping the others."""
+    entries = json.loads(path.read_text()) if path.exists() else {}
+    levels = measured.thresholds
+    entries[backbone] = {
+        "exact": levels.exact,
+        "reprint": levels.reprint,
+        "similar": levels.similar,
+        "measured_by": measured.measured_by,
+    }
+    path.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+
+
+def match_thresholds_for(backbone: str | None, path: Path = MEASURED_PATH) -> MeasuredThresholds:
+    """What a model of `backbone` stores: the bench's measure, else the hand-chosen values,
+    else the seed article's (DINO) defaults."""
+    measured = load_measured(path).get(backbone or "")
+    if measured is not None:
+        return measured
+    hand = CALIBRATED_MATCH_THRESHOLDS.get(backbone or "")
+    if hand is not None:
+        return MeasuredThresholds(hand, "chosen by hand from score distributions (ml/matching.py)")
+    return MeasuredThresholds(DEFAULT_MATCH_THRESHOLDS, "defaults (no measure for this backbone)")
+
+
 def calibrated_match_thresholds(backbone: str | None) -> MatchThresholds:
     """The thresholds measured for `backbone`, else the seed article's (DINO) defaults."""
-    return CALIBRATED_MATCH_THRESHOLDS.get(backbone or "", DEFAULT_MATCH_THRESHOLDS)
+    return match_thresholds_for(backbone).thresholds

@@ -88,6 +88,11 @@ class ClusterWhere:
     country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
     place: strawberry.ID | None = None
     periodical: strawberry.ID | None = None
+    corpus: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A corpus (its name): a printing in one of the corpus' periodicals"
+        " (with the conditions above).",
+    )
     curated: bool | None = strawberry.field(
         default=None, description="Named, described or validated by a curator."
     )
@@ -152,12 +157,14 @@ def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, R
         place=str(where.place) if where.place else None,
         country=country_code(where.country, "country"),
         periodical=str(where.periodical) if where.periodical else None,
+        corpus=str(where.corpus) if where.corpus else None,
         window=mode,
     )
     references = References(
         places={"place": conditions.place} if conditions.place else {},
         countries={"country": conditions.country} if conditions.country else {},
         periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+        corpora={"corpus": conditions.corpus} if conditions.corpus else {},
     )
     return conditions, references
 
@@ -201,13 +208,12 @@ class ClusterQuery:
         run_id = await run_or_latest(info, run)
         db = info.context.resources.db
 
-        async def count() -> int:
-            if run_id is None:
-                return 0
-            return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
-
         if run_id is None:
-            return connection([], False, count, ClusterConnection)
+
+            async def nothing() -> int:
+                return 0
+
+            return connection([], False, nothing, ClusterConnection)
         page = await run_in_threadpool(
             explore.cluster_page,
             db,
@@ -218,6 +224,12 @@ class ClusterQuery:
             first,
             start,
         )
+
+        async def count() -> int:
+            if page.total is not None:  # counted by the page's own query
+                return page.total
+            return await run_in_threadpool(explore.cluster_count, db, run_id, conditions)
+
         rows = [(encode_cursor(value, c.id), Cluster(summary=c)) for value, c in page.rows]
         return connection(rows, page.has_next, count, ClusterConnection)
 

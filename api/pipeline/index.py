@@ -28,7 +28,7 @@ from ingest.page_images import fetch_image
 from ml.backbones import Backbone, WeightsUnavailableError, load_backbone
 from ml.descriptors import DescriptorExtractor
 from ml.images import ImageDecodeError, decode_image
-from ml.matching import calibrated_match_thresholds
+from ml.matching import match_thresholds_for
 from ml.pca import PCAWhitening
 from ml.printed import PrintNormalization
 from ml.vectors import VectorStore, collection_name, illustration_payload
@@ -254,12 +254,13 @@ def fit_pca(
         preprocessing=pca.preprocessing.key,
     )
     repo.record_model(source.db, record)
-    matching = calibrated_match_thresholds(backbone.name)
+    matching = match_thresholds_for(backbone.name)
     repo.set_match_thresholds(
         source.db,
         record.id,
-        exact=matching.exact,
-        reprint=matching.reprint,
-        similar=matching.similar,
+        exact=matching.thresholds.exact,
+        reprint=matching.thresholds.reprint,
+        similar=matching.thresholds.similar,
+        measured_by=matching.measured_by,
     )
     return pca, record

@@ -30,33 +30,79 @@ MATCH (c:Cluster {id: row[1]}) USING INDEX c:Cluster(id)
 MERGE (i)-[:IN_CLUSTER]->(c)
 """
 
-REFRESH_STATS = """
-UNWIND $ids AS cluster_id
-MATCH (c:Cluster {id: cluster_id})
+# Marks the memberships of cluster `c` that start its circulation; shared by the statistics
+# refresh and the update path's cluster creation.
+_MARK_STARTS = """
+// Where circulation starts (explore.reached_within): the printings on the cluster's first day
+// among those dated and placed (`starts`), and among those dated, placed and in a country
+// (`starts_in_country`).
 CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)
-  RETURN count(i) AS size
+  MATCH (c)<-[r:IN_CLUSTER]-(:Illustration)
+  WITH collect(r) AS printings,
+       min(CASE WHEN r.place IS NOT NULL THEN r.date END) AS start,
+       min(CASE WHEN r.place IS NOT NULL AND r.country IS NOT NULL THEN r.date END)
+         AS start_in_country
+  UNWIND printings AS r
+  SET r.starts = coalesce(r.place IS NOT NULL AND r.date = start, false),
+      r.starts_in_country = coalesce(
+        r.place IS NOT NULL AND r.country IS NOT NULL AND r.date = start_in_country, false)
 }
-// Illustrations a curator flagged as not relevant count in the size only.
-CALL (c) {
-  MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-  WHERE NOT coalesce(i.flagged, false)
+"""
+
+# Memberships of cluster `c` for the ids in `row.members`, carrying their printing as
+# REFRESH_STATS writes it (flagged members included); shared by the update path's writes.
+_CREATE_MEMBERSHIPS = """
+CALL (c, row) {
+  UNWIND row.members AS member
+  MATCH (i:Illustration {id: member})
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
   OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
   OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
   OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  RETURN count(DISTINCT pl) AS n_places,
-         count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
-         min(iss.date) AS first_date, max(iss.date) AS last_date
+  CREATE (i)-[:IN_CLUSTER {run_id: c.run_id, leaf: coalesce(c.leaf, false), date: iss.date,
+                           place: pl.id, country: co.code, periodical: per.id}]->(c)
 }
-SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
+"""
+
+# A cluster's statistics, and on each membership what the window and circulation reads need
+# of its printing: the run, the cluster's tier, and the issue's date, place, country and
+# periodical (an issue has one place and one periodical). Reads then seek memberships by
+# (run, date) or (run, place) instead of walking Issue -> Page -> Illustration -> Cluster for
+# every printing. One walk for both; membership, issue dates and places only change through
+# the paths that call `refresh_stats`.
+REFRESH_STATS = (
+    """
+UNWIND $ids AS cluster_id
+MATCH (c:Cluster {id: cluster_id})
+CALL (c) {
+  MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+  OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+  OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+  SET r.run_id = c.run_id, r.leaf = coalesce(c.leaf, false), r.date = iss.date,
+      r.place = pl.id, r.country = co.code, r.periodical = per.id
+  // Illustrations a curator flagged as not relevant count in the size only.
+  WITH i, iss, per, pl, co, NOT coalesce(i.flagged, false) AS counted
+  RETURN count(DISTINCT i) AS size, count(DISTINCT CASE WHEN counted THEN pl END) AS n_places,
+         count(DISTINCT CASE WHEN counted THEN co END) AS n_countries,
+         count(DISTINCT CASE WHEN counted THEN per END) AS n_periodicals,
+         min(CASE WHEN counted THEN iss.date END) AS first_date,
+         max(CASE WHEN counted THEN iss.date END) AS last_date
+}
+"""
+    + _MARK_STARTS
+    + """SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
     c.n_periodicals = n_periodicals, c.first_date = first_date, c.last_date = last_date,
     c.span_days = CASE WHEN first_date IS NULL THEN null
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
 """
+)
 
 # New clusters with their statistics and memberships in one statement per batch (the update
 # path: statistics come from the appearances it reads for the flows anyway).
-CREATE_CLUSTERS_WITH_MEMBERS = """
+CREATE_CLUSTERS_WITH_MEMBERS = (
+    """
 MATCH (r:ClusteringRun {id: $run_id})
 UNWIND $clusters AS c
 CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold,
@@ -67,29 +113,32 @@ CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold
                    n_periodicals: c.n_periodicals, first_date: c.first_date,
                    last_date: c.last_date, span_days: c.span_days})
 CREATE (r)-[:HAS_CLUSTER]->(k)
-WITH k, c
-UNWIND c.members AS member
-MATCH (i:Illustration {id: member})
-CREATE (i)-[:IN_CLUSTER]->(k)
+WITH k AS c, c AS row
 """
+    + _CREATE_MEMBERSHIPS
+    + _MARK_STARTS
+)
 
 # A stored cluster taken over by the cluster it grew into: the node gets the new id, key,
 # curation and statistics, and memberships only for the members it gained (its FLOWs are
 # deleted and written again by the caller).
-GROW_CLUSTERS = """
-UNWIND $clusters AS c
-MATCH (k:Cluster {id: c.old_id})
-SET k.id = c.id, k.key = c.key, k.threshold = c.threshold, k.leaf = c.leaf, k.level = c.level,
-    k.name = c.name, k.description = c.description, k.validated = c.validated,
-    k.flag_reason = c.flag_reason, k.flagged = c.flag_reason IS NOT NULL,
-    k.stable_id = c.stable_id, k.size = c.size, k.n_places = c.n_places,
-    k.n_countries = c.n_countries, k.n_periodicals = c.n_periodicals,
-    k.first_date = c.first_date, k.last_date = c.last_date, k.span_days = c.span_days
-WITH k, c
-UNWIND c.gained AS member
-MATCH (i:Illustration {id: member})
-CREATE (i)-[:IN_CLUSTER]->(k)
+# `row.members` are the gained members only; where circulation starts is marked again.
+GROW_CLUSTERS = (
+    """
+UNWIND $clusters AS row
+MATCH (c:Cluster {id: row.old_id})
+SET c.id = row.id, c.key = row.key, c.threshold = row.threshold, c.leaf = row.leaf,
+    c.level = row.level, c.name = row.name, c.description = row.description,
+    c.validated = row.validated, c.flag_reason = row.flag_reason,
+    c.flagged = row.flag_reason IS NOT NULL, c.stable_id = row.stable_id, c.size = row.size,
+    c.n_places = row.n_places, c.n_countries = row.n_countries,
+    c.n_periodicals = row.n_periodicals, c.first_date = row.first_date,
+    c.last_date = row.last_date, c.span_days = row.span_days
+WITH c, row
 """
+    + _CREATE_MEMBERSHIPS
+    + _MARK_STARTS
+)
 
 ILLUSTRATION_APPEARANCES = """
 UNWIND $ids AS illustration_id
@@ -101,6 +150,13 @@ OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
 RETURN '' AS cluster_id, i.id AS illustration_id, iss.date AS date,
        iss.date_precision AS date_precision, pl.id AS place_id, co.code AS country_code,
        per.id AS periodical_id, iss.id AS issue_id
+"""
+
+# Memberships written before printings were carried on them (schema version 4).
+CLUSTERS_WITHOUT_PRINTINGS = """
+MATCH (c:Cluster)<-[r:IN_CLUSTER]-(:Illustration)
+WHERE r.starts IS NULL
+RETURN DISTINCT c.id AS id
 """
 
 APPEARANCES = """
@@ -116,17 +172,67 @@ RETURN cluster_id, i.id AS illustration_id, iss.date AS date,
        per.id AS periodical_id, iss.id AS issue_id
 """
 
+# A hop carries its ends' countries, so that country flows aggregate hops without expanding
+# every one to its places' countries (explore._FLOW_MATCH).
 WRITE_FLOWS = """
 UNWIND $hops AS h
 MATCH (a:Place {id: h.origin}) USING INDEX a:Place(id)
 MATCH (b:Place {id: h.destination}) USING INDEX b:Place(id)
+OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ca:Country)
+OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
 CREATE (a)-[:FLOW {cluster: h.cluster, run: $run_id, from_date: h.from_date,
                    to_date: h.to_date, lag_days: h.lag_days, precision: h.precision,
-                   from_illustration: h.from_illustration, to_illustration: h.to_illustration}]->(b)
+                   from_illustration: h.from_illustration, to_illustration: h.to_illustration,
+                   from_country: ca.code, to_country: cb.code}]->(b)
 """
 
+# Hops written before they carried their ends' countries (schema version 4).
+FLOW_COUNTRIES = """
+MATCH (a:Place)-[f:FLOW]->(b:Place)
+WHERE f.from_country IS NULL OR f.to_country IS NULL
+OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ca:Country)
+OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
+CALL (f, ca, cb) { SET f.from_country = ca.code, f.to_country = cb.code }
+  IN TRANSACTIONS OF 10000 ROWS
+"""
+
+# Deleting hops leaves the run's flow cells stale until its flows are written again.
 DELETE_FLOWS_OF_CLUSTERS = """
-MATCH ()-[f:FLOW]->() WHERE f.cluster IN $ids DELETE f
+MATCH ()-[f:FLOW]->() WHERE f.cluster IN $ids
+WITH f, f.run AS run
+DELETE f
+WITH DISTINCT run
+MATCH (r:ClusteringRun {id: run})
+SET r.flow_cells = false
+"""
+
+# Country-to-country flows of a run, aggregated once per period kind (the whole run, each
+# arrival year, each arrival decade) as explore.flows aggregates hops: the flow matrix reads
+# these cells instead of every hop. Rewritten whole with the run's flows (`write_flows`).
+WRITE_FLOW_CELLS = """
+MATCH (r:ClusteringRun {id: $run_id})
+CALL (r) {
+  MATCH (cell:FlowCell {run: r.id}) DETACH DELETE cell
+}
+CALL (r) {
+  MATCH ()-[f:FLOW]->() USING INDEX f:FLOW(run)
+  WHERE f.run = r.id AND f.from_country IS NOT NULL AND f.to_country IS NOT NULL
+  UNWIND ['all', 'year', 'decade'] AS kind
+  WITH kind, f, toInteger(substring(f.to_date, 0, 4)) AS year
+  WITH kind, CASE kind WHEN 'year' THEN year WHEN 'decade' THEN year / 10 * 10 END AS period,
+       f.from_country AS from_country, f.to_country AS to_country,
+       count(f) AS hops, avg(f.lag_days) AS mean_lag_days,
+       percentileCont(f.lag_days, 0.5) AS median_lag_days,
+       count(DISTINCT f.cluster) AS clusters
+  CREATE (:FlowCell {run: r.id, kind: kind, period: period, from_country: from_country,
+                     to_country: to_country, hops: hops, mean_lag_days: mean_lag_days,
+                     median_lag_days: median_lag_days, clusters: clusters})
+}
+SET r.flow_cells = true
+"""
+
+RUN_IDS = """
+MATCH (r:ClusteringRun) RETURN r.id AS id
 """
 
 RUN_LEAVES = """

@@ -38,14 +38,16 @@ LIMIT 1
 # Calibrated match thresholds (ml.matching) of a model, and those of the active model.
 SET_MATCH_THRESHOLDS = """
 MATCH (m:DescriptorModel {id: $id})
-SET m.match_exact = $exact, m.match_reprint = $reprint, m.match_similar = $similar
+SET m.match_exact = $exact, m.match_reprint = $reprint, m.match_similar = $similar,
+    m.match_measured_by = $measured_by
 RETURN m.id AS id
 """
 
 ACTIVE_MATCH_THRESHOLDS = """
 MATCH (m:DescriptorModel {active: true})
 RETURN m.id AS model_id, m.backbone AS backbone, m.match_exact AS exact,
-       m.match_reprint AS reprint, m.match_similar AS similar
+       m.match_reprint AS reprint, m.match_similar AS similar,
+       m.match_measured_by AS measured_by
 LIMIT 1
 """
 
@@ -71,13 +73,14 @@ RETURN i.id AS id, i.x AS x, i.y AS y, i.w AS w, i.h AS h, i.iiif_region_url AS 
 MARK_INDEXED = """
 UNWIND $ids AS id
 MATCH (i:Illustration {id: id})
-SET i.vector_model = $model_id, i.vector_error = null
+SET i.vector_model = $model_id, i.vector_error = null, i.embed_status = 'done',
+    i.edge_status = 'pending', i.edge_sent = datetime()
 """
 
 MARK_INDEX_FAILED = """
 UNWIND $rows AS row
 MATCH (i:Illustration {id: row.id})
-SET i.vector_error = row.reason
+SET i.vector_error = row.reason, i.embed_status = 'failed'
 """
 
 SAMPLE_ILLUSTRATIONS = """

@@ -33,6 +33,8 @@ AND EXISTS {
     AND ($country IS NULL
          OR EXISTS { (iss)-[:PUBLISHED_IN]->(:Place)-[:IN_COUNTRY]->(:Country {code: $country}) })
     AND ($periodical IS NULL OR EXISTS { (:Periodical {id: $periodical})-[:HAS_ISSUE]->(iss) })
+    AND ($corpus IS NULL
+         OR EXISTS { (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(iss) })
 }
 """
 
@@ -85,22 +87,24 @@ def cluster_count_query(appearance_filter: bool) -> str:
 
 # "within" a date window: a cluster is listed when it has a printing in the window that meets
 # the place/country/periodical conditions, and its statistics (hence sorts) are computed on its
-# printings inside the window only. Anchored on the window's issues (Issue.date is indexed).
+# printings inside the window only. Read from the printings that memberships carry
+# (clusters.REFRESH_STATS), sought by (run, date): no walk through issues and pages.
 _WINDOW_STATS = """
-MATCH (iss:Issue) WHERE iss.date >= $window_from AND iss.date <= $window_to
-MATCH (iss)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
-      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id})
-WHERE __PROPERTIES__
-OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
-OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
-OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, count(DISTINCT i) AS size, count(DISTINCT pl) AS n_places,
-     count(DISTINCT co) AS n_countries, count(DISTINCT per) AS n_periodicals,
-     min(iss.date) AS first_date, max(iss.date) AS last_date,
-     sum(CASE WHEN ($place IS NULL OR pl.id = $place)
-                   AND ($country IS NULL OR co.code = $country)
-                   AND ($periodical IS NULL OR per.id = $periodical) THEN 1 ELSE 0 END) AS hits
-WHERE hits > 0
+MATCH (i:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
+WHERE r.run_id = $run_id AND r.date >= $window_from AND r.date <= $window_to
+  AND ($leaf IS NULL OR r.leaf = $leaf)
+WITH c, count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
+     count(DISTINCT r.country) AS n_countries, count(DISTINCT r.periodical) AS n_periodicals,
+     min(r.date) AS first_date, max(r.date) AS last_date,
+     sum(CASE WHEN ($place IS NULL OR r.place = $place)
+                   AND ($country IS NULL OR r.country = $country)
+                   AND ($periodical IS NULL OR r.periodical = $periodical)
+                   AND ($corpus IS NULL OR EXISTS {
+                        (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical {id: r.periodical}) })
+              THEN 1 ELSE 0 END)
+       AS hits
+// The cluster's own conditions once per cluster, not once per printing.
+WHERE hits > 0 AND __PROPERTIES__
 WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
      duration.inDays(date(first_date), date(last_date)).days AS span_days
 """.replace("__PROPERTIES__", _CLUSTER_PROPERTIES.strip())
@@ -122,19 +126,29 @@ c.description AS description, coalesce(c.validated, false) AS validated,
 coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
 """
 
+# The page, and on each of its rows the number of clusters listed (before the cursor): one
+# aggregation of the window answers both the page and its total count.
 _WINDOW_PAGE = """
-WITH c, {sort} AS sort_value, size, n_places, n_countries, n_periodicals, first_date,
-     last_date, span_days
+WITH collect({{c: c, sort_value: {sort}, size: size, n_places: n_places,
+               n_countries: n_countries, n_periodicals: n_periodicals,
+               first_date: first_date, last_date: last_date, span_days: span_days}}) AS listed
+WITH listed, size(listed) AS total
+UNWIND listed AS row
+WITH total, row.c AS c, row.sort_value AS sort_value, row.size AS size,
+     row.n_places AS n_places, row.n_countries AS n_countries,
+     row.n_periodicals AS n_periodicals, row.first_date AS first_date,
+     row.last_date AS last_date, row.span_days AS span_days
 WHERE $after_id IS NULL OR sort_value {cmp} $after_value
       OR (sort_value = $after_value AND c.id > $after_id)
-RETURN sort_value, {fields}
+RETURN total, sort_value, {fields}
 ORDER BY sort_value {direction}, c.id
 LIMIT $limit
 """
 
 
 def window_page_query(sort: str, descending: bool) -> str:
-    """The cluster list with statistics computed inside a date window (KeyError: bad sort)."""
+    """The cluster list with statistics computed inside a date window, each row with the
+    window's total (KeyError: bad sort)."""
     return _WINDOW_STATS + _WINDOW_PAGE.format(
         sort=WINDOW_SORT_EXPRESSIONS[sort],
         cmp="<" if descending else ">",
@@ -195,7 +209,7 @@ ILLUSTRATIONS_BY_IDS = f"""
 UNWIND $ids AS wanted
 MATCH (i:Illustration {{id: wanted}})
 {_ILLUSTRATION_CONTEXT}
-RETURN {_ILLUSTRATION_FIELDS}
+RETURN {_ILLUSTRATION_FIELDS}, iss.rights AS rights, iss.attribution AS attribution
 """
 
 # The leaf cluster holding each illustration in one run.
@@ -270,13 +284,14 @@ ORDER BY n, sort_value, illustration_id
 """
 
 # The earliest dated printing of each cluster (ties by illustration id): where it started.
+# Picked by the date its membership carries (clusters.REFRESH_STATS), then walked to its issue.
 FIRST_APPEARANCES = f"""
 UNWIND $ids AS wanted
 CALL (wanted) {{
-  MATCH (:Cluster {{id: wanted}})<-[:IN_CLUSTER]-(i:Illustration)
-        <-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-  WHERE iss.date IS NOT NULL
-  WITH i, iss ORDER BY iss.date, i.id LIMIT 1
+  MATCH (:Cluster {{id: wanted}})<-[r:IN_CLUSTER]-(i:Illustration)
+  WHERE r.date IS NOT NULL
+  WITH i ORDER BY r.date, i.id LIMIT 1
+  MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
   {_APPEARANCE_CONTEXT}
   RETURN {_APPEARANCE_FIELDS}
 }}
@@ -301,21 +316,22 @@ RETURN wanted AS cluster_id, a.id AS origin_id, a.name AS origin_name, b.id AS d
 ORDER BY cluster_id, to_date, destination_id, origin_id
 """
 
-# FLOW hops of a run that pass the filters, with both ends' countries.
+# FLOW hops of a run that pass the filters. Each hop carries its ends' countries
+# (clusters.WRITE_FLOWS): no expansion to Country per hop, names looked up per group.
 _FLOW_MATCH = """
 MATCH (a:Place)-[f:FLOW {run: $run_id}]->(b:Place)
+// Without the hint the planner crosses every pair of places and expands between them.
+USING INDEX f:FLOW(run)
 WHERE ($date_from IS NULL OR f.to_date >= $date_from)
   AND ($date_to IS NULL OR f.to_date <= $date_to)
   AND ($max_lag_days IS NULL OR f.lag_days <= $max_lag_days)
   AND ($from_place IS NULL OR a.id = $from_place)
   AND ($to_place IS NULL OR b.id = $to_place)
-OPTIONAL MATCH (a)-[:IN_COUNTRY]->(ca:Country)
-OPTIONAL MATCH (b)-[:IN_COUNTRY]->(cb:Country)
-WITH a, b, ca, cb, f
-WHERE ($from_country IS NULL OR ca.code = $from_country)
-  AND ($to_country IS NULL OR cb.code = $to_country)
+  AND ($from_country IS NULL OR f.from_country = $from_country)
+  AND ($to_country IS NULL OR f.to_country = $to_country)
   AND ($international IS NULL
-       OR (ca IS NOT NULL AND cb IS NOT NULL AND (ca <> cb) = $international))
+       OR (f.from_country IS NOT NULL AND f.to_country IS NOT NULL
+           AND (f.from_country <> f.to_country) = $international))
 """
 
 # Lags aggregated over hops, so a country pair's mean is weighted by each place pair's count.
@@ -326,21 +342,26 @@ percentileCont(f.lag_days, 0.5) AS median_lag_days, count(DISTINCT f.cluster) AS
 
 _FLOW_GROUPS = {
     "place": f"""
-WITH {{period}} AS period, a, b, ca, cb, {_FLOW_STATS}
-RETURN period, a.id AS origin_id, a.name AS origin_name, ca.code AS origin_country,
+WITH {{period}} AS period, a, b, f.from_country AS from_code, f.to_country AS to_code,
+     {_FLOW_STATS}
+OPTIONAL MATCH (ca:Country {{{{code: from_code}}}})
+OPTIONAL MATCH (cb:Country {{{{code: to_code}}}})
+RETURN period, a.id AS origin_id, a.name AS origin_name, from_code AS origin_country,
        ca.name AS origin_country_name, a.latitude AS origin_latitude,
        a.longitude AS origin_longitude, b.id AS destination_id, b.name AS destination_name,
-       cb.code AS destination_country, cb.name AS destination_country_name,
+       to_code AS destination_country, cb.name AS destination_country_name,
        b.latitude AS destination_latitude, b.longitude AS destination_longitude,
        hops, mean_lag_days, median_lag_days, clusters
 ORDER BY period, hops DESC, origin_id, destination_id
 """,
     "country": f"""
-WITH f, ca, cb WHERE ca IS NOT NULL AND cb IS NOT NULL
-WITH {{period}} AS period, ca, cb, {_FLOW_STATS}
-RETURN period, null AS origin_id, null AS origin_name, ca.code AS origin_country,
+WITH f WHERE f.from_country IS NOT NULL AND f.to_country IS NOT NULL
+WITH {{period}} AS period, f.from_country AS from_code, f.to_country AS to_code, {_FLOW_STATS}
+OPTIONAL MATCH (ca:Country {{{{code: from_code}}}})
+OPTIONAL MATCH (cb:Country {{{{code: to_code}}}})
+RETURN period, null AS origin_id, null AS origin_name, from_code AS origin_country,
        ca.name AS origin_country_name, null AS origin_latitude, null AS origin_longitude,
-       null AS destination_id, null AS destination_name, cb.code AS destination_country,
+       null AS destination_id, null AS destination_name, to_code AS destination_country,
        cb.name AS destination_country_name, null AS destination_latitude,
        null AS destination_longitude, hops, mean_lag_days, median_lag_days, clusters
 ORDER BY period, hops DESC, origin_country, destination_country
@@ -355,6 +376,33 @@ FLOW_PERIODS = {
 }
 
 
+# The country flow matrix from the run's flow cells (clusters.WRITE_FLOW_CELLS), for the
+# conditions cells keep apart (countries, international); `fresh` is false when the run's
+# cells are missing or stale, and the hops must be aggregated instead.
+FLOW_CELLS_FRESH = """
+MATCH (r:ClusteringRun {id: $run_id}) RETURN coalesce(r.flow_cells, false) AS fresh
+"""
+
+FLOW_CELLS = """
+MATCH (cell:FlowCell {run: $run_id, kind: $kind})
+WHERE ($from_country IS NULL OR cell.from_country = $from_country)
+  AND ($to_country IS NULL OR cell.to_country = $to_country)
+  AND ($international IS NULL OR (cell.from_country <> cell.to_country) = $international)
+WITH cell ORDER BY cell.period, cell.hops DESC, cell.from_country, cell.to_country
+LIMIT $limit
+OPTIONAL MATCH (ca:Country {code: cell.from_country})
+OPTIONAL MATCH (cb:Country {code: cell.to_country})
+RETURN cell.period AS period, null AS origin_id, null AS origin_name,
+       cell.from_country AS origin_country, ca.name AS origin_country_name,
+       null AS origin_latitude, null AS origin_longitude, null AS destination_id,
+       null AS destination_name, cell.to_country AS destination_country,
+       cb.name AS destination_country_name, null AS destination_latitude,
+       null AS destination_longitude, cell.hops AS hops, cell.mean_lag_days AS mean_lag_days,
+       cell.median_lag_days AS median_lag_days, cell.clusters AS clusters
+ORDER BY period, hops DESC, origin_country, destination_country
+"""
+
+
 def flows_query(group_by: str, period: str | None) -> str:
     """Hops aggregated per origin -> destination (places or countries), per period if given."""
     grouped = _FLOW_GROUPS[group_by].format(period=FLOW_PERIODS[period])
@@ -366,24 +414,26 @@ def flows_query(group_by: str, period: str | None) -> str:
 # the first printing after the start in a country other than the origin's) is later and no later
 # than `years` after it. Printings with no place are left out, and those with no country too
 # when no end is a place or the destination is "another country" ($needs_country). Only the
-# clusters printed at the origin at all are looked at.
-REACHED_WITHIN = """
-MATCH (o:Place)
-WHERE CASE $origin_level WHEN 'place' THEN o.id = $origin
-      ELSE EXISTS { (o)-[:IN_COUNTRY]->(:Country {code: $origin}) } END
-MATCH (o)<-[:PUBLISHED_IN]-(:Issue)-[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(:Illustration)
-      -[:IN_CLUSTER]->(c:Cluster {run_id: $run_id, leaf: true})
+# clusters whose first printings include the origin are looked at: memberships sought by
+# (run, place) or (run, country) and marked as starting their cluster, each candidate's
+# printings read from its memberships (clusters.REFRESH_STATS).
+_REACHED_ORIGINS = {
+    "place": "r.run_id = $run_id AND r.place = $origin",
+    "country": "r.run_id = $run_id AND r.country = $origin",
+}
+
+_REACHED_WITHIN = """
+MATCH (:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
+WHERE {origin} AND r.leaf
+  AND CASE WHEN $needs_country THEN r.starts_in_country ELSE r.starts END
 WITH DISTINCT c
-MATCH (c)<-[:IN_CLUSTER]-(i:Illustration)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-      -[:PUBLISHED_IN]->(pl:Place)
-WHERE iss.date IS NOT NULL
-OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-WITH c, i, iss, pl, co
-WHERE NOT $needs_country OR co IS NOT NULL
-WITH c, iss.date AS day, i.id AS illustration, pl, co
+MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+WHERE r.date IS NOT NULL AND r.place IS NOT NULL
+  AND (NOT $needs_country OR r.country IS NOT NULL)
+WITH c, r.date AS day, i.id AS illustration, r.place AS place, r.country AS country
 ORDER BY day, illustration
-WITH c, collect({day: day, illustration: illustration, place: pl.id, place_name: pl.name,
-                 country: co.code}) AS printings
+WITH c, collect({{day: day, illustration: illustration, place: place, country: country}})
+     AS printings
 WITH c, printings, printings[0].day AS start
 WITH c, printings, start,
      [p IN printings WHERE p.day = start
@@ -398,22 +448,33 @@ WITH c, start, origin,
         ELSE p.day > start AND p.country IS NOT NULL AND p.country <> origin.country
       END][0] AS arrival
 WHERE arrival IS NOT NULL AND arrival.day > start
-  AND date(arrival.day) <= date(start) + duration({years: $years})
-RETURN c.id AS cluster_id, start AS origin_date, arrival.day AS arrival_date,
-       duration.inDays(date(start), date(arrival.day)).days AS lag_days,
-       origin.place AS origin_place, origin.place_name AS origin_place_name,
-       origin.country AS origin_country, origin.illustration AS origin_illustration,
-       arrival.place AS destination_place, arrival.place_name AS destination_place_name,
-       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
+  AND date(arrival.day) <= date(start) + duration({{years: $years}})
+WITH c.id AS cluster_id, start, origin, arrival,
+     duration.inDays(date(start), date(arrival.day)).days AS lag_days
 ORDER BY lag_days, cluster_id
 LIMIT $limit
+OPTIONAL MATCH (from:Place {{id: origin.place}})
+OPTIONAL MATCH (to:Place {{id: arrival.place}})
+RETURN cluster_id, start AS origin_date, arrival.day AS arrival_date, lag_days,
+       origin.place AS origin_place, from.name AS origin_place_name,
+       origin.country AS origin_country, origin.illustration AS origin_illustration,
+       arrival.place AS destination_place, to.name AS destination_place_name,
+       arrival.country AS destination_country, arrival.illustration AS arrival_illustration
+ORDER BY lag_days, cluster_id
 """
 
-# Which of the named places, countries and periodicals the graph does not hold.
+
+def reached_within_query(origin_level: str) -> str:
+    """Circulation from a place or a country (KeyError otherwise)."""
+    return _REACHED_WITHIN.format(origin=_REACHED_ORIGINS[origin_level])
+
+
+# Which of the named places, countries, periodicals and corpora the graph does not hold.
 MISSING_REFERENCES = """
 RETURN [x IN $places WHERE NOT EXISTS { MATCH (:Place {id: x}) }] AS places,
        [x IN $countries WHERE NOT EXISTS { MATCH (:Country {code: x}) }] AS countries,
-       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals
+       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals,
+       [x IN $corpora WHERE NOT EXISTS { MATCH (:Corpus {name: x}) }] AS corpora
 """
 
 RUNS = """
@@ -439,7 +500,7 @@ LIMIT $limit
 _ISSUE_FIELDS = """
 i.id AS id, i.label AS label, i.date AS date, i.date_precision AS date_precision,
 i.manifest_uri AS manifest_uri, coalesce(i.page_count, 0) AS pages, pl.id AS place_id,
-p.id AS periodical_id
+p.id AS periodical_id, i.rights AS rights, i.attribution AS attribution
 """
 
 # Issues of a periodical by (date, id); undated issues come last.

@@ -20,12 +20,18 @@ from api.pipeline.ingest import process_task, start_ingest
 from api.pipeline.pages import PageLimits, segment_pages
 from api.pipeline.similarity import build_edges
 from api.settings import VectorSettings
-from graph.descriptors import active_model, illustrations_to_index, model_by_id
+from graph.descriptors import (
+    active_match_thresholds,
+    active_model,
+    illustrations_to_index,
+    model_by_id,
+)
 from graph.illustrations import page_ids_of_corpus
 from ingest.fetch import FetchConfig, Fetcher
 from ingest.urls import UrlPolicy
 from ml.backbones import load_backbone
 from ml.descriptors import DescriptorExtractor
+from ml.matching import match_thresholds_for
 from ml.printed import PrintNormalization
 from ml.segment import get_segmenter
 from ml.vectors import QdrantClientStore, SearchFilter
@@ -170,6 +176,15 @@ def test_index_search_edges_and_clusters(clean_graph, fetcher, corpus, extractor
         artifact_dir=tmp_path / "models",
     )
     assert active_model(clean_graph) == model_by_id(clean_graph, record.id) == record
+    # The match thresholds the quality bench measured for the backbone, and how.
+    measured = match_thresholds_for("efficientnet_lite0")
+    stored = active_match_thresholds(clean_graph)
+    assert stored is not None and stored.measured_by == measured.measured_by
+    assert (stored.exact, stored.reprint, stored.similar) == (
+        measured.thresholds.exact,
+        measured.thresholds.reprint,
+        measured.thresholds.similar,
+    )
     assert record.id == pca.model_id
     assert pca.preprocessing == recipe and record.preprocessing == recipe.key
     assert (record.backbone, record.dim) == ("efficientnet_lite0", 16)
