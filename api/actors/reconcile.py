@@ -1,4 +1,4 @@
-"""The reconciler on a clock: every worker runs it, one at a time (api/clock.py).
+"""The reconciler on a clock: every worker runs it, one at a time (api/schedule.py).
 
 `outbox()` is what it sends with: the actors' own enqueue functions, so that a unit sent
 again travels exactly as it did the first time.
@@ -13,9 +13,9 @@ from api.actors.clusters import request_update
 from api.actors.gpu import enqueue_descriptors
 from api.actors.ingest import enqueue_tasks
 from api.actors.pages import enqueue_pages
-from api.clock import WorkerClock
 from api.pipeline.reconcile import Outbox, Resent, reconcile
 from api.runtime import get_runtime
+from api.schedule import Every
 from api.settings import get_settings
 from graph.corpora import corpora_of_illustrations
 from graph.db import GraphDB
@@ -58,11 +58,5 @@ def reconcile_now() -> Resent:
 
 if get_settings().reconcile.enabled:
     api.broker.broker.add_middleware(
-        WorkerClock(
-            "reconcile",
-            get_settings().reconcile.interval_s,
-            reconcile_now,
-            queue=None,
-            exclusive=True,
-        )
+        Every("reconcile", get_settings().reconcile.interval_s, reconcile_now)
     )
