@@ -351,9 +351,14 @@ class Exports:
                 params = dict(request.query_params)
             selection, scores, references = selection_from(params)
             flavour = flavour_of(params)
-            places, countries, periodicals = references.all_values()
+            places, countries, periodicals, corpora = references.all_values()
             missing = await run_in_threadpool(
-                explore.missing_references, self.resources.db, places, countries, periodicals
+                explore.missing_references,
+                self.resources.db,
+                places,
+                countries,
+                periodicals,
+                corpora,
             )
             refuse_unknown(references, missing)
         except InvalidInputError as exc:

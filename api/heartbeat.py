@@ -41,14 +41,24 @@ class WorkerHeartbeat(dramatiq.Middleware):
             self._thread.join(timeout=self.interval_s * 2)
 
     def _run(self, broker: RedisBroker) -> None:
+        failing = False
         while not self._stop.wait(self.interval_s):
-            beat(broker)
+            error = beat(broker)
+            # Once per outage, not once a second per queue.
+            if error is not None and not failing:
+                log.warning("heartbeat failed (the consumers retry): %s", error)
+            elif error is None and failing:
+                log.info("heartbeat back")
+            failing = error is not None
 
 
-def beat(broker: RedisBroker) -> None:
-    """One heartbeat on every declared queue: an empty fetch, which may also run maintenance."""
+def beat(broker: RedisBroker) -> Exception | None:
+    """One heartbeat on every declared queue: an empty fetch, which may also run maintenance.
+    Returns the error of a broker outage, if any."""
+    error = None
     for queue in sorted(broker.get_declared_queues()):
         try:
             broker.do_fetch(queue, 0)
-        except Exception as exc:  # a broker outage: the consumers report it; keep beating
-            log.warning("heartbeat on %s failed: %s", queue, exc)
+        except Exception as exc:  # a broker outage: keep beating
+            error = exc
+    return error

@@ -79,6 +79,9 @@ class BrokerSettings(BaseModel):
     heartbeat_interval_s: float = 1.0
     # Out of a million broker commands, how many also run that clean-up (heartbeats included).
     maintenance_chance: int = 100_000
+    # How long a worker's send waits for an unreachable Redis (a restart) before it raises
+    # (api/broker.py: DurableRedisBroker); the API and the CLI do not wait.
+    send_retry_s: float = 300.0
 
     @property
     def is_local(self) -> bool:
@@ -180,6 +183,13 @@ class IngestSettings(BaseModel):
     # Messages to the ingest queue carry this many tasks; their manifests are written in one
     # transaction (bench/ingest_throughput.py: the worker path's pages/s grow with it).
     task_batch_size: int = 16
+    # Re-harvest on a schedule (api/pipeline/reharvest.py): every corpus is read again, with
+    # conditional requests, this many seconds after its last ingest job (0: never); a corpus
+    # named in `reharvest_interval_s_by_corpus` follows its own interval (0: never).
+    reharvest_interval_s: float = Field(default=0.0, ge=0.0)
+    reharvest_interval_s_by_corpus: dict[str, float] = Field(default_factory=dict)
+    # How often each worker looks for a corpus due.
+    reharvest_check_s: float = Field(default=60.0, gt=0.0)
 
     @field_validator("task_batch_size")
     @classmethod
@@ -254,6 +264,19 @@ class DemoSettings(BaseModel):
     iiif_port: int = 8191
 
 
+class ReconcileSettings(BaseModel):
+    """The reconciler: units pending in a stage past a deadline are sent again
+    (api/pipeline/reconcile.py), from every worker on a clock, one worker at a time."""
+
+    enabled: bool = True
+    interval_s: float = Field(default=30.0, gt=0)
+    # A unit whose message was sent this long ago and is still pending is sent again, but only
+    # while its stage's queue holds no message: a long backlog is work flowing, not work lost.
+    deadline_s: float = Field(default=120.0, ge=0)
+    # At most this many units of a stage per round.
+    batch_limit: int = Field(default=5_000, ge=1)
+
+
 class WorkerSettings(BaseModel):
     queues: list[str] = Field(
         default_factory=lambda: ["default", "ingest", "pages", "gpu", "clusters"]
@@ -283,6 +306,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
 
     @property

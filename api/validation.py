@@ -75,21 +75,26 @@ class References:
     places: Mapping[str, str] = field(default_factory=dict)
     countries: Mapping[str, str] = field(default_factory=dict)
     periodicals: Mapping[str, str] = field(default_factory=dict)
+    corpora: Mapping[str, str] = field(default_factory=dict)
 
-    def all_values(self) -> tuple[list[str], list[str], list[str]]:
+    def all_values(self) -> tuple[list[str], list[str], list[str], list[str]]:
         return (
             list(self.places.values()),
             list(self.countries.values()),
             list(self.periodicals.values()),
+            list(self.corpora.values()),
         )
 
 
-def refuse_unknown(references: References, missing: tuple[set[str], set[str], set[str]]) -> None:
+def refuse_unknown(
+    references: References, missing: tuple[set[str], set[str], set[str], set[str]]
+) -> None:
     """UnknownValueError for the first reference the graph does not hold."""
     kinds = (
         ("place", references.places),
         ("country", references.countries),
         ("periodical", references.periodicals),
+        ("corpus", references.corpora),
     )
     for (kind, named), absent in zip(kinds, missing, strict=True):
         for name, value in named.items():

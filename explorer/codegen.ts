@@ -12,6 +12,8 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
+        // Queries as strings: no GraphQL parser or AST in the bundle, nothing to print at run time.
+        documentMode: "string",
         scalars: { JSON: "unknown", Upload: "File" },
       },
     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ from neo4j import ManagedTransaction, RoutingControl
 from graph.db import GraphDB
 from graph.errors import NotFoundError
 from graph.queries import clusters as q
-from graph.records import AppearanceRow, ClusterRow, DecisionRow, FlowRow
+from graph.records import AppearanceRow, ClusterRow, ClusterStatsRow, DecisionRow, FlowRow
 
 BATCH = 10_000
 
@@ -78,6 +78,41 @@ def write_clusters(db: GraphDB, run_id: str, clusters: Sequence[ClusterRow]) -> 
         for link_rows in _batches(links):
             session.execute_write(_run_write, q.WRITE_CHILDREN, links=link_rows)
     db.write_batches(q.WRITE_MEMBERS, members, size=BATCH)
+
+
+def create_clusters(
+    db: GraphDB,
+    run_id: str,
+    clusters: Sequence[ClusterRow],
+    stats: Mapping[str, ClusterStatsRow],
+) -> None:
+    """Write new clusters with their statistics and memberships, then their parent links
+    (parents among them or already stored)."""
+    rows = []
+    for c in clusters:
+        row = {k: v for k, v in dataclasses.asdict(c).items() if k != "parent_id"}
+        row.update(dataclasses.asdict(stats[c.id]))
+        row["members"] = list(c.members)
+        rows.append(row)
+    links = [[c.parent_id, c.id] for c in clusters if c.parent_id]
+    with db.session() as session:
+        for batch in _batches(rows, 2_000):
+            session.execute_write(
+                _run_write, q.CREATE_CLUSTERS_WITH_MEMBERS, run_id=run_id, clusters=batch
+            )
+        for link_rows in _batches(links):
+            session.execute_write(_run_write, q.WRITE_CHILDREN, links=link_rows)
+
+
+def illustration_appearances(db: GraphDB, ids: Sequence[str]) -> list[AppearanceRow]:
+    """The printing of each of these illustrations not flagged (``cluster_id`` left empty)."""
+    rows: list[AppearanceRow] = []
+    for batch in _batches(list(ids), 5_000):
+        records, _, _ = db.execute_query(
+            q.ILLUSTRATION_APPEARANCES, ids=batch, routing_=RoutingControl.READ
+        )
+        rows += [AppearanceRow(**r.data()) for r in records]
+    return rows
 
 
 def refresh_stats(db: GraphDB, cluster_ids: Sequence[str]) -> None:
@@ -221,17 +256,29 @@ def run_summary(db: GraphDB, run_id: str) -> dict[str, int]:
     return {k: int(v or 0) for k, v in records[0].data().items()}
 
 
-def save_forest(db: GraphDB, run_id: str, forest: bytes) -> None:
-    """Store a run's raw clustering (see ml.incremental) so that it can be updated later."""
-    db.execute_query(q.SAVE_FOREST, run_id=run_id, forest=forest)
+def save_forest(db: GraphDB, run_id: str, forest: bytes) -> str:
+    """Store a run's raw clustering (see ml.incremental) so that it can be updated later;
+    returns the stamp that names this version of it."""
+    stamp = uuid.uuid4().hex
+    db.execute_query(q.SAVE_FOREST, run_id=run_id, forest=forest, stamp=stamp)
+    return stamp
 
 
-def load_forest(db: GraphDB, run_id: str) -> bytes | None:
+def load_forest(db: GraphDB, run_id: str) -> tuple[bytes, str | None] | None:
+    """A run's stored raw clustering and its stamp (None: the run has none)."""
     records, _, _ = db.execute_query(q.LOAD_FOREST, run_id=run_id, routing_=RoutingControl.READ)
     if not records:
         raise NotFoundError(f"no clustering run {run_id!r}")
     forest = records[0]["forest"]
-    return bytes(forest) if forest is not None else None
+    return (bytes(forest), records[0]["stamp"]) if forest is not None else None
+
+
+def forest_stamp(db: GraphDB, run_id: str) -> str | None:
+    """The stamp of a run's stored raw clustering, without reading it."""
+    records, _, _ = db.execute_query(q.FOREST_STAMP, run_id=run_id, routing_=RoutingControl.READ)
+    if not records:
+        raise NotFoundError(f"no clustering run {run_id!r}")
+    return records[0]["stamp"] if records[0]["stored"] else None
 
 
 def run_clusters(db: GraphDB, run_id: str) -> list[ClusterRow]:
@@ -278,6 +325,15 @@ def lineages(db: GraphDB, cluster_ids: Sequence[str]) -> list[Lineage]:
             found.append(
                 Lineage(r["cluster_id"], bool(r["leaf"]), r["level"], r["stable_id"], members)
             )
+    return found
+
+
+def stable_ids(db: GraphDB, cluster_ids: Sequence[str]) -> dict[str, str]:
+    """The stable id of each of these clusters that has one."""
+    found: dict[str, str] = {}
+    for ids in _batches(list(cluster_ids)):
+        records, _, _ = db.execute_query(q.STABLE_IDS, ids=ids, routing_=RoutingControl.READ)
+        found.update((r["id"], r["stable_id"]) for r in records if r["stable_id"])
     return found
 
 

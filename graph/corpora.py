@@ -33,3 +33,18 @@ def corpora_of_illustrations(db: GraphDB, ids: list[str]) -> list[str]:
         q.CORPORA_OF_ILLUSTRATIONS, ids=ids, routing_=RoutingControl.READ
     )
     return [r["name"] for r in records]
+
+
+def root_uris(db: GraphDB, name: str) -> list[str]:
+    """The URIs the corpus was ingested from, oldest first."""
+    records, _, _ = db.execute_query(q.ROOT_URIS, name=name, routing_=RoutingControl.READ)
+    return [r["uri"] for r in records]
+
+
+def claim_reharvest(db: GraphDB, name: str, interval_s: float) -> bool:
+    """Whether the corpus' last ingest job is older than ``interval_s``; a caller that gets
+    True must start the re-harvest job (a concurrent claim waits for its transaction)."""
+    records, _, _ = db.execute_query(
+        q.CLAIM_REHARVEST, name=name, interval_ms=int(interval_s * 1000)
+    )
+    return bool(records)

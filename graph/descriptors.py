@@ -206,8 +206,8 @@ def indexed_illustrations(db: GraphDB, model_id: str, corpus: str | None = None)
     return [r["id"] for r in records]
 
 
-def index_progress(db: GraphDB, corpus: str, model_id: str) -> tuple[int, int, int]:
-    """(total, indexed with this model, failed) illustrations of a corpus."""
+def index_progress(db: GraphDB, corpus: str | None, model_id: str) -> tuple[int, int, int]:
+    """(total, indexed with this model, failed) illustrations of a corpus (None: of all)."""
     records, _, _ = db.execute_query(
         q.INDEX_PROGRESS,
         corpus=corpus,

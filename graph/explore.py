@@ -71,6 +71,8 @@ class ClusterFilter:
     place: str | None = None
     country: str | None = None
     periodical: str | None = None
+    # A corpus name: a printing in one of the corpus' periodicals.
+    corpus: str | None = None
     # "present_in": the dates select clusters with a printing in them (with the conditions
     # above), statistics stay the whole cluster's. "within": statistics and sorts are computed
     # on the printings inside [date_from, date_to] only.
@@ -84,7 +86,14 @@ class ClusterFilter:
     def on_appearances(self) -> bool:
         return any(
             v is not None
-            for v in (self.date_from, self.date_to, self.place, self.country, self.periodical)
+            for v in (
+                self.date_from,
+                self.date_to,
+                self.place,
+                self.country,
+                self.periodical,
+                self.corpus,
+            )
         )
 
     def params(self) -> dict[str, Any]:
@@ -138,6 +147,9 @@ class IllustrationDetail:
     longitude: float | None
     country_code: str | None
     country_name: str | None
+    # The issue's IIIF `rights` (a licence or statement URI) and `requiredStatement`.
+    rights: str | None = None
+    attribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +295,8 @@ class IssueSummary:
     pages: int
     place_id: str | None
     periodical_id: str | None
+    rights: str | None = None
+    attribution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -564,18 +578,21 @@ def missing_references(
     places: Sequence[str] = (),
     countries: Sequence[str] = (),
     periodicals: Sequence[str] = (),
-) -> tuple[set[str], set[str], set[str]]:
-    """The place ids, country codes and periodical ids among those given that name nothing."""
-    if not (places or countries or periodicals):
-        return set(), set(), set()
+    corpora: Sequence[str] = (),
+) -> tuple[set[str], set[str], set[str], set[str]]:
+    """The place ids, country codes, periodical ids and corpus names among those given that
+    name nothing."""
+    if not (places or countries or periodicals or corpora):
+        return set(), set(), set(), set()
     row = _read(
         db,
         q.MISSING_REFERENCES,
         places=list(places),
         countries=list(countries),
         periodicals=list(periodicals),
+        corpora=list(corpora),
     )[0]
-    return set(row["places"]), set(row["countries"]), set(row["periodicals"])
+    return set(row["places"]), set(row["countries"]), set(row["periodicals"]), set(row["corpora"])
 
 
 # -- catalogue ----------------------------------------------------------------------------

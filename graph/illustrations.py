@@ -87,9 +87,15 @@ def mark_page_failed(db: GraphDB, page_id: str, reason: str) -> None:
     db.execute_query(q.MARK_PAGE_FAILED, page_id=page_id, reason=reason[:2000])
 
 
-def job_page_progress(db: GraphDB, job_id: str) -> dict[str, int]:
+def job_page_progress(
+    db: GraphDB, job_id: str, *, model_id: str | None = None, edge_set: str | None = None
+) -> dict[str, int]:
     records, _, _ = db.execute_query(
-        q.JOB_PAGE_PROGRESS, job_id=job_id, routing_=RoutingControl.READ
+        q.JOB_PAGE_PROGRESS,
+        job_id=job_id,
+        model_id=model_id,
+        edge_set=edge_set,
+        routing_=RoutingControl.READ,
     )
     row = records[0].data() if records else {}
     return {k: int(v or 0) for k, v in row.items()}

@@ -49,6 +49,22 @@ class TaskState:
 
 
 @dataclass(frozen=True)
+class StageCount:
+    """One stage of a job: its units done, pending and failed. A stage that is not `tracked`
+    (no descriptor model yet; edges not built continuously) holds nothing up."""
+
+    name: str
+    done: int
+    pending: int
+    failed: int
+    tracked: bool = True
+
+    @property
+    def total(self) -> int:
+        return self.done + self.pending + self.failed
+
+
+@dataclass(frozen=True)
 class JobProgress:
     id: str
     corpus: str | None
@@ -63,14 +79,82 @@ class JobProgress:
     illustrations_found: int = 0
     pages_failed: int = 0
     illustrations_indexed: int = 0
+    pages_written: int = 0
+    illustrations_embedded: int = 0
+    illustrations_embed_failed: int = 0
+    illustrations_linked: int = 0
+    model_id: str | None = None  # embedding is counted against it; None: not tracked yet
+    edge_set: str | None = None  # edges are counted against it; None: not tracked
 
     @property
     def pending(self) -> int:
         return self.total - self.done - self.failed
 
     @property
-    def finished(self) -> bool:
+    def harvested(self) -> bool:
+        """Every URI of the job harvested or failed (the later stages may still run)."""
         return self.total > 0 and self.pending == 0
+
+    @property
+    def pages_pending(self) -> int:
+        return max(0, self.pages_written - self.pages_segmented - self.pages_failed)
+
+    @property
+    def illustrations_pending(self) -> int:
+        if self.model_id is None:
+            return 0
+        done = self.illustrations_embedded + self.illustrations_embed_failed
+        return max(0, self.illustrations_found - done)
+
+    @property
+    def edges_pending(self) -> int:
+        if self.model_id is None or self.edge_set is None:
+            return 0
+        return max(0, self.illustrations_embedded - self.illustrations_linked)
+
+    @property
+    def stages(self) -> tuple[StageCount, ...]:
+        """manifests → pages → segmented → illustrations → embedded → edges."""
+        embedding = self.model_id is not None
+        return (
+            StageCount("manifests", self.done, self.pending, self.failed),
+            StageCount("pages", self.pages_written, 0, 0),
+            StageCount("segmented", self.pages_segmented, self.pages_pending, self.pages_failed),
+            StageCount("illustrations", self.illustrations_found, 0, 0),
+            StageCount(
+                "embedded",
+                self.illustrations_embedded,
+                self.illustrations_pending,
+                self.illustrations_embed_failed if embedding else 0,
+                tracked=embedding,
+            ),
+            StageCount(
+                "edges",
+                self.illustrations_linked,
+                self.edges_pending,
+                0,
+                tracked=embedding and self.edge_set is not None,
+            ),
+        )
+
+    @property
+    def finished(self) -> bool:
+        """Nothing pending in any stage (failures included: see `has_failures`)."""
+        return self.harvested and all(stage.pending == 0 for stage in self.stages)
+
+    @property
+    def has_failures(self) -> bool:
+        return any(stage.failed for stage in self.stages)
+
+
+@dataclass(frozen=True)
+class FailureReason:
+    """Units of one stage that failed for one reason."""
+
+    stage: str
+    reason: str
+    count: int
+    examples: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -148,16 +232,12 @@ def _place_row(issue: IssueRecord) -> dict[str, object]:
 def _write_issues(tx: ManagedTransaction, corpus: str, issues: Sequence[IssueRecord]) -> None:
     tx.run(q.MERGE_ISSUES, corpus=corpus, issues=[_issue_row(i) for i in issues]).consume()
     tx.run(q.SET_ISSUE_PLACES, issues=[_place_row(i) for i in issues]).consume()
-    pages = [
-        {
-            "issue_id": i.id,
-            "pages": [_page_props(p) for p in i.pages],
-            "page_ids": [p.id for p in i.pages],
-        }
-        for i in issues
-    ]
+    pages = [{"issue_id": i.id, "pages": [_page_props(p) for p in i.pages]} for i in issues]
     tx.run(q.UPSERT_PAGES, issues=pages).consume()
-    stale = tx.run(q.STALE_PAGE_IDS, issues=pages).single()
+    # Ids only: sending the page properties again made this read cost as much as the write
+    # (2.8 s against 0.4 s for 20k pages; /tmp scratch, issue 18, BENCHMARKS.md).
+    listed = [{"issue_id": i.id, "page_ids": [p.id for p in i.pages]} for i in issues]
+    stale = tx.run(q.STALE_PAGE_IDS, issues=listed).single()
     if stale and stale["ids"]:
         tx.run(q.DELETE_PAGES, ids=stale["ids"]).consume()
 
@@ -390,15 +470,40 @@ def issue_validators(db: GraphDB, manifest_uri: str) -> tuple[str | None, str | 
     return records[0]["etag"], records[0]["last_modified"]
 
 
-def job_progress(db: GraphDB, job_id: str) -> JobProgress | None:
+def job_progress(
+    db: GraphDB, job_id: str, *, edges_k: int | None = None, edges_min_score: float = 0.0
+) -> JobProgress | None:
+    """The job's counts in every stage. Edges are counted when `edges_k` is given (the
+    similarity settings of continuous mode), against the edge set of the active model."""
     records, _, _ = db.execute_query(q.JOB_PROGRESS, job_id=job_id, routing_=RoutingControl.READ)
     if not records:
         return None
     data = records[0].data()
     data.pop("created")
+    context, _, _ = db.execute_query(
+        q.STAGE_CONTEXT, k=edges_k, min_score=edges_min_score, routing_=RoutingControl.READ
+    )
+    model_id = context[0]["model_id"]
+    edge_set = context[0]["edge_set"] if edges_k is not None and model_id is not None else None
     # Page counts are derived from the pages themselves, so redelivered messages can't inflate them.
-    data.update(job_page_progress(db, job_id))
-    return JobProgress(**data)
+    data.update(job_page_progress(db, job_id, model_id=model_id, edge_set=edge_set))
+    return JobProgress(**data, model_id=model_id, edge_set=edge_set)
+
+
+def job_failure_reasons(
+    db: GraphDB, job_id: str, *, model_id: str | None, limit: int = 100
+) -> list[FailureReason]:
+    """Failures of every stage, by exact reason, most frequent first."""
+    records, _, _ = db.execute_query(
+        q.JOB_FAILURE_REASONS,
+        job_id=job_id,
+        model_id=model_id,
+        limit=limit,
+        routing_=RoutingControl.READ,
+    )
+    return [
+        FailureReason(r["stage"], r["reason"], r["count"], tuple(r["examples"])) for r in records
+    ]
 
 
 def job_failures(db: GraphDB, job_id: str, limit: int = 100) -> list[Failure]:

@@ -143,6 +143,19 @@ class AppearanceRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterStatsRow:
+    """What `REFRESH_STATS` derives for a cluster, computed from its members' appearances."""
+
+    size: int
+    n_places: int
+    n_countries: int
+    n_periodicals: int
+    first_date: str | None
+    last_date: str | None
+    span_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class FlowRow:
     cluster: str
     origin: str

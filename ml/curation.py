@@ -188,6 +188,56 @@ def successors(
     return {key: old_key for key, (_, old_key) in best.items()}
 
 
+def decision_ids(decision: Decision) -> frozenset:
+    """Every illustration a decision names: its snapshot(s), groups and the member it moves."""
+    if isinstance(decision, MergeClusters):
+        return frozenset().union(*decision.clusters)
+    ids = set(decision.members)
+    if isinstance(decision, SplitCluster):
+        ids.update(*decision.groups)
+    if isinstance(decision, AddMember | RemoveMember):
+        ids.add(decision.illustration_id)
+    return frozenset(ids)
+
+
+def reach(
+    decisions: Sequence[Decision],
+    seeds: Iterable[Id],
+    clusters_of: Callable[[Id], Iterable[Iterable[Id]]],
+) -> tuple[frozenset, list[Decision]]:
+    """What re-applying ``decisions`` can change when the clusters holding ``seeds`` change.
+
+    ``seeds`` are the members of the clusters that changed, before and after (whole clusters
+    on both sides); ``clusters_of(id)`` gives the clusters holding ``id`` before and after.
+    Returns the region (a union of whole clusters on both sides) and, in order, the decisions
+    naming one of its members. Every other decision names only clusters outside the region,
+    unchanged, so its effect is the same before and after; and since a decision only edits the
+    clusters holding the ids it names, re-applying these decisions to the clusters inside the
+    region gives the curated clusters there (``tests/ml/test_curation.py`` checks it).
+    """
+    by_id: dict[Id, list[int]] = {}
+    for index, decision in enumerate(decisions):
+        for x in decision_ids(decision):
+            by_id.setdefault(x, []).append(index)
+    whole = set(seeds)
+    region = set(whole)
+    pending = list(region)
+    picked: set[int] = set()
+    while pending:
+        x = pending.pop()
+        # An id a decision brought in takes its clusters on both sides with it.
+        near: list[Id] = [] if x in whole else [z for c in clusters_of(x) for z in c]
+        for index in by_id.get(x, ()):
+            if index not in picked:
+                picked.add(index)
+                near.extend(decision_ids(decisions[index]))
+        for z in near:
+            if z not in region:
+                region.add(z)
+                pending.append(z)
+    return frozenset(region), [decisions[index] for index in sorted(picked)]
+
+
 def curated_key(members: Iterable[Any]) -> str:
     """Key of a cluster whose membership a curator edited."""
     text = "curated\n" + "\n".join(repr(m) for m in sorted(members))

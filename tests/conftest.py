@@ -38,6 +38,8 @@ import pytest  # noqa: E402
 
 from api.services.manager import services_down, services_status, services_up  # noqa: E402
 from api.settings import Settings, get_settings  # noqa: E402
+from tests.support.servers import StaticServer  # noqa: E402
+from tests.support.workers import WorkerProcess  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -93,47 +95,6 @@ def clean_broker(services, settings):
     client = redis.Redis.from_url(settings.broker.broker_url)
     client.flushdb()
     client.close()
-
-
-class StaticServer:
-    """A real HTTP server on loopback over a folder; `delay_s` slows every answer."""
-
-    def __init__(self, root: Path) -> None:
-        import http.server
-        import threading
-        import time
-        from functools import partial
-
-        self.root = root
-        self.delay_s = 0.0
-        server_self = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if server_self.delay_s:
-                    time.sleep(server_self.delay_s)
-                super().do_GET()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        handler = partial(Handler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        # What a fetch policy allows for this server (exact host:port, never the whole host).
-        self.endpoint = self.url.removeprefix("http://")
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def write_json(self, name: str, document: dict) -> str:
-        import json
-
-        (self.root / name).write_text(json.dumps(document))
-        return f"{self.url}/{name}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
@@ -397,51 +358,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-class WorkerProcess:
-    """A real `contagions worker` process; its output goes to a log file, not to /dev/null."""
-
-    def __init__(
-        self,
-        queues: tuple[str, ...],
-        env: dict[str, str],
-        log: Path,
-        threads: int,
-        netns: str | None = None,
-    ):
-        import subprocess
-        import sys
-
-        self.log = log
-        command = [sys.executable, "-m", "api.cli", "worker", "-p", "1", "-t", str(threads)]
-        if netns is not None:  # another host: a Linux network namespace the test made
-            command = ["ip", "netns", "exec", netns, *command]
-        if queues:
-            command += ["-Q", ",".join(queues)]
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                command,
-                env=os.environ | env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self, sig: int | None = None) -> None:
-        import signal
-
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig if sig is not None else signal.SIGTERM)
-            self.process.wait(timeout=60)
-
-    def tail(self, chars: int = 6000) -> str:
-        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
 
 
 @pytest.fixture

@@ -4,4 +4,11 @@
 every actor.
 """
 
-from api.actors import clusters, gpu, ingest, pages, system  # noqa: F401  (declares the actors)
+from api.actors import (  # noqa: F401  (declares the actors and the reconciler)
+    clusters,
+    gpu,
+    ingest,
+    pages,
+    reconcile,
+    system,
+)

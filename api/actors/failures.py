@@ -1,10 +1,14 @@
 """No unit is ever stuck: what an actor does with an exception nobody expected.
 
 The pipeline records the failures it knows (a fetch refused, a manifest unreadable, an image
-undecodable) on the unit itself. Anything else is retried by Dramatiq, which is right for a
-database restarting; but on the last attempt a retry would drop the message and leave the
-unit `queued` forever. There the actor processes its units one by one, and each unit that
-still raises is recorded as failed with the exception's type and message.
+undecodable) on the unit itself. Anything else is retried by Dramatiq; but on the last attempt
+a retry would drop the message and leave the unit `queued` forever. There the actor processes
+its units one by one, and each unit that still raises is recorded as failed with the
+exception's type and message.
+
+An outage (Neo4j, Redis or the vector service unreachable, as during a restart) is not the
+unit's fault: it is never recorded on the unit, and it is retried for longer than other errors
+(`retry_policy`), so that a restart of a service is waited out without a human step.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import dramatiq
+import httpx
+import redis
+from dramatiq.errors import BrokerError
 from dramatiq.middleware import CurrentMessage
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from graph.errors import GraphUnavailableError
+from ml.vectors.remote import VectorServiceError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +33,37 @@ Unit = TypeVar("Unit")
 Outcome = TypeVar("Outcome")
 
 MAX_REASON = 2000
+# Retries of a message that met an outage: with backoff capped at OUTAGE_MAX_BACKOFF_MS (short,
+# so that work resumes soon after the service is back), an outage of ~10 minutes is waited
+# out; past it the reconciler finds the units still pending.
+OUTAGE_RETRIES = 40
+OUTAGE_MAX_BACKOFF_MS = 15_000
+
+OUTAGES = (
+    ServiceUnavailable,
+    SessionExpired,
+    GraphUnavailableError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A service the actor needs is unreachable: its unit is not at fault."""
+    if isinstance(exc, OUTAGES):
+        return True
+    # The vector service's client raises this for transport errors (refused, cut) and for
+    # error answers; only the former are an outage.
+    return isinstance(exc, VectorServiceError) and isinstance(exc.__cause__, httpx.TransportError)
+
+
+def retry_policy(max_retries: int) -> Callable[[int, BaseException], bool]:
+    """Dramatiq's `retry_when`: `max_retries` for errors, OUTAGE_RETRIES for outages."""
+
+    def should_retry(retries: int, exc: BaseException) -> bool:
+        return retries < (max(max_retries, OUTAGE_RETRIES) if is_outage(exc) else max_retries)
+
+    return should_retry
 
 
 def describe(exc: BaseException) -> str:
@@ -54,7 +96,7 @@ def process_or_record(
     try:
         return process(units)
     except Exception as exc:
-        if not is_last_attempt():
+        if is_outage(exc) or not is_last_attempt():
             raise
         if len(units) == 1:
             log.exception("unit %r failed for good", units[0])
@@ -66,6 +108,18 @@ def process_or_record(
         try:
             outcomes += process([unit])
         except Exception as exc:
+            if is_outage(exc):
+                raise
             log.exception("unit %r failed for good", unit)
             record_failure(unit, describe(exc))
     return outcomes
+
+
+def send_or_leave_pending(send: Callable[[], object], what: str) -> None:
+    """Enqueue what a write recorded as pending. A broker that refuses it (down, restarting)
+    is not the unit's failure, and retrying the message would redo the work: the units stay
+    pending in the graph, where the reconciler finds them (api/pipeline/reconcile.py)."""
+    try:
+        send()
+    except (redis.RedisError, BrokerError, OSError) as exc:
+        log.warning("could not enqueue %s (%s); the reconciler will send them", what, exc)

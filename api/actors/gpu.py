@@ -13,7 +13,12 @@ import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
 from api.actors.clusters import redis_client, request_update
-from api.actors.failures import process_or_record
+from api.actors.failures import (
+    OUTAGE_MAX_BACKOFF_MS,
+    process_or_record,
+    retry_policy,
+    send_or_leave_pending,
+)
 from api.pipeline.continuous import fit_first_model
 from api.pipeline.index import IndexOutcome, NoDescriptorModelError, index_illustrations
 from api.runtime import get_runtime
@@ -33,7 +38,14 @@ def enqueue_descriptors(illustration_ids: list[str], removed: list[str] | None =
         forget_vectors.send(removed)
 
 
-@dramatiq.actor(queue_name="gpu", max_retries=3, min_backoff=10_000, time_limit=60 * 60_000)
+@dramatiq.actor(
+    queue_name="gpu",
+    max_retries=3,
+    retry_when=retry_policy(3),
+    min_backoff=10_000,
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+    time_limit=60 * 60_000,
+)
 def embed_batch(illustration_ids: list[str]) -> None:
     runtime = get_runtime()
     try:
@@ -60,10 +72,15 @@ def embed_batch(illustration_ids: list[str]) -> None:
             log.warning("%d illustrations failed: %s", len(outcome.failed), outcome.failed)
     # Continuous mode: the corpora of these illustrations get their edges and clusters updated.
     for corpus in corpora_of_illustrations(runtime.db, illustration_ids):
-        request_update(corpus)
+        send_or_leave_pending(lambda: request_update(corpus), f"edges of {corpus!r}")  # noqa: B023
 
 
-@dramatiq.actor(queue_name="gpu", max_retries=3)
+@dramatiq.actor(
+    queue_name="gpu",
+    max_retries=3,
+    retry_when=retry_policy(3),
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+)
 def forget_vectors(illustration_ids: list[str]) -> None:
     runtime = get_runtime()
     try:

@@ -7,10 +7,18 @@ from collections.abc import Sequence
 import dramatiq
 
 import api.broker  # noqa: F401  (the broker must be set before actors are declared)
-from api.actors.failures import process_or_record
+from api.actors.failures import (
+    OUTAGE_MAX_BACKOFF_MS,
+    process_or_record,
+    retry_policy,
+    send_or_leave_pending,
+)
 from api.actors.pages import enqueue_pages
+from api.clock import WorkerClock
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
+from api.pipeline.reharvest import reharvest_due, scheduled
 from api.runtime import get_runtime
+from api.settings import get_settings
 from graph.ingest import mark_task_failed
 
 
@@ -20,7 +28,13 @@ def enqueue_tasks(task_ids: list[str]) -> None:
         harvest_tasks.send(task_ids[start : start + size])
 
 
-@dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=5,
+    retry_when=retry_policy(5),
+    min_backoff=2_000,
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+)
 def harvest_tasks(task_ids: list[str]) -> None:
     """A redelivered or retried message redoes only its tasks that are not finished."""
     runtime = get_runtime()
@@ -49,10 +63,32 @@ def harvest_tasks(task_ids: list[str]) -> None:
         return
 
     for segmenter, ids in by_segmenter.items():
-        enqueue_pages(ids, segmenter, settings.page_batch_size)
+        send_or_leave_pending(
+            lambda: enqueue_pages(ids, segmenter, settings.page_batch_size),  # noqa: B023
+            f"{len(ids)} pages",
+        )
 
 
-@dramatiq.actor(queue_name="ingest", max_retries=5, min_backoff=2_000, max_backoff=120_000)
+@dramatiq.actor(
+    queue_name="ingest",
+    max_retries=5,
+    retry_when=retry_policy(5),
+    min_backoff=2_000,
+    max_backoff=OUTAGE_MAX_BACKOFF_MS,
+)
 def harvest_task(task_id: str) -> None:
     """Messages of one task, as earlier versions sent them (still in queues after an upgrade)."""
     harvest_tasks(task_ids=[task_id])
+
+
+def start_due_reharvests() -> None:
+    """Start the scheduled re-harvests that are due (the ingest workers' clock calls it)."""
+    runtime = get_runtime()
+    reharvest_due(runtime.db, settings=runtime.settings.ingest, enqueue=enqueue_tasks)
+
+
+_ingest = get_settings().ingest
+if scheduled(_ingest):
+    dramatiq.get_broker().add_middleware(
+        WorkerClock("reharvest", _ingest.reharvest_check_s, start_due_reharvests, queue="ingest")
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from api.cli.common import fail, load_settings
 from ml.segment.registry import SEGMENTER_NAMES
+
+if TYPE_CHECKING:
+    from graph.db import GraphDB
 
 
 def _runtime():
@@ -46,8 +51,20 @@ def pca() -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A folder of extra images (paintings, photographs) to diversify the sample.",
 )
-def pca_fit(sample_size: int, corpus: str | None, extra: Path | None) -> None:
-    """Fit the PCA on a random sample of illustrations; the result becomes the active model."""
+@click.option(
+    "--reindex/--no-reindex",
+    default=True,
+    show_default=True,
+    help="Queue every illustration on the gpu workers to be embedded with the new model.",
+)
+@click.option("--wait/--no-wait", default=True, help="Follow the re-index until it ends.")
+def pca_fit(
+    sample_size: int, corpus: str | None, extra: Path | None, reindex: bool, wait: bool
+) -> None:
+    """Fit the PCA on a random sample of illustrations; the result becomes the active model.
+
+    A new model means re-indexing (its vectors replace the old model's): every illustration
+    is queued on the gpu workers, and the re-index is followed like a job."""
     from api.pipeline.index import NoDescriptorModelError, extra_images, fit_pca
     from graph.descriptors import sample_illustrations
     from ml.backbones import WeightsUnavailableError
@@ -78,6 +95,62 @@ def pca_fit(sample_size: int, corpus: str | None, extra: Path | None) -> None:
         f"descriptor model {record.id}: {record.backbone} → PCA {record.dim}-d, "
         f"whitening {record.power}, fitted on {record.sample_size} images "
         f"({pca_model.energy_kept:.1%} of the variance) in {time.monotonic() - started:.0f}s"
+    )
+    if not reindex:
+        click.echo("not re-indexed: `contagions index` embeds the illustrations with it")
+        return
+    from api.actors.gpu import enqueue_descriptors
+    from api.pipeline.reindex import start_reindex
+
+    queued = start_reindex(
+        runtime.db, model_id=record.id, enqueue=lambda ids: enqueue_descriptors(list(ids))
+    )
+    click.echo(f"re-index of {queued} illustrations queued on the gpu workers")
+    if wait and queued:
+        _follow_reindex(runtime.db, record.id)
+
+
+def _follow_reindex(db: GraphDB, model_id: str) -> None:
+    """A progress bar (with rate and ETA) over the illustrations carrying the model's vector."""
+    from api.pipeline.reindex import reindex_progress
+
+    progress = reindex_progress(db, model_id)
+    shown = progress.indexed + progress.failed
+    with click.progressbar(length=progress.total, label=f"re-index {model_id}") as bar:
+        bar.update(shown)
+        while not progress.finished:
+            time.sleep(1.0)
+            progress = reindex_progress(db, model_id)
+            bar.update(progress.indexed + progress.failed - shown)
+            shown = progress.indexed + progress.failed
+    click.echo(f"{progress.indexed} re-indexed, {progress.failed} failed")
+
+
+@pca.command("status")
+def pca_status() -> None:
+    """The active descriptor model and how far the illustrations are indexed with it, as JSON."""
+    from api.pipeline.reindex import reindex_progress
+    from graph.descriptors import active_model
+
+    runtime = _runtime()
+    record = active_model(runtime.db)
+    if record is None:
+        fail("no descriptor model yet: `contagions pca fit` or the first fit of continuous mode")
+    progress = reindex_progress(runtime.db, record.id)
+    click.echo(
+        json.dumps(
+            {
+                "model": record.id,
+                "backbone": record.backbone,
+                "dim": record.dim,
+                "sample_size": record.sample_size,
+                "total": progress.total,
+                "indexed": progress.indexed,
+                "failed": progress.failed,
+                "pending": progress.pending,
+            },
+            indent=2,
+        )
     )
 
 

@@ -20,6 +20,12 @@ class Issue:
     date_precision: str | None
     manifest_id: str | None
     page_count: int
+    rights: str | None = strawberry.field(
+        description="The manifest's IIIF `rights`: a licence or rights statement URI."
+    )
+    attribution: str | None = strawberry.field(
+        description="The manifest's `requiredStatement` (or v2 `attribution`), as text."
+    )
     place_id: strawberry.Private[str | None]
 
     @strawberry.field
@@ -38,6 +44,8 @@ class Issue:
             date_precision=i.date_precision,
             manifest_id=i.manifest_uri,
             page_count=i.pages,
+            rights=i.rights,
+            attribution=i.attribution,
             place_id=i.place_id,
         )
 

@@ -10,11 +10,17 @@ from graph import explore
 
 
 async def refuse_unknown_references(info: Info, references: References) -> None:
-    """UnknownValueError for the first place, country or periodical the graph does not hold."""
-    places, countries, periodicals = references.all_values()
-    if not (places or countries or periodicals):
+    """UnknownValueError for the first place, country, periodical or corpus the graph does not
+    hold."""
+    places, countries, periodicals, corpora = references.all_values()
+    if not (places or countries or periodicals or corpora):
         return
     missing = await run_in_threadpool(
-        explore.missing_references, info.context.resources.db, places, countries, periodicals
+        explore.missing_references,
+        info.context.resources.db,
+        places,
+        countries,
+        periodicals,
+        corpora,
     )
     refuse_unknown(references, missing)

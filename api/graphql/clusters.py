@@ -88,6 +88,11 @@ class ClusterWhere:
     country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
     place: strawberry.ID | None = None
     periodical: strawberry.ID | None = None
+    corpus: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A corpus (its name): a printing in one of the corpus' periodicals"
+        " (with the conditions above).",
+    )
     curated: bool | None = strawberry.field(
         default=None, description="Named, described or validated by a curator."
     )
@@ -152,12 +157,14 @@ def cluster_filter(where: ClusterWhere | None) -> tuple[explore.ClusterFilter, R
         place=str(where.place) if where.place else None,
         country=country_code(where.country, "country"),
         periodical=str(where.periodical) if where.periodical else None,
+        corpus=str(where.corpus) if where.corpus else None,
         window=mode,
     )
     references = References(
         places={"place": conditions.place} if conditions.place else {},
         countries={"country": conditions.country} if conditions.country else {},
         periodicals={"periodical": conditions.periodical} if conditions.periodical else {},
+        corpora={"corpus": conditions.corpus} if conditions.corpus else {},
     )
     return conditions, references
 

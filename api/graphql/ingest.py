@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -11,9 +12,13 @@ from strawberry.types import Info
 
 from api.auth import is_curator
 from api.graphql.errors import Forbidden, InvalidInput, NotFound
+from api.pipeline.jobs import StagePace, failure_groups, job_stages, overall_eta
 from graph import corpora, ingest
 from ingest.iiif.values import valid_uri
 from ml.segment.registry import SEGMENTER_NAMES
+
+if TYPE_CHECKING:
+    from api.resources import Resources
 
 MAX_URIS_PER_CALL = 10_000
 
@@ -41,6 +46,34 @@ class IngestFailure:
     reason: str
 
 
+@strawberry.type(
+    description="One stage of a job: manifests, pages, segmented, illustrations, embedded, edges."
+)
+class JobStage:
+    name: str
+    done: int
+    pending: int
+    failed: int
+    tracked: bool = strawberry.field(
+        description="False while the stage cannot run yet (no descriptor model) or is not "
+        "built continuously (edges): its pending units do not hold the job up."
+    )
+    per_second: float | None = strawberry.field(
+        default=None, description="Units a second over the last minute (subscription only)."
+    )
+    eta_seconds: float | None = strawberry.field(
+        default=None, description="Seconds until nothing is pending at that pace."
+    )
+
+
+@strawberry.type(description="Units of one stage that failed for one reason.")
+class JobFailureGroup:
+    stage: str
+    reason: str = strawberry.field(description="URLs shown as <url>, numbers as <n>.")
+    count: int
+    examples: list[str]
+
+
 @strawberry.type
 class IngestJob:
     id: strawberry.ID
@@ -49,7 +82,9 @@ class IngestJob:
     done: int
     failed: int
     pending: int
-    finished: bool
+    harvested: bool = strawberry.field(description="Every URI harvested or failed.")
+    finished: bool = strawberry.field(description="Nothing pending in any stage.")
+    has_failures: bool = strawberry.field(description="Some unit failed in some stage.")
     manifests: int
     collections: int
     pages: int
@@ -57,6 +92,10 @@ class IngestJob:
     pages_failed: int
     illustrations_found: int
     illustrations_indexed: int
+    stages: list[JobStage]
+    eta_seconds: float | None = strawberry.field(
+        default=None, description="Until the slowest stage is done (subscription only)."
+    )
 
     @strawberry.field
     def failures(self, info: Info, limit: int = 100) -> list[IngestFailure]:
@@ -66,8 +105,23 @@ class IngestJob:
             for f in ingest.job_failures(db, str(self.id), limit=min(limit, 1000))
         ]
 
+    @strawberry.field(description="Failures of every stage, grouped by reason, most first.")
+    async def failure_groups(self, info: Info) -> list[JobFailureGroup]:
+        resources = info.context.resources
+        progress = await run_in_threadpool(job_progress_of, resources, str(self.id))
+        if progress is None:
+            return []
+        groups = await run_in_threadpool(failure_groups, resources.db, progress)
+        return [
+            JobFailureGroup(
+                stage=g.stage, reason=g.reason, count=g.count, examples=list(g.examples)
+            )
+            for g in groups
+        ]
+
     @classmethod
-    def from_progress(cls, p: ingest.JobProgress) -> IngestJob:
+    def from_progress(cls, p: ingest.JobProgress, paces: Sequence[StagePace] = ()) -> IngestJob:
+        by_name = {pace.name: pace for pace in paces}
         return cls(
             id=strawberry.ID(p.id),
             corpus=p.corpus,
@@ -75,7 +129,9 @@ class IngestJob:
             done=p.done,
             failed=p.failed,
             pending=p.pending,
+            harvested=p.harvested,
             finished=p.finished,
+            has_failures=p.has_failures,
             manifests=p.manifests,
             collections=p.collections,
             pages=p.pages,
@@ -83,7 +139,28 @@ class IngestJob:
             pages_failed=p.pages_failed,
             illustrations_found=p.illustrations_found,
             illustrations_indexed=p.illustrations_indexed,
+            stages=[
+                JobStage(
+                    name=s.name,
+                    done=s.done,
+                    pending=s.pending,
+                    failed=s.failed,
+                    tracked=s.tracked,
+                    per_second=by_name[s.name].per_s if s.name in by_name else None,
+                    eta_seconds=by_name[s.name].eta_s if s.name in by_name else None,
+                )
+                for s in p.stages
+            ],
+            eta_seconds=overall_eta(paces) if paces else None,
         )
+
+
+def job_progress_of(resources: Resources, job_id: str) -> ingest.JobProgress | None:
+    """The job's counts with the stages the settings track (edges in continuous mode)."""
+    settings = resources.settings
+    return job_stages(
+        resources.db, job_id, similarity=settings.similarity, continuous=settings.continuous
+    )
 
 
 CreateCorpusResult = Annotated[
@@ -103,7 +180,7 @@ class IngestQuery:
 
     @strawberry.field
     async def ingest_job(self, info: Info, id: strawberry.ID) -> IngestJob | None:
-        progress = await run_in_threadpool(ingest.job_progress, info.context.resources.db, str(id))
+        progress = await run_in_threadpool(job_progress_of, info.context.resources, str(id))
         return IngestJob.from_progress(progress) if progress else None
 
 
@@ -181,7 +258,7 @@ class IngestMutation:
                 refresh=refresh,
             )
         )
-        progress = await run_in_threadpool(ingest.job_progress, resources.db, job_id)
+        progress = await run_in_threadpool(job_progress_of, resources, job_id)
         if progress is None:
             return NotFound(message="job vanished", value=job_id)
         return IngestJob.from_progress(progress)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.exports import cluster_geojson, time_series
 from api.graphql import viewers
+from api.graphql.errors import QueryInputError
 from api.graphql.matching import MatchLevel, match_thresholds
 from api.graphql.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from graph import explore
@@ -58,6 +59,12 @@ class IssueRef:
     manifest_id: str | None
     date: str | None
     date_precision: str | None
+    rights: str | None = strawberry.field(
+        description="The manifest's IIIF `rights`: a licence or rights statement URI."
+    )
+    attribution: str | None = strawberry.field(
+        description="The manifest's `requiredStatement` (or v2 `attribution`), as text."
+    )
 
 
 @strawberry.type
@@ -184,6 +191,8 @@ class Illustration:
             manifest_id=d.manifest_uri,
             date=d.date,
             date_precision=d.date_precision,
+            rights=d.rights,
+            attribution=d.attribution,
         )
 
     @strawberry.field(description="Manifest, canvas and links opening the page at the region.")
@@ -267,9 +276,13 @@ class Appearance:
             issue=IssueRef(
                 id=strawberry.ID(a.issue_id),
                 label=a.issue_label,
+                # An appearance carries the issue's id and label only (open the illustration
+                # for its manifest and rights).
                 manifest_id=None,
                 date=a.date,
                 date_precision=a.date_precision,
+                rights=None,
+                attribution=None,
             )
             if a.issue_id
             else None,
@@ -471,9 +484,15 @@ class Cluster:
         ]
         return connection(rows, page.has_next, count)
 
-    @strawberry.field(description="Hops between places (first appearance to first appearance).")
-    async def hops(self, info: Info) -> list[Hop]:
-        return [Hop.from_detail(h) for h in await info.context.loaders.hops.load(self.summary.id)]
+    @strawberry.field(
+        description="Hops between places (first appearance to first appearance), in order of"
+        " arrival; `first`: only the first hops (where the path starts, as on a card)."
+    )
+    async def hops(self, info: Info, first: int | None = None) -> list[Hop]:
+        if first is not None and first < 0:
+            raise QueryInputError("first must be 0 or more")
+        hops = await info.context.loaders.hops.load(self.summary.id)
+        return [Hop.from_detail(h) for h in hops[:first]]
 
     @strawberry.field(
         description="GeoJSON FeatureCollection: a Point per place (id: the place id) in order of"

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import cast
 
 from api.pipeline.curation import decisions_from_rows
-from api.pipeline.flows import write_flows
+from api.pipeline.flows import create_clusters_with_flows, write_flows
 from api.pipeline.lineage import with_stable_ids
 from api.settings import SimilaritySettings
 from graph import clusters as repo
@@ -33,7 +33,7 @@ from graph.errors import ValidationError
 from graph.records import ClusterRow
 from graph.similarity import EdgeSet, edges_above, edges_touching, edges_within
 from ml.clustering import ClusterNode, ClusterParams, calibrated_threshold
-from ml.curation import Outcome, majority_origin, reapply
+from ml.curation import Decision, Outcome, majority_origin, reach, reapply
 from ml.incremental import Forest, full, update
 
 __all__ = [
@@ -108,7 +108,7 @@ def run_clustering(db: GraphDB, *, edge_set: EdgeSet, params: ClusterParams) -> 
     repo.write_clusters(db, run_id, rows)
     repo.refresh_stats(db, [r.id for r in rows])
     flows = write_flows(db, run_id=run_id, cluster_ids=[r.id for r in rows if r.leaf])
-    repo.save_forest(db, run_id, forest_bytes(forest))
+    _forests.put(run_id, repo.save_forest(db, run_id, forest_bytes(forest)), forest)
     summary = repo.run_summary(db, run_id)
     return RunResult(
         run_id=run_id,
@@ -141,12 +141,14 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
     """
     run = repo.get_run(db, run_id)
     params = ClusterParams(**json.loads(run.params))
-    stored = repo.load_forest(db, run_id)
-    if stored is None:
-        edge_set = EdgeSet(run.edge_set, run.model_id or "", 0, params.threshold, run.corpus)
-        result = run_clustering(db, edge_set=edge_set, params=params)
-        return UpdateResult(result.run_id, result.clusters, 0, 0, result.flows, full_run=True)
-    previous = forest_from_bytes(stored)
+    previous = _forests.get(run_id, repo.forest_stamp(db, run_id))
+    if previous is None:
+        stored = repo.load_forest(db, run_id)
+        if stored is None:
+            edge_set = EdgeSet(run.edge_set, run.model_id or "", 0, params.threshold, run.corpus)
+            result = run_clustering(db, edge_set=edge_set, params=params)
+            return UpdateResult(result.run_id, result.clusters, 0, 0, result.flows, full_run=True)
+        previous = forest_from_bytes(stored[0])
     new_edges = edges_touching(db, run.edge_set, illustration_ids, params.threshold)
     changed = update(
         previous,
@@ -155,11 +157,32 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
         params,
     )
     decisions = decisions_from_rows(repo.list_decisions(db))
-    rows, _ = cluster_rows(run_id, changed.forest.nodes, decisions)
     # The run as stored is the previous forest under the same decisions (decisions taken
     # since were applied to it in place): diffing the two rewrites only what the new edges
-    # changed, without reading every cluster of the run back.
-    before = {row.id: row for row in cluster_rows(run_id, previous.nodes, decisions)[0]}
+    # changed. Only the region the changed leaves and the decisions naming them reach is
+    # re-curated (``ml.curation.reach``); everything outside it is the same on both sides.
+    before_owner, after_owner = _LeafOwner(previous.nodes), _LeafOwner(changed.forest.nodes)
+    seeds = {
+        m for node in (*changed.removed, *changed.added) if not node.children for m in node.members
+    }
+    region, reaching = reach(
+        decisions, seeds, lambda x: [*before_owner.clusters_of(x), *after_owner.clusters_of(x)]
+    )
+    before_rows = region_rows(
+        run_id,
+        previous.nodes,
+        changed.removed,
+        before_owner.leaves_in(region, seeds, changed.removed),
+        reaching,
+    )
+    rows = region_rows(
+        run_id,
+        changed.forest.nodes,
+        changed.added,
+        after_owner.leaves_in(region, seeds, changed.added),
+        reaching,
+    )
+    before = {row.id: row for row in before_rows}
     wanted = {row.id: row for row in rows}
     gone = [cid for cid, row in before.items() if _shape(row) != _shape(wanted.get(cid))]
     fresh = [row for row in rows if _shape(row) != _shape(before.get(row.id))]
@@ -170,17 +193,54 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
         and _shape(row) == _shape(before[row.id])
         and _curation(row) != _curation(before[row.id])
     ]
-    fresh = with_stable_ids(fresh, repo.lineages(db, gone))
+    stable = repo.stable_ids(db, gone)
+    fresh = with_stable_ids(
+        fresh,
+        [
+            repo.Lineage(cid, row.leaf, row.level, stable.get(cid), frozenset(row.members))
+            for cid, row in ((cid, before[cid]) for cid in gone)
+        ],
+    )
     # Fresh ids too: a version of the run that drifted from its forest must not block them.
     repo.delete_clusters(db, gone + [row.id for row in fresh])
-    repo.write_clusters(db, run_id, fresh)
+    flows = create_clusters_with_flows(db, run_id=run_id, clusters=fresh)
     repo.set_curation(db, recurated)
-    repo.refresh_stats(db, [r.id for r in fresh])
-    flows = write_flows(db, run_id=run_id, cluster_ids=[r.id for r in fresh if r.leaf])
-    repo.save_forest(db, run_id, forest_bytes(changed.forest))
-    return UpdateResult(
-        run_id, len(fresh), len(gone), len(rows) - len(fresh), flows, full_run=False
-    )
+    _forests.put(run_id, repo.save_forest(db, run_id, forest_bytes(changed.forest)), changed.forest)
+    kept = len(changed.forest.nodes) - len(fresh)
+    return UpdateResult(run_id, len(fresh), len(gone), kept, flows, full_run=False)
+
+
+class _LeafOwner:
+    """The leaf holding each illustration of a forest, indexed on first use: most updates
+    reach no decision and never need it."""
+
+    def __init__(self, nodes: Sequence[ClusterNode]) -> None:
+        self._nodes = nodes
+        self._owner: dict[object, ClusterNode] | None = None
+
+    def _index(self) -> dict[object, ClusterNode]:
+        if self._owner is None:
+            self._owner = {m: n for n in self._nodes if not n.children for m in n.members}
+        return self._owner
+
+    def clusters_of(self, x: object) -> list[tuple[object, ...]]:
+        leaf = self._index().get(x)
+        return [] if leaf is None else [leaf.members]
+
+    def leaves_in(
+        self, region: frozenset, seeds: set, changed: Sequence[ClusterNode]
+    ) -> list[ClusterNode]:
+        """The leaves inside ``region``: the changed ones, and those holding what decisions
+        brought in beyond the ``seeds`` (members of the changed leaves on either side: one in
+        no changed leaf here is in no leaf here, since an unchanged leaf is on both sides)."""
+        leaves = {node.key: node for node in changed if not node.children}
+        if len(region) > len(seeds):
+            owner = self._index()
+            for x in region - seeds:
+                leaf = owner.get(x)
+                if leaf is not None:
+                    leaves[leaf.key] = leaf
+        return list(leaves.values())
 
 
 def _shape(row: ClusterRow | None) -> tuple[object, ...] | None:
@@ -194,12 +254,34 @@ def _curation(row: ClusterRow) -> tuple[object, ...]:
     return (row.name, row.description, bool(row.validated), row.flag_reason)
 
 
+class _ForestCache:
+    """The forests this process last wrote, by run and stamp: a clusters worker updates the
+    same run again and again, and reading a big forest back costs more than the rest of a
+    small update. A stamp that differs (another process wrote since) means a read."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._forests: dict[str, tuple[str, Forest]] = {}
+
+    def get(self, run_id: str, stamp: str | None) -> Forest | None:
+        found = self._forests.get(run_id)
+        return found[1] if found is not None and stamp is not None and found[0] == stamp else None
+
+    def put(self, run_id: str, stamp: str, forest: Forest) -> None:
+        self._forests.pop(run_id, None)
+        self._forests[run_id] = (stamp, forest)
+        while len(self._forests) > self.size:
+            del self._forests[next(iter(self._forests))]
+
+
+_forests = _ForestCache()
+
+
 def forest_bytes(forest: Forest) -> bytes:
-    nodes = [
-        [n.key, list(n.members), n.threshold, n.parent_key, list(n.children)] for n in forest.nodes
-    ]
-    data = {"components": [list(c) for c in forest.components], "nodes": nodes}
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+    # Tuples are JSON arrays as they are: no copy of 100k members into lists.
+    nodes = [(n.key, n.members, n.threshold, n.parent_key, n.children) for n in forest.nodes]
+    data = {"components": forest.components, "nodes": nodes}
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 1)
 
 
 def forest_from_bytes(data: bytes) -> Forest:
@@ -218,14 +300,35 @@ def cluster_id(run_id: str, key: str) -> str:
 
 
 def cluster_rows(
-    run_id: str, nodes: Sequence[ClusterNode], decisions: Sequence
+    run_id: str, nodes: Sequence[ClusterNode], decisions: Sequence[Decision]
 ) -> tuple[list[ClusterRow], list[Outcome]]:
     """Rows to write: the component tree, with its leaves replaced by their curated versions."""
+    return _rows(run_id, nodes, nodes, [node for node in nodes if not node.children], decisions)
+
+
+def region_rows(
+    run_id: str,
+    nodes: Sequence[ClusterNode],
+    changed: Sequence[ClusterNode],
+    leaves: Sequence[ClusterNode],
+    decisions: Sequence[Decision],
+) -> list[ClusterRow]:
+    """The rows of ``cluster_rows`` for the inner clusters among ``changed`` and the curated
+    versions of ``leaves`` (whole region of the decisions that name them)."""
+    return _rows(run_id, nodes, changed, leaves, decisions)[0]
+
+
+def _rows(
+    run_id: str,
+    nodes: Sequence[ClusterNode],
+    inner: Sequence[ClusterNode],
+    leaves: Sequence[ClusterNode],
+    decisions: Sequence[Decision],
+) -> tuple[list[ClusterRow], list[Outcome]]:
     by_key = {node.key: node for node in nodes}
     level: dict[str, int] = {}
     for node in nodes:  # parents come before their children
         level[node.key] = 0 if node.parent_key is None else level[node.parent_key] + 1
-    leaves = [node for node in nodes if not node.children]
     curated, outcomes = reapply(decisions, {leaf.key: leaf.members for leaf in leaves})
     owner = {member: leaf for leaf in leaves for member in leaf.members}
 
@@ -240,7 +343,7 @@ def cluster_rows(
             # The pipeline clusters illustration ids, which are strings.
             members=tuple(sorted(cast("tuple[str, ...]", node.members))),
         )
-        for node in nodes
+        for node in inner
         if node.children
     ]
     for item in curated:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 
 from graph import clusters as repo
 from graph.db import GraphDB
-from graph.records import AppearanceRow, FlowRow
+from graph.records import AppearanceRow, ClusterRow, ClusterStatsRow, FlowRow
 from ml.circulation import Appearance, circulation
+from ml.clustering import cluster_stats
 
 
 def _appearance(row: AppearanceRow) -> Appearance:
@@ -23,14 +24,11 @@ def _appearance(row: AppearanceRow) -> Appearance:
     )
 
 
-def write_flows(db: GraphDB, *, run_id: str, cluster_ids: Sequence[str]) -> int:
-    """Compute and write the FLOW relations of these clusters; returns how many."""
-    by_cluster: dict[str, list[Appearance]] = {}
-    for row in repo.appearances(db, cluster_ids):
-        by_cluster.setdefault(row.cluster_id, []).append(_appearance(row))
-    flows = [
+def flow_rows(cluster: str, appearances: Iterable[Appearance]) -> list[FlowRow]:
+    """The FLOW relations of one cluster: the hops of its circulation."""
+    return [
         FlowRow(
-            cluster=cid,
+            cluster=cluster,
             origin=hop.origin,
             destination=hop.destination,
             from_date=hop.from_date.isoformat(),
@@ -40,8 +38,48 @@ def write_flows(db: GraphDB, *, run_id: str, cluster_ids: Sequence[str]) -> int:
             from_illustration=str(hop.from_illustration_id),
             to_illustration=str(hop.to_illustration_id),
         )
-        for cid, appearances in by_cluster.items()
-        for hop in circulation(appearances).hops
+        for hop in circulation(list(appearances)).hops
+    ]
+
+
+def write_flows(db: GraphDB, *, run_id: str, cluster_ids: Sequence[str]) -> int:
+    """Compute and write the FLOW relations of these clusters; returns how many."""
+    by_cluster: dict[str, list[Appearance]] = {}
+    for row in repo.appearances(db, cluster_ids):
+        by_cluster.setdefault(row.cluster_id, []).append(_appearance(row))
+    flows = [row for cid, found in by_cluster.items() for row in flow_rows(cid, found)]
+    repo.write_flows(db, run_id, flows)
+    return len(flows)
+
+
+def create_clusters_with_flows(db: GraphDB, *, run_id: str, clusters: Sequence[ClusterRow]) -> int:
+    """Write new clusters with their statistics, memberships and (leaves) flows, reading
+    each member's appearance once; returns how many flows. The statistics are those of
+    `graph.clusters.refresh_stats` (the update's bench compares them with a full run's)."""
+    ids = sorted({m for c in clusters for m in c.members})
+    printed: dict[Hashable, Appearance] = {
+        row.illustration_id: _appearance(row) for row in repo.illustration_appearances(db, ids)
+    }
+    stats = {c.id: _stats(c.members, printed) for c in clusters}
+    repo.create_clusters(db, run_id, clusters, stats)
+    flows = [
+        row
+        for c in clusters
+        if c.leaf
+        for row in flow_rows(c.id, [printed[m] for m in c.members if m in printed])
     ]
     repo.write_flows(db, run_id, flows)
     return len(flows)
+
+
+def _stats(members: Sequence[str], printed: Mapping[Hashable, Appearance]) -> ClusterStatsRow:
+    found = cluster_stats(members, printed)
+    return ClusterStatsRow(
+        size=found.size,
+        n_places=found.n_places,
+        n_countries=found.n_countries,
+        n_periodicals=found.n_periodicals,
+        first_date=found.first_date.isoformat() if found.first_date else None,
+        last_date=found.last_date.isoformat() if found.last_date else None,
+        span_days=found.span_days,
+    )

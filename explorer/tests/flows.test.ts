@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byCountry, matrix } from "../src/lib/flows";
+import { countryAnchors, flowRows, matrix, periodLabel, periodTotals, periodWindow } from "../src/lib/flows";
 import { imageService, parseXywh, subRegion } from "../src/lib/iiif";
 
 const p = (id: string, countryCode: string) => ({ id, name: id, countryCode, latitude: 1, longitude: 1 });
@@ -10,11 +10,43 @@ const flows = [
 ];
 
 describe("flows", () => {
-  it("groups by country with count-weighted lags", () => {
-    const grouped = byCountry(flows, (c) => ({ FR: "France", DE: "Germany" })[c] ?? c);
-    expect(grouped.map((f) => [f.origin.id, f.destination.id, f.count])).toEqual([["FR", "DE", 4], ["DE", "FR", 2]]);
-    expect(grouped[0].meanLagDays).toBe(80);
-    expect(grouped[0].origin.name).toBe("France");
+  it("places country flows at the country's busiest place", () => {
+    const anchors = countryAnchors([
+      { countryCode: "FR", latitude: 48.85, longitude: 2.35 },
+      { countryCode: "FR", latitude: 45.75, longitude: 4.85 },
+      { countryCode: "DE", latitude: null, longitude: null },
+      { countryCode: "DE", latitude: 52.52, longitude: 13.41 },
+    ]);
+    expect(anchors.get("FR")).toEqual({ latitude: 48.85, longitude: 2.35 });
+    expect(anchors.get("DE")).toEqual({ latitude: 52.52, longitude: 13.41 });
+    const rows = flowRows(
+      [
+        { originCountry: { code: "FR", name: "France" }, destinationCountry: { code: "DE", name: null }, count: 4, clusters: 3, meanLagDays: 80 },
+        { originCountry: { code: "AR", name: "Argentina" }, destinationCountry: null, count: 1, clusters: 1, meanLagDays: 1 },
+      ],
+      anchors,
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].origin).toEqual({ id: "FR", name: "France", countryCode: "FR", latitude: 48.85, longitude: 2.35 });
+    expect(rows[0].destination.name).toBe("DE");
+    expect(flowRows(flows, anchors)).toEqual(flows);
+  });
+  it("totals hops per period, empty periods included", () => {
+    const cells = [
+      { period: 1900, count: 2, clusters: 1, meanLagDays: 1 },
+      { period: 1920, count: 1, clusters: 1, meanLagDays: 1 },
+      { period: 1900, count: 3, clusters: 1, meanLagDays: 1 },
+    ];
+    expect(periodTotals([1900, 1910, 1920], cells)).toEqual([
+      { period: 1900, count: 5 },
+      { period: 1910, count: 0 },
+      { period: 1920, count: 1 },
+    ]);
+    expect(periodWindow(1900, "DECADE", null, null)).toEqual({ dateFrom: "1900-01-01", dateTo: "1909-12-31" });
+    expect(periodWindow(1900, "DECADE", "1903-05-01", "1950-12-31")).toEqual({ dateFrom: "1903-05-01", dateTo: "1909-12-31" });
+    expect(periodWindow(1905, "YEAR", "1890-01-01", "1905-06-30")).toEqual({ dateFrom: "1905-01-01", dateTo: "1905-06-30" });
+    expect(periodLabel(1930, "DECADE")).toBe("1930s");
+    expect(periodLabel(1931, "YEAR")).toBe("1931");
   });
   it("makes an origin-destination matrix, busiest first", () => {
     const m = matrix(flows);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatLag, formatPlace, formatScore } from "../src/lib/format";
+import { formatDate, formatLag, formatPlace, formatScore, rightsLabel } from "../src/lib/format";
 
 describe("formatDate", () => {
   it("never claims more precision than the source gives", () => {
@@ -26,5 +26,18 @@ describe("formatLag and the rest", () => {
     expect(formatScore(0.876)).toBe("88%");
     expect(formatPlace("Paris", "France")).toBe("Paris, France");
     expect(formatPlace(null, undefined)).toBe("unknown place");
+  });
+});
+
+describe("rightsLabel", () => {
+  it("names Creative Commons licences and marks", () => {
+    expect(rightsLabel("http://creativecommons.org/licenses/by-sa/4.0/")).toBe("CC BY-SA 4.0");
+    expect(rightsLabel("https://creativecommons.org/publicdomain/mark/1.0/")).toBe("Public Domain Mark 1.0");
+    expect(rightsLabel("http://creativecommons.org/publicdomain/zero/1.0/")).toBe("CC0 1.0");
+  });
+  it("names rights statements and leaves anything else as given", () => {
+    expect(rightsLabel("http://rightsstatements.org/vocab/NoC-US/1.0/")).toBe("No Copyright – United States");
+    expect(rightsLabel("http://rightsstatements.org/vocab/XYZ/1.0/")).toBe("http://rightsstatements.org/vocab/XYZ/1.0/");
+    expect(rightsLabel("https://example.org/terms")).toBe("https://example.org/terms");
   });
 });

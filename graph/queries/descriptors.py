@@ -73,13 +73,14 @@ RETURN i.id AS id, i.x AS x, i.y AS y, i.w AS w, i.h AS h, i.iiif_region_url AS 
 MARK_INDEXED = """
 UNWIND $ids AS id
 MATCH (i:Illustration {id: id})
-SET i.vector_model = $model_id, i.vector_error = null
+SET i.vector_model = $model_id, i.vector_error = null, i.embed_status = 'done',
+    i.edge_status = 'pending', i.edge_sent = datetime()
 """
 
 MARK_INDEX_FAILED = """
 UNWIND $rows AS row
 MATCH (i:Illustration {id: row.id})
-SET i.vector_error = row.reason
+SET i.vector_error = row.reason, i.embed_status = 'failed'
 """
 
 SAMPLE_ILLUSTRATIONS = """
@@ -108,8 +109,9 @@ RETURN DISTINCT i.id AS id ORDER BY id
 """
 
 INDEX_PROGRESS = """
-MATCH (c:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
+MATCH (c:Corpus)-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
       -[:HAS_PAGE]->(:Page)-[:HAS_ILLUSTRATION]->(i:Illustration)
+WHERE $corpus IS NULL OR c.name = $corpus
 WITH DISTINCT i
 RETURN count(i) AS total,
        count(CASE WHEN i.vector_model = $model_id THEN 1 END) AS indexed,

@@ -33,6 +33,8 @@ AND EXISTS {
     AND ($country IS NULL
          OR EXISTS { (iss)-[:PUBLISHED_IN]->(:Place)-[:IN_COUNTRY]->(:Country {code: $country}) })
     AND ($periodical IS NULL OR EXISTS { (:Periodical {id: $periodical})-[:HAS_ISSUE]->(iss) })
+    AND ($corpus IS NULL
+         OR EXISTS { (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(iss) })
 }
 """
 
@@ -95,7 +97,10 @@ WHERE r.run_id = $run_id AND r.date >= $window_from AND r.date <= $window_to
 WITH c, {sort} AS sort_value,
      sum(CASE WHEN ($place IS NULL OR r.place = $place)
                    AND ($country IS NULL OR r.country = $country)
-                   AND ($periodical IS NULL OR r.periodical = $periodical) THEN 1 ELSE 0 END)
+                   AND ($periodical IS NULL OR r.periodical = $periodical)
+                   AND ($corpus IS NULL OR EXISTS {
+                        (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical {id: r.periodical}) })
+              THEN 1 ELSE 0 END)
        AS hits
 // The cluster's own conditions once per cluster, not once per printing.
 WHERE hits > 0 AND __PROPERTIES__
@@ -206,7 +211,7 @@ ILLUSTRATIONS_BY_IDS = f"""
 UNWIND $ids AS wanted
 MATCH (i:Illustration {{id: wanted}})
 {_ILLUSTRATION_CONTEXT}
-RETURN {_ILLUSTRATION_FIELDS}
+RETURN {_ILLUSTRATION_FIELDS}, iss.rights AS rights, iss.attribution AS attribution
 """
 
 # The leaf cluster holding each illustration in one run.
@@ -466,11 +471,12 @@ def reached_within_query(origin_level: str) -> str:
     return _REACHED_WITHIN.format(origin=_REACHED_ORIGINS[origin_level])
 
 
-# Which of the named places, countries and periodicals the graph does not hold.
+# Which of the named places, countries, periodicals and corpora the graph does not hold.
 MISSING_REFERENCES = """
 RETURN [x IN $places WHERE NOT EXISTS { MATCH (:Place {id: x}) }] AS places,
        [x IN $countries WHERE NOT EXISTS { MATCH (:Country {code: x}) }] AS countries,
-       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals
+       [x IN $periodicals WHERE NOT EXISTS { MATCH (:Periodical {id: x}) }] AS periodicals,
+       [x IN $corpora WHERE NOT EXISTS { MATCH (:Corpus {name: x}) }] AS corpora
 """
 
 RUNS = """
@@ -496,7 +502,7 @@ LIMIT $limit
 _ISSUE_FIELDS = """
 i.id AS id, i.label AS label, i.date AS date, i.date_precision AS date_precision,
 i.manifest_uri AS manifest_uri, coalesce(i.page_count, 0) AS pages, pl.id AS place_id,
-p.id AS periodical_id
+p.id AS periodical_id, i.rights AS rights, i.attribution AS attribution
 """
 
 # Issues of a periodical by (date, id); undated issues come last.

@@ -15,7 +15,7 @@ RETURN pg.id AS id ORDER BY issue_id, r.order
 PAGE_IDS_OF_CORPUS = """
 MATCH (:Corpus {name: $corpus})-[:INCLUDES]->(:Periodical)-[:HAS_ISSUE]->(:Issue)
       -[:HAS_PAGE]->(pg:Page)
-WHERE $only_pending = false OR pg.segment_status IS NULL OR pg.segment_status = 'failed'
+WHERE $only_pending = false OR coalesce(pg.segment_status, 'pending') <> 'done'
 RETURN pg.id AS id ORDER BY id
 """
 
@@ -40,6 +40,9 @@ UNWIND $illustrations AS ill
 MERGE (x:Illustration {id: ill.id})
   ON CREATE SET x.created = datetime()
 SET x += ill
+// The outbox record "to embed", in the transaction that found the illustration.
+SET x.embed_status = CASE x.embed_status WHEN 'done' THEN 'done' ELSE 'pending' END,
+    x.embed_sent = datetime()
 MERGE (pg)-[:HAS_ILLUSTRATION]->(x)
 """
 
@@ -48,16 +51,33 @@ MATCH (pg:Page {id: $page_id})
 SET pg.segment_status = 'failed', pg.segment_error = $reason, pg.segmented_at = datetime()
 """
 
+# What the stages after the harvest count for a job: pages segmented, illustrations found,
+# embedded with the active model ($model_id, null: none yet) and given edges ($edge_set, null:
+# edges are not built continuously). A page or illustration of two of the job's tasks counts
+# once. Properties only, no bookkeeping nodes: the counts are the graph's own state.
 JOB_PAGE_PROGRESS = """
-MATCH (:IngestJob {id: $job_id})-[:HAS_TASK]->(t:IngestTask)
-WHERE t.issue_id IS NOT NULL
-MATCH (:Issue {id: t.issue_id})-[:HAS_PAGE]->(pg:Page)
+CALL () {
+  MATCH (:IngestJob {id: $job_id})-[:HAS_TASK]->(t:IngestTask)
+  WHERE t.issue_id IS NOT NULL
+  MATCH (:Issue {id: t.issue_id})-[:HAS_PAGE]->(pg:Page)
+  RETURN DISTINCT pg
+}
 OPTIONAL MATCH (pg)-[:HAS_ILLUSTRATION]->(ill:Illustration)
-WITH pg, count(ill) AS ills, count(ill.vector_model) AS indexed
-RETURN count(CASE WHEN pg.segment_status = 'done' THEN 1 END) AS pages_segmented,
+WITH pg, ill, coalesce(ill.vector_model = $model_id, false) AS embedded
+WITH pg,
+     count(ill) AS found,
+     count(ill.vector_model) AS indexed,
+     count(CASE WHEN embedded THEN 1 END) AS n_embedded,
+     count(CASE WHEN NOT embedded AND ill.vector_error IS NOT NULL THEN 1 END) AS n_failed,
+     count(CASE WHEN embedded AND ill.edge_set = $edge_set THEN 1 END) AS n_linked
+RETURN count(pg) AS pages_written,
+       count(CASE WHEN pg.segment_status = 'done' THEN 1 END) AS pages_segmented,
        count(CASE WHEN pg.segment_status = 'failed' THEN 1 END) AS pages_failed,
-       sum(ills) AS illustrations_found,
-       sum(indexed) AS illustrations_indexed
+       sum(found) AS illustrations_found,
+       sum(indexed) AS illustrations_indexed,
+       sum(n_embedded) AS illustrations_embedded,
+       sum(n_failed) AS illustrations_embed_failed,
+       sum(n_linked) AS illustrations_linked
 """
 
 PAGE_FAILURES = """

@@ -57,6 +57,7 @@ WITH i, row
 UNWIND row.pages AS page
 MERGE (pg:Page {id: page.id})
 SET pg += page
+SET pg.segment_status = coalesce(pg.segment_status, 'pending'), pg.segment_sent = datetime()
 MERGE (i)-[r:HAS_PAGE]->(pg)
 SET r.order = page.order
 """
@@ -114,6 +115,7 @@ MATCH (i:Issue {id: $issue_id})
 UNWIND $pages AS page
 MERGE (pg:Page {id: page.id})
 SET pg += page
+SET pg.segment_status = coalesce(pg.segment_status, 'pending'), pg.segment_sent = datetime()
 MERGE (i)-[r:HAS_PAGE]->(pg)
 SET r.order = page.order
 """
@@ -141,10 +143,13 @@ MERGE (c)-[:INCLUDES]->(p)
 SET t.status = 'done', t.kind = 'manifest', t.pages = COUNT { (i)-[:HAS_PAGE]->(:Page) },
     t.members = 0, t.issue_id = i.id, t.reason = null, t.finished = datetime(),
     t.not_modified = true
-RETURN i.id AS issue_id,
-       [(i)-[:HAS_PAGE]->(pg:Page)
-        WHERE pg.segment_status IS NULL OR pg.segment_status = 'failed' | pg.id] AS page_ids
-LIMIT 1
+WITH i LIMIT 1
+CALL (i) {
+  MATCH (i)-[:HAS_PAGE]->(pg:Page) WHERE coalesce(pg.segment_status, 'pending') <> 'done'
+  SET pg.segment_status = 'pending', pg.segment_sent = datetime()
+  RETURN collect(pg.id) AS page_ids
+}
+RETURN i.id AS issue_id, page_ids
 """
 
 CREATE_JOB = """
@@ -165,7 +170,7 @@ OPTIONAL MATCH (existing:IngestTask {id: task.id})
 WITH j, task, existing WHERE existing IS NULL
 CREATE (t:IngestTask {id: task.id, uri: task.uri, depth: task.depth, parent: task.parent,
                       parent_label: task.parent_label, page: task.page, status: 'queued',
-                      created: datetime()})
+                      created: datetime(), sent: datetime()})
 CREATE (j)-[:HAS_TASK]->(t)
 RETURN t.id AS id, t.uri AS uri
 """
@@ -223,6 +228,39 @@ WITH j, c,
      coalesce(sum(t.pages), 0) AS pages
 RETURN j.id AS id, c.name AS corpus, j.kind AS kind, j.created AS created,
        total, done, failed, manifests, collections, pages
+"""
+
+# The failures of every stage of a job, grouped by their exact reason (the caller groups
+# reasons that differ only by a URL or a number), with a few examples each.
+JOB_FAILURE_REASONS = """
+MATCH (:IngestJob {id: $job_id})-[:HAS_TASK]->(t:IngestTask)
+CALL (t) {
+  WITH t WHERE t.status = 'failed'
+  RETURN 'manifests' AS stage, t.reason AS reason, t.uri AS unit
+  UNION ALL
+  WITH t WHERE t.issue_id IS NOT NULL
+  MATCH (:Issue {id: t.issue_id})-[:HAS_PAGE]->(pg:Page {segment_status: 'failed'})
+  RETURN 'segmented' AS stage, pg.segment_error AS reason, pg.canvas_id AS unit
+  UNION ALL
+  WITH t WHERE t.issue_id IS NOT NULL
+  MATCH (:Issue {id: t.issue_id})-[:HAS_PAGE]->(:Page)
+        -[:HAS_ILLUSTRATION]->(ill:Illustration {embed_status: 'failed'})
+  WHERE coalesce(ill.vector_model = $model_id, false) = false
+  RETURN 'embedded' AS stage, ill.vector_error AS reason, ill.id AS unit
+}
+WITH stage, coalesce(reason, 'no reason recorded') AS reason, collect(DISTINCT unit) AS units
+RETURN stage, reason, size(units) AS count, units[..3] AS examples
+ORDER BY count DESC, stage, reason
+LIMIT $limit
+"""
+
+# What a job's later stages are counted against: the active descriptor model and the edge set
+# continuous mode builds with it ('' while none is built: every embedded illustration waits).
+STAGE_CONTEXT = """
+OPTIONAL MATCH (m:DescriptorModel {active: true})
+OPTIONAL MATCH (s:EdgeSet {model_id: m.id, k: $k, min_score: $min_score})
+RETURN m.id AS model_id, coalesce(s.id, '') AS edge_set
+LIMIT 1
 """
 
 JOB_FAILURES = """

@@ -53,7 +53,7 @@ ORDER BY s.created DESC LIMIT 1
 MARK_EDGES_DONE = """
 UNWIND $ids AS id
 MATCH (i:Illustration {id: id})
-SET i.edge_set = $edge_set
+SET i.edge_set = $edge_set, i.edge_status = 'done'
 """
 
 EDGES_PENDING = """

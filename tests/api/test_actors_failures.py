@@ -48,3 +48,35 @@ def test_a_failing_recorder_raises_the_recorders_error():
 
     with pytest.raises(ConnectionError):
         process_or_record(["bad"], process, broken)
+
+
+def test_an_outage_is_never_recorded_on_the_unit():
+    from neo4j.exceptions import ServiceUnavailable
+
+    def down(units):
+        raise ServiceUnavailable("Neo4j restarting")
+
+    recorded = {}
+    with pytest.raises(ServiceUnavailable):
+        process_or_record(["a", "b"], down, recorded.__setitem__)
+    assert recorded == {}
+
+
+def test_outages_are_retried_longer_than_errors():
+    import httpx
+    import redis
+    from neo4j.exceptions import SessionExpired
+
+    from api.actors.failures import OUTAGE_RETRIES, is_outage, retry_policy
+    from ml.vectors.remote import VectorServiceError
+
+    refused = VectorServiceError("unreachable")
+    refused.__cause__ = httpx.ConnectError("refused")
+    answered = VectorServiceError("HTTP 500")
+    for exc in (refused, redis.ConnectionError("down"), SessionExpired("gone")):
+        assert is_outage(exc)
+    assert not is_outage(answered) and not is_outage(KeyError("x"))
+    should_retry = retry_policy(3)
+    assert should_retry(2, KeyError("x")) and not should_retry(3, KeyError("x"))
+    assert should_retry(3, refused) and should_retry(OUTAGE_RETRIES - 1, refused)
+    assert not should_retry(OUTAGE_RETRIES, refused)

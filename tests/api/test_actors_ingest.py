@@ -71,7 +71,7 @@ def test_sigkill_mid_corpus_loses_and_duplicates_nothing(
     assert halfway.done < N_MANIFESTS
     # They must come back on their own within a minute (~7.5 min with Dramatiq's default
     # maintenance chance and no heartbeat thread).
-    final = wait_for(clean_graph, job_id, lambda p: p.finished, RECOVERY_BOUND_S + 30)
+    final = wait_for(clean_graph, job_id, lambda p: p.harvested, RECOVERY_BOUND_S + 30)
     recovered_s = time.monotonic() - killed_at
     print(f"recovered {N_MANIFESTS - halfway.done} manifests {recovered_s:.1f} s after kill -9")
     assert recovered_s < RECOVERY_BOUND_S
@@ -121,7 +121,7 @@ def test_a_hostile_manifest_fails_alone_with_its_reason(
     job_id = start_ingest(
         clean_graph, corpus="hostile", uris=[*uris, hostile], enqueue=enqueue_quickly
     )
-    final = wait_for(clean_graph, job_id, lambda p: p.finished, 120)
+    final = wait_for(clean_graph, job_id, lambda p: p.harvested, 120)
     assert (final.done, final.failed, final.manifests) == (3, 1, 3)
     [failure] = job_failures(clean_graph, job_id)
     assert failure.uri == hostile

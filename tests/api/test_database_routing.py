@@ -97,7 +97,8 @@ def test_cli_and_actor_write_where_settings_say(
     subprocess.run(
         [*cli, "schema"], env=os.environ | env, check=True, capture_output=True, timeout=120
     )
-    worker = start_worker("ingest", env=env)
+    # `ingest` waits for the whole chain: the pages are segmented too.
+    worker = start_worker("ingest", "pages", env=env)
     done = subprocess.run(
         [*cli, "ingest", str(corpus_file), "--corpus", "routed", "--segmenter", "whole"],
         env=os.environ | env,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.graphql.viewers import decode_content_state
 from api.resources import Resources
+from graph.ingest import write_issues
 from tests.support import explore_graph as G
 from tests.support.graphql import CountingGraph, gql
 
@@ -80,6 +83,24 @@ def test_cluster_windows_present_in_and_within(explored):
     ]
 
 
+def test_cluster_list_by_corpus(explored):
+    client, db, _, _ = explored
+    # The Berlin paper joins a second corpus: its issues a2 and b1 print clusters a and b.
+    write_issues(db, "berliner", [G.issue_record("b1", "berlin", "1901-03-01")])
+    sort = {"by": "SIZE", "direction": "DESC"}
+    berliner = gql(client, LIST, first=10, sort=sort, where={"corpus": "berliner"})["clusters"]
+    assert [n["size"] for n in berliner["nodes"]] == [4, 3] and berliner["totalCount"] == 2
+    everything = gql(client, LIST, first=10, where={"corpus": "presse"})["clusters"]
+    assert everything["totalCount"] == 4
+    with_date = gql(client, LIST, first=10, where={"corpus": "berliner", "dateTo": "1900-12-31"})
+    assert [n["size"] for n in with_date["clusters"]["nodes"]] == [4]
+    # Within 1901-: cluster a's only Berlin printing (1900) is outside; b counts all three of
+    # its printings in the window, not only the corpus' one.
+    window = {"dateFrom": "1901-01-01", "mode": "WITHIN"}
+    within = gql(client, LIST, first=10, where={"corpus": "berliner", "window": window})
+    assert [n["size"] for n in within["clusters"]["nodes"]] == [3]
+
+
 @pytest.mark.parametrize(
     ("where", "first", "after", "refusal"),
     [
@@ -101,6 +122,7 @@ def test_cluster_windows_present_in_and_within(explored):
         ({"country": "XX"}, 10, None, {"message": "no country 'XX'", "value": "XX"}),
         ({"place": "Paris"}, 10, None, {"message": "no place 'Paris'", "value": "Paris"}),
         ({"periodical": "nope"}, 10, None, {"message": "no periodical 'nope'", "value": "nope"}),
+        ({"corpus": "nope"}, 10, None, {"message": "no corpus 'nope'", "value": "nope"}),
         (
             {"window": {"mode": "WITHIN"}},
             10,
@@ -303,6 +325,49 @@ def test_illustration_in_context(explored):
     assert view["miradorUrl"] is None
     assert "=" not in view["contentState"] and "+" not in view["contentState"]
     assert gql(client, ILLUSTRATION, id="nope")["illustration"] is None
+
+
+def test_the_first_hops_of_a_cluster(explored):
+    client, _, _, _ = explored
+    query = """query($first: Int) { clusters(first: 1) { ... on ClusterConnection { nodes {
+      all: hops { toDate destination { name } } start: hops(first: $first) { toDate } } } } }"""
+    got = gql(client, query, first=2)["clusters"]["nodes"][0]
+    assert [h["toDate"] for h in got["all"]] == sorted(h["toDate"] for h in got["all"])
+    assert len(got["all"]) > 2
+    assert got["start"] == [{"toDate": h["toDate"]} for h in got["all"][:2]]
+    assert gql(client, query, first=None)["clusters"]["nodes"][0]["start"] == [
+        {"toDate": h["toDate"]} for h in got["all"]
+    ]
+
+
+def test_rights_of_an_illustration_and_its_issue(explored):
+    client, db, _, _ = explored
+    licensed = dataclasses.replace(
+        G.issue_record("a1", "paris", "1900-01-01"),
+        rights="http://creativecommons.org/publicdomain/mark/1.0/",
+        attribution="Provided by: Bibliothèque de test",
+    )
+    write_issues(db, "presse", [licensed])
+    got = gql(
+        client,
+        """query($id: ID!) { illustration(id: $id) { issue { rights attribution } } }""",
+        id="a1",
+    )["illustration"]["issue"]
+    assert got == {
+        "rights": "http://creativecommons.org/publicdomain/mark/1.0/",
+        "attribution": "Provided by: Bibliothèque de test",
+    }
+    issues = gql(
+        client,
+        """{ periodical(id: "per_paris") { issues(first: 10) { nodes { id rights } } } }""",
+    )["periodical"]["issues"]["nodes"]
+    rights = {i["id"]: i["rights"] for i in issues}
+    assert rights["iss_a1"] == "http://creativecommons.org/publicdomain/mark/1.0/"
+    assert rights["iss_b2"] is None
+    unlicensed = gql(
+        client, """query { illustration(id: "b2") { issue { rights attribution } } }"""
+    )["illustration"]["issue"]
+    assert unlicensed == {"rights": None, "attribution": None}
 
 
 def test_a_list_of_clusters_costs_a_constant_number_of_queries(explored):

@@ -1,6 +1,7 @@
 import json
 
 import redis
+from PIL import Image
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
@@ -102,3 +103,65 @@ def test_a_refresh_job_ignores_validators(clean_graph, clean_broker, settings):
         forced = gql(client, refresh, corpus="Presse", uris=[uri])["addManifests"]["id"]
     assert get_task(clean_graph, task_id(plain, uri)).refresh is False
     assert get_task(clean_graph, task_id(forced, uri)).refresh is True
+
+
+STAGES = """
+query($id: ID!) {
+  ingestJob(id: $id) {
+    harvested finished hasFailures
+    stages { name done pending failed tracked }
+    failureGroups { stage reason count examples }
+  }
+}
+"""
+
+
+def test_a_job_shows_every_stage_and_its_failures_by_reason(
+    clean_graph, settings, static_server, iiif_image_server
+):
+    from api.pipeline.ingest import process_task, start_ingest
+    from api.pipeline.pages import PageLimits, segment_pages
+    from graph.illustrations import page_ids_of_corpus
+    from ml.segment import get_segmenter
+    from tests.support.press import loopback_fetcher, write_manifest
+
+    pictures = [(f"gq-{n}-{id(clean_graph)}", Image.new("RGB", (80, 90), "red")) for n in range(3)]
+    url = write_manifest(
+        "graphql-stages", pictures, static_server=static_server, iiif_image_server=iiif_image_server
+    )
+    for name, _ in pictures[1:]:
+        (iiif_image_server.image_dir / f"{name}.jpg").unlink()
+    queue: list[str] = []
+    job_id = start_ingest(clean_graph, corpus="stages", uris=[url], enqueue=queue.extend)
+    with TestClient(create_app(settings)) as client:
+        waiting = gql(client, STAGES, id=job_id)["ingestJob"]
+        assert (waiting["harvested"], waiting["finished"]) == (False, False)
+        with loopback_fetcher(static_server, iiif_image_server) as fetcher:
+            process_task(clean_graph, queue.pop(), fetcher=fetcher, enqueue=queue.extend)
+            harvested = gql(client, STAGES, id=job_id)["ingestJob"]
+            assert harvested["harvested"] and not harvested["finished"]
+            assert {"name": "segmented", "done": 0, "pending": 3, "failed": 0, "tracked": True} in (
+                harvested["stages"]
+            )
+            segment_pages(
+                clean_graph,
+                page_ids_of_corpus(clean_graph, "stages"),
+                fetcher=fetcher,
+                segmenter=get_segmenter("layout"),
+                limits=PageLimits(),
+            )
+        job = gql(client, STAGES, id=job_id)["ingestJob"]
+    assert (job["harvested"], job["finished"], job["hasFailures"]) == (True, True, True)
+    stages = {s["name"]: s for s in job["stages"]}
+    assert list(stages) == ["manifests", "pages", "segmented", "illustrations", "embedded", "edges"]
+    assert (stages["manifests"]["done"], stages["pages"]["done"]) == (1, 3)
+    assert (stages["segmented"]["done"], stages["segmented"]["failed"]) == (1, 2)
+    assert stages["embedded"]["tracked"] is False  # no descriptor model yet
+    [group] = job["failureGroups"]
+    assert group == {
+        "stage": "segmented",
+        "reason": "HttpStatusError: <url> answered HTTP <n>",
+        "count": 2,
+        "examples": group["examples"],
+    }
+    assert len(group["examples"]) == 2

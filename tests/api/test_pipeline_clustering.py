@@ -222,6 +222,31 @@ def test_an_update_of_a_giant_resplits_it_like_a_full_run(small_graph):
     assert any(r["m"] == ["b1", "b2", "c1"] for r in updated[0])
 
 
+def test_an_update_recurates_what_a_decision_links_to_a_changed_cluster(small_graph):
+    """A merge decision ties the untouched b cluster to the a cluster that grows: the update
+    re-applies it to both (``ml.curation.reach``) and ends where a full run does."""
+    from api.pipeline.clustering import update_clustering
+    from ml.curation import MergeClusters
+
+    params = ClusterParams(threshold=0.6)
+    first = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    merge = MergeClusters((frozenset({"a1", "a2", "a3"}), frozenset({"b1", "b2"})))
+    apply_decision(small_graph, run_id=first.run_id, decision=merge, by="me")
+    name = NameCluster(frozenset({"a1", "a2", "a3", "b1", "b2"}), "Le Rêve et la Vie")
+    apply_decision(small_graph, run_id=first.run_id, decision=name, by="me")
+
+    write_edges(small_graph, EDGE_SET.id, ["a3"], ["c1"], np.array([0.75]))
+    result = update_clustering(small_graph, run_id=first.run_id, illustration_ids=["c1"])
+    assert not result.full_run and result.written == 1 and result.removed == 1
+    updated = snapshot(small_graph, first.run_id)
+    (merged,) = [r for r in updated[0] if r["leaf"]]
+    assert merged["m"] == ["a1", "a2", "a3", "b1", "b2", "c1"]
+    assert merged["name"] == "Le Rêve et la Vie" and merged["size"] == 6
+
+    second = run_clustering(small_graph, edge_set=EDGE_SET, params=params)
+    assert snapshot(small_graph, second.run_id) == updated
+
+
 def cluster_of_a1(db, run_id):
     records, _, _ = db.execute_query(
         "MATCH (:Illustration {id: 'a1'})-[:IN_CLUSTER]->(c:Cluster {run_id: $run, leaf: true}) "

@@ -240,10 +240,10 @@ def test_a_corpus_is_harvested_by_workers_on_two_hosts_without_loss(
     try:
         deadline = time.monotonic() + 240
         progress = job_progress(db, job_id)
-        while not (progress and progress.finished) and time.monotonic() < deadline:
+        while not (progress and progress.harvested) and time.monotonic() < deadline:
             time.sleep(0.5)
             progress = job_progress(db, job_id)
-        assert progress is not None and progress.finished, progress
+        assert progress is not None and progress.harvested, progress
         assert (progress.total, progress.done, progress.failed) == (N_MANIFESTS, N_MANIFESTS, 0)
         records, _, _ = db.execute_query(
             "MATCH (:Corpus {name: 'two-hosts'})-[:INCLUDES]->()-[:HAS_ISSUE]->(i:Issue)"

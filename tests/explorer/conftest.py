@@ -30,8 +30,6 @@ from api.runtime import Runtime
 CHROMIUM = os.environ.get("CONTAGIONS_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 # Two reprinted pictures over three titles' issues: clusters that travel, a few singletons.
 SIZE = DemoSize(issues=2, pages=2, reprinted_sources=4, single_sources=2)
-SITE_PORT, IIIF_PORT = 18290, 18291
-DEMO_ENDPOINTS = [f"127.0.0.1:{SITE_PORT}", f"127.0.0.1:{IIIF_PORT}"]
 
 
 @dataclass
@@ -46,6 +44,11 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# Free ports, not fixed ones: two checkouts may run these tests on one machine at once.
+SITE_PORT, IIIF_PORT = _free_port(), _free_port()
+DEMO_ENDPOINTS = [f"127.0.0.1:{SITE_PORT}", f"127.0.0.1:{IIIF_PORT}"]
 
 
 @pytest.fixture(scope="module")

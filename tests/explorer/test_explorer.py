@@ -103,6 +103,21 @@ def test_clusters_wall_sorts_filters_pages_and_keeps_state_in_the_url(page, pres
     expect(page.get_by_label("Sort by")).to_have_value("COUNTRIES")
     expect(page.get_by_label("Country")).to_have_value(code)
 
+    # A corpus: clusters with a printing in one of its periodicals.
+    corpus = press.runtime.settings.demo.corpus
+    page.goto("/")
+    page.get_by_label("Corpus").select_option(corpus)
+    expect(page).to_have_url(re.compile(rf"corpus={quote(corpus)}"))
+    query = (
+        "query($c: ID) { clusters(where: {corpus: $c}) "
+        "{ ... on ClusterConnection { totalCount } } }"
+    )
+    in_corpus = gql(press.api, query, c=corpus)["clusters"]["totalCount"]
+    assert in_corpus == everything  # the sample press is one corpus
+    expect(page.locator(".lede strong")).to_have_text(str(in_corpus))
+    page.reload()
+    expect(page.get_by_label("Corpus")).to_have_value(corpus)
+
     # Server-side paging: two cards a page, the next page when the end scrolls into view.
     page.goto("/?per=2")
     expect(cards).to_have_count(2)
@@ -127,6 +142,11 @@ def test_cluster_to_illustration_to_page_in_context_to_similar_to_its_cluster(pa
     expect(page).to_have_url(re.compile(r"/illustration/"))
     first = page.url
     images_loaded(page, "figure.crop img")
+    # The manifest's rights and requiredStatement, as the issue stored them.
+    rights = page.locator("dd.rights a")
+    expect(rights).to_have_text("CC0 1.0")
+    expect(rights).to_have_attribute("href", "http://creativecommons.org/publicdomain/zero/1.0/")
+    expect(page.locator("dd.attribution")).to_contain_text("contagions sample corpus (synthetic)")
     page.get_by_role("button", name="See the page in context").click()
     status = page.get_by_test_id("page-status")
     expect(status).to_have_text(re.compile("Page loaded"), timeout=30_000)
@@ -233,10 +253,42 @@ def test_circulation_flows_matrix_and_reached_within(page, press):
     expect(page.locator("table.matrix tbody th")).to_have_count(len(origins))
     expect(page.locator(".map path.arc").first).to_be_attached()
     screenshot(page, "circulation")
+
+    # By country: the API's country flows, the countries placed on the map.
     page.get_by_label("Group by").select_option("country")
     expect(page).to_have_url(re.compile("group=country"))
-    countries = {f["origin"]["countryCode"] for f in flows}
+    query = """{ flows(groupBy: COUNTRY) { ... on Flows { flows {
+        originCountry { code name } destinationCountry { code } count } } } }"""
+    by_country = gql(press.api, query)["flows"]["flows"]
+    countries = {f["originCountry"]["name"] for f in by_country}
     expect(page.locator("table.matrix tbody th")).to_have_count(len(countries))
+    for name in countries:
+        expect(page.locator("table.matrix tbody th", has_text=name)).to_have_count(1)
+    if any(f["originCountry"]["code"] != f["destinationCountry"]["code"] for f in by_country):
+        expect(page.locator(".map path.arc").first).to_be_attached()
+
+    # By period: one bar per year, each opening that year's matrix (flowMatrix).
+    query = """{ flowMatrix(groupBy: COUNTRY, period: YEAR) { ... on FlowMatrix { periods
+        cells { period count originCountry { name } } } } }"""
+    matrix = gql(press.api, query)["flowMatrix"]
+    page.get_by_label("Periods").select_option("year")
+    expect(page).to_have_url(re.compile("period=year"))
+    bars = page.locator("nav.periods button.period")
+    expect(bars).to_have_count(len(matrix["periods"]))
+    busiest = max(
+        matrix["periods"],
+        key=lambda y: sum(c["count"] for c in matrix["cells"] if c["period"] == y),
+    )
+    page.get_by_role("button", name=str(busiest), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"at={busiest}"))
+    expect(page.locator("#matrix-title")).to_have_text(f"Origin–destination matrix, {busiest}")
+    in_year = [c for c in matrix["cells"] if c["period"] == busiest]
+    shown = page.locator("table.matrix tbody td").filter(has_text=re.compile(r"\d"))
+    expect(shown).to_have_count(len(in_year))
+    page.reload()  # the period is in the link
+    expect(page.locator("#matrix-title")).to_have_text(f"Origin–destination matrix, {busiest}")
+    page.get_by_role("button", name="all", exact=True).click()
+    expect(page.locator("#matrix-title")).to_have_text("Origin–destination matrix, every period")
 
     hop = flows[0]
     page.get_by_label("First seen in", exact=True).select_option(hop["origin"]["id"])

@@ -253,9 +253,13 @@ def test_flow_matrix_by_decade_and_year(graph_run):
 def test_missing_references(graph_run):
     db, _ = graph_run
     assert explore.missing_references(
-        db, places=[PARIS, "Paris"], countries=["FR", "XX"], periodicals=["per_paris", "x"]
-    ) == ({"Paris"}, {"XX"}, {"x"})
-    assert explore.missing_references(db) == (set(), set(), set())
+        db,
+        places=[PARIS, "Paris"],
+        countries=["FR", "XX"],
+        periodicals=["per_paris", "x"],
+        corpora=["presse", "nope"],
+    ) == ({"Paris"}, {"XX"}, {"x"}, {"nope"})
+    assert explore.missing_references(db) == (set(), set(), set(), set())
 
 
 def _reference_clusters(db, run_id):

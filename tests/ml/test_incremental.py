@@ -121,3 +121,47 @@ def test_an_edge_below_the_threshold_changes_nothing():
     forest = full(["a", "b"], by_id(old), params)
     result = update(forest, by_id([("b", "c", 0.5)]), within(old), params)
     assert result.forest == forest and not result.added and not result.removed
+
+
+any_decision = st.one_of(
+    decision,
+    st.builds(cur.RemoveMember, st.frozensets(st.integers(0, 40), min_size=1), st.integers(0, 40)),
+    st.builds(
+        cur.SplitCluster,
+        st.frozensets(st.integers(0, 40), min_size=1),
+        st.tuples(st.frozensets(st.integers(0, 40), min_size=1)),
+    ),
+)
+
+
+def by_size(clusters):
+    return sorted(clusters, key=lambda c: (-c.size, c.key))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    old=st.lists(edge, max_size=60),
+    new=st.lists(edge, max_size=20),
+    params=params_st,
+    decisions=st.lists(any_decision, max_size=6),
+)
+def test_curation_reapplied_around_the_changed_leaves_equals_reapplying_everything(
+    old, new, params, decisions
+):
+    forest = full(clustered_ids(old, params.threshold), by_id(old), params)
+    result = update(forest, by_id(new), within(old + new), params)
+    before, after = leaves(forest), leaves(result.forest)
+    seeds = {m for n in (*result.removed, *result.added) if not n.children for m in n.members}
+
+    def clusters_of(x):
+        return [m for m in (*before.values(), *after.values()) if x in m]
+
+    region, reaching = cur.reach(decisions, seeds, clusters_of)
+    for members in (*before.values(), *after.values()):
+        assert set(members) <= region or not set(members) & region
+    all_before, _ = cur.reapply(decisions, before)
+    all_after, _ = cur.reapply(decisions, after)
+    outside = [c for c in all_before if not c.members & region]
+    for side, everything in ((after, all_after), (before, all_before)):
+        inside, _ = cur.reapply(reaching, {k: m for k, m in side.items() if set(m) <= region})
+        assert by_size(outside + inside) == everything

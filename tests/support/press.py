@@ -61,6 +61,28 @@ def loopback_fetcher(*servers: Any) -> Fetcher:
     return Fetcher(FetchConfig(user_agent="t", retries=1), policy)
 
 
+def write_manifest(
+    name: str,
+    pictures: Sequence[tuple[str, Image.Image]],
+    *,
+    static_server: Any,
+    iiif_image_server: Any,
+) -> str:
+    """A manifest with a canvas per picture, its images behind the IIIF image server; its URL."""
+    canvases = []
+    for n, (file, image) in enumerate(pictures):
+        image.save(iiif_image_server.image_dir / f"{file}.jpg")
+        canvases.append(canvas(static_server.url, n, iiif_image_server.service(file), image))
+    manifest = {
+        "@context": CTX,
+        "id": f"{static_server.url}/{name}.json",
+        "type": "Manifest",
+        "label": {"en": [name]},
+        "items": canvases,
+    }
+    return static_server.write_json(f"{name}.json", manifest)
+
+
 def ingest_pictures(
     db: GraphDB,
     *,
@@ -72,19 +94,9 @@ def ingest_pictures(
 ) -> list[str]:
     """One manifest with a canvas per picture, harvested and segmented whole; the
     illustration ids, sorted."""
-    canvases = []
-    for n, (file, image) in enumerate(pictures):
-        image.save(iiif_image_server.image_dir / f"{file}.jpg")
-        canvases.append(canvas(static_server.url, n, iiif_image_server.service(file), image))
-    name = f"{corpus}.json"
-    manifest = {
-        "@context": CTX,
-        "id": f"{static_server.url}/{name}",
-        "type": "Manifest",
-        "label": {"en": [corpus]},
-        "items": canvases,
-    }
-    url = static_server.write_json(name, manifest)
+    url = write_manifest(
+        corpus, pictures, static_server=static_server, iiif_image_server=iiif_image_server
+    )
     queue: list[str] = []
     start_ingest(db, corpus=corpus, uris=[url], enqueue=queue.extend, segmenter="whole")
     while queue:

@@ -1,9 +1,8 @@
 // The one way the app talks to the API: POST application/json with the CSRF-safe header,
 // multipart for uploads (same header), graphql-transport-ws for subscriptions. A curator
 // token, once given, rides along as `Authorization: Bearer`.
-import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { print } from "graphql";
-import { createClient, type Client } from "graphql-ws";
+import type { DocumentTypeDecoration } from "@graphql-typed-document-node/core";
+import type { Client } from "graphql-ws";
 
 export const REQUESTED_WITH = "contagions-explorer";
 const TOKEN_KEY = "contagions.curatorToken";
@@ -84,10 +83,10 @@ async function send(query: string, variables: Record<string, unknown>): Promise<
 }
 
 export async function request<R, V extends Record<string, unknown>>(
-  document: TypedDocumentNode<R, V>,
+  document: DocumentTypeDecoration<R, V>,
   ...[variables]: V extends Record<string, never> ? [] : [V]
 ): Promise<R> {
-  const query = print(document);
+  const query = document.toString();
   const vars = (variables ?? {}) as Record<string, unknown>;
   let [status, body] = await send(query, vars);
   if (isAuthFailure(status, body)) {
@@ -106,23 +105,50 @@ export async function request<R, V extends Record<string, unknown>>(
   return result.data as R;
 }
 
-let wsClient: Client | null = null;
+let wsClient: Promise<Client> | null = null;
+
+// graphql-ws loads with the first subscription (the jobs screen), off the other screens' path.
+function socket(): Promise<Client> {
+  wsClient ??= import("graphql-ws").then(({ createClient }) =>
+    createClient({
+      url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${ENDPOINT}`,
+      connectionParams: () => {
+        const token = curatorToken();
+        return token ? { Authorization: `Bearer ${token}` } : {};
+      },
+    }),
+  );
+  return wsClient;
+}
 
 export function subscribe<R, V extends Record<string, unknown>>(
-  document: TypedDocumentNode<R, V>,
+  document: DocumentTypeDecoration<R, V>,
   variables: V,
   onData: (data: R) => void,
   onError: (message: string) => void,
 ): () => void {
-  wsClient ??= createClient({
-    url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${ENDPOINT}`,
-    connectionParams: () => {
-      const token = curatorToken();
-      return token ? { Authorization: `Bearer ${token}` } : {};
-    },
-  });
-  return wsClient.subscribe<R>(
-    { query: print(document), variables },
+  let stop: (() => void) | null = null;
+  let stopped = false;
+  socket()
+    .then((client) => {
+      if (!stopped) stop = subscribeWith(client, document.toString(), variables, onData, onError);
+    })
+    .catch((e) => onError(e instanceof Error ? e.message : "could not open the subscription"));
+  return () => {
+    stopped = true;
+    stop?.();
+  };
+}
+
+function subscribeWith<R>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: R) => void,
+  onError: (message: string) => void,
+): () => void {
+  return client.subscribe<R>(
+    { query, variables },
     {
       next: (value) => {
         if (value.errors?.length) onError(value.errors.map((e) => e.message).join("; "));

@@ -32,3 +32,35 @@ export function formatScore(score: number): string {
 export function formatPlace(place?: string | null, country?: string | null): string {
   return [place, country].filter(Boolean).join(", ") || "unknown place";
 }
+
+// rightsstatements.org codes a researcher reads more easily than the URI.
+const RIGHTS_STATEMENTS: Record<string, string> = {
+  "InC": "In Copyright",
+  "InC-OW-EU": "In Copyright – EU Orphan Work",
+  "InC-EDU": "In Copyright – Educational Use Permitted",
+  "InC-NC": "In Copyright – Non-Commercial Use Permitted",
+  "InC-RUU": "In Copyright – Rights-holder(s) Unlocatable or Unidentifiable",
+  "NoC-CR": "No Copyright – Contractual Restrictions",
+  "NoC-NC": "No Copyright – Non-Commercial Use Only",
+  "NoC-OKLR": "No Copyright – Other Known Legal Restrictions",
+  "NoC-US": "No Copyright – United States",
+  "CNE": "Copyright Not Evaluated",
+  "UND": "Copyright Undetermined",
+  "NKC": "No Known Copyright",
+};
+
+/** A IIIF `rights` URI as a reader names it: "CC BY-SA 4.0", "Public Domain Mark 1.0",
+ * "No Copyright – United States"; any other value is shown as given. */
+export function rightsLabel(rights: string): string {
+  const cc = /creativecommons\.org\/(licenses|publicdomain)\/([a-z-]+)\/(\d\.\d)/i.exec(rights);
+  if (cc) {
+    const [, kind, code, version] = cc;
+    if (kind.toLowerCase() === "publicdomain") {
+      return code.toLowerCase() === "zero" ? `CC0 ${version}` : `Public Domain Mark ${version}`;
+    }
+    return `CC ${code.toUpperCase()} ${version}`;
+  }
+  const rs = /rightsstatements\.org\/(?:vocab|page)\/([A-Za-z-]+)\//.exec(rights);
+  if (rs && RIGHTS_STATEMENTS[rs[1]]) return RIGHTS_STATEMENTS[rs[1]];
+  return rights;
+}

@@ -14,7 +14,7 @@ export const IllustrationThumbFields = graphql(`
 `);
 
 export const ClustersQuery = graphql(`
-  query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String) {
+  query Clusters($where: ClusterWhere, $sort: ClusterSort, $first: Int!, $after: String, $pathHops: Int!) {
     clusters(where: $where, sort: $sort, first: $first, after: $after) {
       __typename
       ... on ClusterConnection {
@@ -25,7 +25,7 @@ export const ClustersQuery = graphql(`
           name validated flagged
           firstAppearance { date datePrecision place { id name } country { code name } periodical { id title } }
           members(first: 6) { nodes { id illustration { ...IllustrationThumb } } }
-          hops { origin { id name } destination { id name } fromDate toDate lagDays datePrecision }
+          hops(first: $pathHops) { origin { id name } destination { id name } fromDate toDate lagDays }
         }
       }
       ... on InvalidInput { message }
@@ -39,6 +39,7 @@ export const FiltersQuery = graphql(`
     countries { code name }
     places(limit: 500) { id name countryCode }
     periodicals(limit: 500) { id title }
+    corpora { name }
   }
 `);
 
@@ -98,7 +99,7 @@ export const IllustrationQuery = graphql(`
       place { id name latitude longitude }
       country { code name }
       periodical { id title publicationType }
-      issue { id label manifestId date datePrecision }
+      issue { id label manifestId date datePrecision rights attribution }
       viewInContext { manifestId canvasId miradorUrl universalViewerUrl }
       neighbours(k: 12) { score match illustration { ...IllustrationThumb } }
       cluster { id name size }
@@ -118,22 +119,41 @@ export const SearchQuery = graphql(`
   }
 `);
 
-export const FlowsQuery = graphql(`
-  query Flows($where: FlowWhere, $limit: Int!) {
-    flows(where: $where, groupBy: PLACE, limit: $limit) {
+export const FlowCellFields = graphql(`
+  fragment FlowCell on Flow {
+    origin { id name latitude longitude countryCode }
+    destination { id name latitude longitude countryCode }
+    originCountry { code name }
+    destinationCountry { code name }
+    count clusters meanLagDays
+  }
+`);
+
+// The circulation screen's first request: the window's flows, and the places and countries
+// to name and place them.
+export const CirculationQuery = graphql(`
+  query Circulation($where: FlowWhere, $groupBy: FlowGroupBy!, $limit: Int!) {
+    flows(where: $where, groupBy: $groupBy, limit: $limit) {
       __typename
-      ... on Flows {
-        flows {
-          origin { id name latitude longitude countryCode }
-          destination { id name latitude longitude countryCode }
-          count clusters meanLagDays
-        }
-      }
+      ... on Flows { flows { ...FlowCell } }
       ... on InvalidInput { message }
       ... on NotFound { message }
     }
-    places(limit: 500) { id name countryCode }
+    places(limit: 500) { id name latitude longitude countryCode }
     countries { code name }
+  }
+`);
+
+// Hops per decade or year (the bars that pick a period): the matrix's cells by country, their
+// counts only; a period's own flows come from CirculationQuery with that period's dates.
+export const FlowPeriodsQuery = graphql(`
+  query FlowPeriods($where: FlowWhere, $period: FlowPeriod!) {
+    flowMatrix(where: $where, groupBy: COUNTRY, period: $period) {
+      __typename
+      ... on FlowMatrix { periods cells { period count } }
+      ... on InvalidInput { message }
+      ... on NotFound { message }
+    }
   }
 `);
 
