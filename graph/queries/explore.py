@@ -94,7 +94,7 @@ _WINDOW_LISTED = """
 MATCH (i:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
 WHERE r.run_id = $run_id AND r.date >= $window_from AND r.date <= $window_to
   AND ($leaf IS NULL OR r.leaf = $leaf)
-WITH c, {sort} AS sort_value,
+WITH c, __SORT__ AS sort_value,
      sum(CASE WHEN ($place IS NULL OR r.place = $place)
                    AND ($country IS NULL OR r.country = $country)
                    AND ($periodical IS NULL OR r.periodical = $periodical)
@@ -152,14 +152,15 @@ ORDER BY sort_value {direction}, c.id
 def window_page_query(sort: str, descending: bool) -> str:
     """The cluster list with statistics computed inside a date window, each row with the
     window's total (KeyError: bad sort)."""
-    return _WINDOW_LISTED.format(sort=WINDOW_SORT_EXPRESSIONS[sort]) + _WINDOW_PAGE.format(
+    listed = _WINDOW_LISTED.replace("__SORT__", WINDOW_SORT_EXPRESSIONS[sort])
+    return listed + _WINDOW_PAGE.format(
         cmp="<" if descending else ">",
         direction="DESC" if descending else "ASC",
         fields=_WINDOW_FIELDS,
     )
 
 
-WINDOW_COUNT = _WINDOW_LISTED.format(sort="null") + "RETURN count(c) AS total\n"
+WINDOW_COUNT = _WINDOW_LISTED.replace("__SORT__", "null") + "RETURN count(c) AS total\n"
 
 
 CLUSTERS_BY_IDS = f"""
