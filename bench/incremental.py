@@ -3,8 +3,9 @@
     .venv/bin/python bench/incremental.py              # 100,000 illustrations + 1,000
     .venv/bin/python bench/incremental.py --size 20000 # a smaller graph
 
-The graph of bench/api_latency.py (4 illustrations per issue, 60 places in 12 countries, dates
-1890-1990, about 60 % of the illustrations chained by SIMILAR edges into groups of 2 to 40) is
+The generated press of bench/generated_press.py, as bench/api_latency.py writes it (4
+illustrations per issue, 60 places in 12 countries, dates 1890-1990, about 60 % of the
+illustrations chained by SIMILAR edges into groups of 2 to 40) is
 written to the bench Neo4j and clustered by the real pipeline. Then 1,000 new illustrations
 arrive in 250 new issues with their edges: 70 % reprint an existing group (one edge to one of
 its members), the rest pair up among themselves. Timed: `update_clustering` on the run (the

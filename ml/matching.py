@@ -81,18 +81,22 @@ def measure_match_thresholds(
     *,
     similar_step: float = 0.05,
     exact_step: float = 0.01,
+    negative_percentile: float = 99.0,
 ) -> MatchThresholds:
     """Thresholds from a bench's scores of true reprint pairs (`positive`) and of every other
     pair (`negative`): REPRINT is the clustering threshold the bench chose; SIMILAR the next
-    `similar_step` above the best non-pair, so that no unrelated picture of the bench is
-    SIMILAR; EXACT the next `exact_step` above the best true pair, so that a reprint in
-    another print style is never EXACT, only the same printing or scan (at most 1). SIMILAR
-    never exceeds REPRINT, nor REPRINT EXACT."""
+    `similar_step` above the non-pairs' 99th percentile, so that unrelated pictures are NONE
+    (the few highest non-pairs are related pictures the ground truth keeps apart, such as
+    quadrants of one photograph, not the unrelated ones this level is for); EXACT the next
+    `exact_step` above the best true pair, so that a reprint in another print style is never
+    EXACT, only the same printing or scan (at most 1). SIMILAR never exceeds REPRINT, nor
+    REPRINT EXACT."""
 
     def above(value: float, step: float) -> float:
         return round((math.floor(round(value / step, 9)) + 1) * step, 6)
 
-    similar = min(above(float(np.max(negative)), similar_step), reprint)
+    unrelated = float(np.percentile(negative, negative_percentile))
+    similar = min(above(unrelated, similar_step), reprint)
     exact = max(min(above(float(np.max(positive)), exact_step), 1.0), reprint)
     return MatchThresholds(exact=exact, reprint=reprint, similar=similar)
 

@@ -88,14 +88,13 @@ def cluster_count_query(appearance_filter: bool) -> str:
 # "within" a date window: a cluster is listed when it has a printing in the window that meets
 # the place/country/periodical conditions, and its statistics (hence sorts) are computed on its
 # printings inside the window only. Read from the printings that memberships carry
-# (clusters.REFRESH_STATS), sought by (run, date): no walk through issues and pages.
-_WINDOW_STATS = """
+# (clusters.REFRESH_STATS), sought by (run, date): no walk through issues and pages. Every
+# listed cluster gets its sort value only; the page's rows then get all their statistics.
+_WINDOW_LISTED = """
 MATCH (i:Illustration)-[r:IN_CLUSTER]->(c:Cluster)
 WHERE r.run_id = $run_id AND r.date >= $window_from AND r.date <= $window_to
   AND ($leaf IS NULL OR r.leaf = $leaf)
-WITH c, count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
-     count(DISTINCT r.country) AS n_countries, count(DISTINCT r.periodical) AS n_periodicals,
-     min(r.date) AS first_date, max(r.date) AS last_date,
+WITH c, __SORT__ AS sort_value,
      sum(CASE WHEN ($place IS NULL OR r.place = $place)
                    AND ($country IS NULL OR r.country = $country)
                    AND ($periodical IS NULL OR r.periodical = $periodical)
@@ -105,17 +104,16 @@ WITH c, count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
        AS hits
 // The cluster's own conditions once per cluster, not once per printing.
 WHERE hits > 0 AND __PROPERTIES__
-WITH c, size, n_places, n_countries, n_periodicals, first_date, last_date,
-     duration.inDays(date(first_date), date(last_date)).days AS span_days
 """.replace("__PROPERTIES__", _CLUSTER_PROPERTIES.strip())
 
+# Each sort key aggregated over a cluster's printings in the window.
 WINDOW_SORT_EXPRESSIONS = {
-    "size": "size",
-    "n_places": "n_places",
-    "n_countries": "n_countries",
-    "n_periodicals": "n_periodicals",
-    "span_days": "span_days",
-    "first_date": "first_date",
+    "size": "count(DISTINCT i)",
+    "n_places": "count(DISTINCT r.place)",
+    "n_countries": "count(DISTINCT r.country)",
+    "n_periodicals": "count(DISTINCT r.periodical)",
+    "span_days": "duration.inDays(date(min(r.date)), date(max(r.date))).days",
+    "first_date": "min(r.date)",
 }
 
 _WINDOW_FIELDS = """
@@ -127,37 +125,42 @@ coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
 """
 
 # The page, and on each of its rows the number of clusters listed (before the cursor): one
-# aggregation of the window answers both the page and its total count.
+# pass over the window answers both the page and its total count.
 _WINDOW_PAGE = """
-WITH collect({{c: c, sort_value: {sort}, size: size, n_places: n_places,
-               n_countries: n_countries, n_periodicals: n_periodicals,
-               first_date: first_date, last_date: last_date, span_days: span_days}}) AS listed
+WITH collect({{c: c, sort_value: sort_value}}) AS listed
 WITH listed, size(listed) AS total
 UNWIND listed AS row
-WITH total, row.c AS c, row.sort_value AS sort_value, row.size AS size,
-     row.n_places AS n_places, row.n_countries AS n_countries,
-     row.n_periodicals AS n_periodicals, row.first_date AS first_date,
-     row.last_date AS last_date, row.span_days AS span_days
+WITH total, row.c AS c, row.sort_value AS sort_value
 WHERE $after_id IS NULL OR sort_value {cmp} $after_value
       OR (sort_value = $after_value AND c.id > $after_id)
+WITH total, c, sort_value ORDER BY sort_value {direction}, c.id LIMIT $limit
+CALL (c) {{
+  MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+  WHERE r.date >= $window_from AND r.date <= $window_to
+  RETURN count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
+         count(DISTINCT r.country) AS n_countries,
+         count(DISTINCT r.periodical) AS n_periodicals, min(r.date) AS first_date,
+         max(r.date) AS last_date
+}}
+WITH total, c, sort_value, size, n_places, n_countries, n_periodicals, first_date, last_date,
+     duration.inDays(date(first_date), date(last_date)).days AS span_days
 RETURN total, sort_value, {fields}
 ORDER BY sort_value {direction}, c.id
-LIMIT $limit
 """
 
 
 def window_page_query(sort: str, descending: bool) -> str:
     """The cluster list with statistics computed inside a date window, each row with the
     window's total (KeyError: bad sort)."""
-    return _WINDOW_STATS + _WINDOW_PAGE.format(
-        sort=WINDOW_SORT_EXPRESSIONS[sort],
+    listed = _WINDOW_LISTED.replace("__SORT__", WINDOW_SORT_EXPRESSIONS[sort])
+    return listed + _WINDOW_PAGE.format(
         cmp="<" if descending else ">",
         direction="DESC" if descending else "ASC",
         fields=_WINDOW_FIELDS,
     )
 
 
-WINDOW_COUNT = _WINDOW_STATS + "RETURN count(c) AS total\n"
+WINDOW_COUNT = _WINDOW_LISTED.replace("__SORT__", "null") + "RETURN count(c) AS total\n"
 
 
 CLUSTERS_BY_IDS = f"""

@@ -40,13 +40,16 @@ def test_reprint_is_the_backbones_clustering_threshold():
     assert calibrated_match_thresholds(None) == DEFAULT_MATCH_THRESHOLDS
 
 
-def test_thresholds_are_measured_above_the_best_non_pair_and_the_best_true_pair():
+def test_thresholds_are_measured_above_unrelated_pairs_and_the_best_true_pair():
     rng = np.random.default_rng(0)
-    negative = np.r_[rng.uniform(-0.3, 0.3, 500), 0.412]
+    negative = np.linspace(-0.3, 0.412, 101)  # the 99th percentile is 0.40488
     positive = np.r_[rng.uniform(0.75, 0.95, 50), 0.973]
     levels = measure_match_thresholds(positive, negative, 0.8)
     assert levels == MatchThresholds(exact=0.98, reprint=0.8, similar=0.45)
-    assert levels.classify(0.412) == "none" and levels.classify(0.973) == "reprint"
+    assert levels.classify(0.40488) == "none" and levels.classify(0.973) == "reprint"
+    # A few related pictures among the non-pairs (quadrants of one photograph) move nothing.
+    related = np.r_[np.linspace(-0.3, 0.412, 1001), 0.78, 0.77]
+    assert measure_match_thresholds(positive, related, 0.8).similar == 0.45
     # A score on the grid is still below its level: the level is strictly above it.
     assert measure_match_thresholds(np.array([0.97]), np.array([0.4]), 0.8) == MatchThresholds(
         exact=0.98, reprint=0.8, similar=0.45
