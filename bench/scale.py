@@ -8,14 +8,15 @@ dated 1890-1990 in places of 48 countries, reprints planted in groups of 2-200 (
 among a long tail of singletons. The corpus goes through the real code: the bulk ingest writes
 the actors use (`write_issues`, several manifests a transaction), illustrations in bulk,
 vectors through `import_vectors` into the running vector service, `build_edges` (the index
-route; the exact route where the corpus fits), `run_clustering` (giant splits, flows).
-Per stage: wall time, throughput, the peak RSS of this process, Neo4j and the vector service
-(VmHWM: the peak since the process started), and the disk the data dir uses. Between sizes, the
-growth exponent of each stage's time (1 = linear; a stage above ~1.15 that is not exact kNN is
-a bug to fix or to explain).
-
-Not yet here (issue 18): the API p50/p99 stage (bench/api_latency.py measures it at one size)
-and per-stage peak RSS (VmHWM is per process lifetime).
+route; the exact route where the corpus fits), `run_clustering` (giant splits, flows), then
+the real API (`contagions serve` in a child process, the vector service behind its search):
+p50/p99 of the cluster list, a cluster's detail, a similarity search and the place flows.
+Per stage: wall time, throughput, the peak RSS of every process during that stage (this one,
+Neo4j, the vector service, the API server: /proc/PID/status VmRSS sampled every 0.2 s), and
+the disk each store (Neo4j, vectors, Redis) grew by since the size's run began. Between
+sizes, the growth exponent of each stage's time (1 = linear; a stage above ~1.15 that is not
+exact kNN is a bug to fix or to explain). No Dramatiq worker runs here: the stages call the
+code the actors call, in process.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
+import os
+import random
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from itertools import pairwise
@@ -138,29 +142,84 @@ def generate(n: int, seed: int = 0) -> Corpus:
     return Corpus(issues, illustrations, vectors, len(sizes))
 
 
-def peak_rss_mib(settings) -> dict[str, float]:
+def rss_mib(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None  # the process is gone
+    return None
+
+
+class RssSampler:
+    """Peak resident memory per named process since the last `take`, sampled in a thread."""
+
+    def __init__(self, interval_s: float = 0.2) -> None:
+        self.pids: dict[str, int] = {"bench": os.getpid()}
+        self._peaks: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval_s: float) -> None:
+        while not self._stop.wait(interval_s):
+            self.sample()
+
+    def sample(self) -> None:
+        for name, pid in list(self.pids.items()):
+            rss = rss_mib(pid)
+            if rss is not None:
+                with self._lock:
+                    self._peaks[name] = max(self._peaks.get(name, 0.0), rss)
+
+    def take(self) -> dict[str, float]:
+        """The peaks since the previous call (the processes' current RSS seeds the next)."""
+        self.sample()
+        with self._lock:
+            peaks, self._peaks = self._peaks, {}
+        return peaks
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def service_pids(settings) -> dict[str, int]:
     from api.services.manager import local_neo4j, vector_service
     from api.services.process import running_pid
 
-    out = {"bench": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    out = {}
     for name, pid_file in (
         ("neo4j", local_neo4j(settings).pid_file),
         ("vectors", vector_service(settings).pid_file),
     ):
         pid = running_pid(pid_file)
-        status = Path(f"/proc/{pid}/status") if pid else None
-        if status and status.exists():
-            for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    out[name] = int(line.split()[1]) / 1024
+        if pid:
+            out[name] = pid
     return out
 
 
 def disk_mib(folder: Path) -> float:
+    if not folder.exists():
+        return 0.0
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
-def run_size(n: int, settings, db, store_factory) -> dict[str, dict]:
+def store_disk_mib(settings) -> dict[str, float]:
+    """Disk used per store: each top folder of the data dir (neo4j, vectors, redis, ...)."""
+    root = settings.data_dir.resolve()
+    return {
+        folder.name: round(disk_mib(folder))
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and folder.name != "run"
+    }
+
+
+def run_size(
+    n: int, settings, db, store_factory, sampler: RssSampler, requests: int = 200
+) -> dict[str, dict]:
     from api.pipeline.clustering import ClusterParams, run_clustering
     from api.pipeline.similarity import build_edges
     from api.pipeline.vector_import import ImportedModel, import_vectors
@@ -172,6 +231,10 @@ def run_size(n: int, settings, db, store_factory) -> dict[str, dict]:
 
     wipe_graph(db)
     stages: dict[str, dict] = {}
+    sampler.take()
+    # Earlier runs' files stay (a wiped Neo4j store does not shrink, collections are kept):
+    # what a size costs is each store's growth since its run began.
+    disk_before = store_disk_mib(settings)
 
     def stage(name: str, units: int, unit: str, started: float) -> None:
         seconds = time.perf_counter() - started
@@ -179,8 +242,11 @@ def run_size(n: int, settings, db, store_factory) -> dict[str, dict]:
             "seconds": round(seconds, 2),
             "throughput": round(units / seconds, 1) if seconds else None,
             "unit": f"{unit}/s",
-            "peak_rss_mib": {k: round(v) for k, v in peak_rss_mib(settings).items()},
-            "disk_mib": round(disk_mib(settings.data_dir.resolve())),
+            "peak_rss_mib": {k: round(v) for k, v in sampler.take().items()},
+            "disk_growth_mib": {
+                store: used - disk_before.get(store, 0)
+                for store, used in store_disk_mib(settings).items()
+            },
         }
         print(f"  {n:>9,} {name:12} {seconds:8.1f} s  {units / seconds:12,.0f} {unit}/s")
 
@@ -223,7 +289,95 @@ def run_size(n: int, settings, db, store_factory) -> dict[str, dict]:
     stage("cluster+flow", build.total_edges, "edges", started)
     stages["cluster+flow"] |= {"clusters": result.leaves, "planted_groups": corpus.groups}
     store.close()
+
+    started = time.perf_counter()
+    latency = api_latency(settings, sampler, [i.id for i in corpus.illustrations], requests)
+    stage("api", sum(len(v) for v in latency.values()), "requests", started)
+    stages["api"]["ms"] = {
+        name: {"p50": round(percentile(ms, 50), 1), "p99": round(percentile(ms, 99), 1)}
+        for name, ms in latency.items()
+    }
+    for name, figures in stages["api"]["ms"].items():
+        print(f"  {n:>9,}   {name:18} p50 {figures['p50']:7.1f} ms  p99 {figures['p99']:7.1f} ms")
     return stages
+
+
+LIST = """{ clusters(first: 20, sort: {by: COUNTRIES}) { ... on ClusterConnection { totalCount
+  nodes { id name size placeCount countryCount firstDate lastDate } } } }"""
+DETAIL = """query($id: ID!) { cluster(id: $id) { id size name
+  members(first: 20) { nodes { illustration { id date place { name } periodical { title } } } }
+  appearances(first: 100) { nodes { date place { name } country { code } } }
+  hops { origin { name } destination { name } lagDays } timeSeries { year count } } }"""
+SEARCH = """query($id: ID!) { searchSimilar(illustrationId: $id, k: 20) {
+  ... on SimilarResults { hits { score illustration { id date place { name }
+    periodical { title } } } } } }"""
+FLOWS = """{ flows(groupBy: PLACE, limit: 100) { ... on Flows { flows {
+  origin { name } destination { name } count clusters meanLagDays } } } }"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def api_latency(
+    settings, sampler: RssSampler, ids: list[str], requests: int = 200
+) -> dict[str, list[float]]:
+    """Milliseconds per request of the real API server (a child process), sequentially."""
+    import httpx
+
+    port = settings.api.port
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve"],
+        env=os.environ | {"CONTAGIONS_API__HOST": "127.0.0.1"},
+        stdout=subprocess.DEVNULL,
+    )
+    sampler.pids["api"] = server.pid
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if client.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the API server did not come up")
+            time.sleep(0.3)
+
+        def post(query: str, **variables: str) -> dict:
+            response = client.post("/graphql", json={"query": query, "variables": variables})
+            body = response.json()
+            if response.status_code != 200 or "errors" in body:
+                raise RuntimeError(f"API error: {str(body)[:300]}")
+            return body["data"]
+
+        cluster_ids = [c["id"] for c in post(LIST)["clusters"]["nodes"]]
+        rng = random.Random(3)
+        calls = {
+            "cluster list": lambda: post(LIST),
+            "cluster detail": lambda: post(DETAIL, id=rng.choice(cluster_ids)),
+            "search": lambda: post(SEARCH, id=rng.choice(ids)),
+            "flows": lambda: post(FLOWS),
+        }
+        out: dict[str, list[float]] = {}
+        for name, call in calls.items():
+            if name == "cluster detail" and not cluster_ids:
+                continue
+            for _ in range(10):  # warm caches and query plans
+                call()
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+            out[name] = times
+        return out
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(30)
+        sampler.pids.pop("api", None)
 
 
 def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]:
@@ -238,28 +392,68 @@ def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]
     return out
 
 
+def print_table(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]:
+    exponents = growth(sizes, results)
+    print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
+    for name in results[sizes[0]]:
+        times = "".join(f"{results[n][name]['seconds']:>13.1f}s" for n in sizes)
+        print(f"{name:14} {times}   {exponents.get(name, [])}")
+    print("\npeak RSS MiB   " + "".join(f"{n:>14,}" for n in sizes))
+    for proc in ("bench", "neo4j", "vectors", "api"):
+        peaks = [
+            max((s["peak_rss_mib"].get(proc, 0) for s in results[n].values()), default=0)
+            for n in sizes
+        ]
+        print(f"{proc:14} " + "".join(f"{v:>14,}" for v in peaks))
+    # The goal's "peak memory of all processes": the largest sum over one stage's peaks.
+    together = [max(sum(s["peak_rss_mib"].values()) for s in results[n].values()) for n in sizes]
+    print("all, one stage " + "".join(f"{v:>14,}" for v in together))
+    print("disk growth MiB" + "".join(f"{n:>14,}" for n in sizes))
+    for folder in results[sizes[-1]]["api"]["disk_growth_mib"]:
+        used = [results[n]["api"]["disk_growth_mib"].get(folder, 0) for n in sizes]
+        print(f"{folder:14} " + "".join(f"{v:>14,}" for v in used))
+    return exponents
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--illustrations", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--requests", type=int, default=200, help="API requests per query")
+    parser.add_argument(
+        "--earlier",
+        type=Path,
+        help="output of an earlier run: its sizes join the table and the growth exponents",
+    )
     args = parser.parse_args()
     bench_environment()
     from api.resources import make_vector_store
     from bench.services import start_services
 
     settings, db = start_services()
+    sampler = RssSampler()
+    sampler.pids |= service_pids(settings)
     sizes = sorted(args.illustrations)
-    results = {}
+    results: dict[int, dict] = {}
     for n in sizes:
         print(f"size {n:,}")
-        results[n] = run_size(n, settings, db, lambda: make_vector_store(settings))
-    exponents = growth(sizes, results)
-    print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
-    for name in results[sizes[0]]:
-        times = "".join(f"{results[n][name]['seconds']:>13.1f}s" for n in sizes)
-        print(f"{name:14} {times}   {exponents.get(name, [])}")
+        results[n] = run_size(
+            n, settings, db, lambda: make_vector_store(settings), sampler, args.requests
+        )
+        print(json.dumps({"size": n, "stages": results[n]}), flush=True)
+    sampler.close()
+    if args.earlier:
+        for line in args.earlier.read_text().splitlines():
+            if line.startswith('{"size": '):
+                earlier = json.loads(line)
+                results.setdefault(earlier["size"], earlier["stages"])
+            elif line.startswith('{"sizes": '):
+                for size, stages in json.loads(line)["stages"].items():
+                    results.setdefault(int(size), stages)
+        sizes = sorted(results)
+    exponents = print_table(sizes, results)
     db.close()
     largest = results[sizes[-1]]
-    total = sum(v["seconds"] for k, v in largest.items() if k != "generate")
+    total = sum(v["seconds"] for k, v in largest.items() if k not in ("generate", "api"))
     print(
         json.dumps(
             {

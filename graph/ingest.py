@@ -232,16 +232,12 @@ def _place_row(issue: IssueRecord) -> dict[str, object]:
 def _write_issues(tx: ManagedTransaction, corpus: str, issues: Sequence[IssueRecord]) -> None:
     tx.run(q.MERGE_ISSUES, corpus=corpus, issues=[_issue_row(i) for i in issues]).consume()
     tx.run(q.SET_ISSUE_PLACES, issues=[_place_row(i) for i in issues]).consume()
-    pages = [
-        {
-            "issue_id": i.id,
-            "pages": [_page_props(p) for p in i.pages],
-            "page_ids": [p.id for p in i.pages],
-        }
-        for i in issues
-    ]
+    pages = [{"issue_id": i.id, "pages": [_page_props(p) for p in i.pages]} for i in issues]
     tx.run(q.UPSERT_PAGES, issues=pages).consume()
-    stale = tx.run(q.STALE_PAGE_IDS, issues=pages).single()
+    # Ids only: sending the page properties again made this read cost as much as the write
+    # (2.8 s against 0.4 s for 20k pages; /tmp scratch, issue 18, BENCHMARKS.md).
+    listed = [{"issue_id": i.id, "page_ids": [p.id for p in i.pages]} for i in issues]
+    stale = tx.run(q.STALE_PAGE_IDS, issues=listed).single()
     if stale and stale["ids"]:
         tx.run(q.DELETE_PAGES, ids=stale["ids"]).consume()
 

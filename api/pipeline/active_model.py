@@ -29,19 +29,20 @@ class ActiveModel:
         self.vectors = vectors
         self.refresh_s = refresh_s
         self._lock = threading.Lock()
+        self._active: DescriptorModelRecord | None = None
         self._loaded: tuple[PCAWhitening, DescriptorModelRecord] | None = None
         self._checked = 0.0
 
-    def get(self) -> tuple[PCAWhitening, DescriptorModelRecord]:
+    def record(self) -> DescriptorModelRecord:
+        """The active model with its collection ensured; an imported model (no embedder) too:
+        searches by a stored vector need only the collection."""
         with self._lock:
-            fresh = time.monotonic() - self._checked <= self.refresh_s
-            if self._loaded is not None and fresh:
-                return self._loaded
-            record = active_model(self.db)
-            if record is None:
-                raise NoDescriptorModelError(
-                    "no descriptor model yet: run `contagions pca fit` on an ingested corpus"
-                )
+            return self._record()
+
+    def get(self) -> tuple[PCAWhitening, DescriptorModelRecord]:
+        """The active model and its embedder (the PCA its vectors were whitened with)."""
+        with self._lock:
+            record = self._record()
             if not record.artifact:
                 raise NoDescriptorModelError(
                     f"the active descriptor model {record.id} was imported from "
@@ -49,13 +50,24 @@ class ActiveModel:
                     "(`contagions pca fit`) to embed new images here"
                 )
             if self._loaded is None or self._loaded[1].id != record.id:
-                self.store.ensure_collection(
-                    record.collection,
-                    record.dim,
-                    self.vectors.hnsw_m,
-                    self.vectors.hnsw_ef_construct,
-                    self.vectors.quantization,
-                )
                 self._loaded = (PCAWhitening.load(Path(record.artifact)), record)
-            self._checked = time.monotonic()
             return self._loaded
+
+    def _record(self) -> DescriptorModelRecord:
+        if self._active is not None and time.monotonic() - self._checked <= self.refresh_s:
+            return self._active
+        record = active_model(self.db)
+        if record is None:
+            raise NoDescriptorModelError(
+                "no descriptor model yet: run `contagions pca fit` on an ingested corpus"
+            )
+        if self._active is None or self._active.id != record.id:
+            self.store.ensure_collection(
+                record.collection,
+                record.dim,
+                self.vectors.hnsw_m,
+                self.vectors.hnsw_ef_construct,
+                self.vectors.quantization,
+            )
+        self._active, self._checked = record, time.monotonic()
+        return record

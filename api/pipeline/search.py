@@ -60,7 +60,7 @@ class ActiveModelSimilarity:
         min_score: float | None,
         search_filter: SearchFilter | None,
     ) -> list[Hit]:
-        self.model.get()
+        self.model.record()  # the stored vector is searched: imported models qualify
         return similar_to_id(self.store, illustration_id, k, min_score, search_filter)
 
     def by_vector(
@@ -70,7 +70,7 @@ class ActiveModelSimilarity:
         min_score: float | None,
         search_filter: SearchFilter | None,
     ) -> list[Hit]:
-        self.model.get()
+        self.model.record()
         return similar_to_vector(self.store, vector, k, min_score, search_filter)
 
     def by_image_bytes(

@@ -10,8 +10,10 @@ illustrations already carry the model's vector is skipped, so re-importing a fil
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,6 +72,17 @@ class ImportReport:
     rejected: dict[str, str] = field(default_factory=dict)  # id -> why (non-finite, zero)
     not_unit: int = 0  # usable rows whose norm was off 1 (stored normalized)
     norm_range: tuple[float, float] = (0.0, 0.0)
+    # Seconds the import waited on each stage (file checks, graph look-ups, engine upserts,
+    # graph marks); look-ups and marks overlap the upserts, so only their waits count.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def clock(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _payload(target: ImportTarget) -> dict:
@@ -99,29 +112,31 @@ def import_vectors(
         raise ImportMismatchError(
             f"the file holds {bundle.dim}-d vectors, the model says {model.dim}"
         )
-    validation = validate_vectors(bundle)
+    report = ImportReport(model_id=model.id, rows=len(bundle.ids))
+    with report.clock("validate"):
+        validation = validate_vectors(bundle)
+        rows = np.flatnonzero(validation.usable(bundle))
+        norms = np.linalg.norm(bundle.vectors[rows], axis=1) if rows.size else np.zeros(0)
     repo.record_model(db, model.record(str(bundle.source)), activate=activate)
-    report = ImportReport(
-        model_id=model.id,
-        rows=len(bundle.ids),
-        rejected=validation.rejected,
-        norm_range=(validation.norm_min, validation.norm_max),
-    )
-    rows = np.flatnonzero(validation.usable(bundle))
-    norms = np.linalg.norm(bundle.vectors[rows], axis=1) if rows.size else np.zeros(0)
+    report.rejected = validation.rejected
+    report.norm_range = (validation.norm_min, validation.norm_max)
     report.not_unit = validation.not_unit
 
     def targets(part: np.ndarray) -> dict[str, ImportTarget]:
         return repo.import_targets(db, [bundle.ids[n] for n in part], model.id)
 
     parts = [rows[start : start + chunk] for start in range(0, len(rows), chunk)]
-    # The graph look-up of the next chunk overlaps the upsert of this one.
-    with ThreadPoolExecutor(1, thread_name_prefix="import-lookup") as lookups:
-        pending = [lookups.submit(targets, parts[0])] if parts else []
+    # The graph look-up of the next chunk and the graph mark of the last one overlap the
+    # upsert of this one (Neo4j and the engine are separate processes). A chunk is marked only
+    # after its upsert returned, so a crash never leaves a mark without its vectors.
+    with ThreadPoolExecutor(2, thread_name_prefix="import-graph") as graph:
+        pending = [graph.submit(targets, parts[0])] if parts else []
+        marking: Future[None] | None = None
         for n, part in enumerate(parts):
-            found = pending.pop().result()
+            with report.clock("lookup"):
+                found = pending.pop().result()
             if n + 1 < len(parts):
-                pending.append(lookups.submit(targets, parts[n + 1]))
+                pending.append(graph.submit(targets, parts[n + 1]))
             keep = [m for m, row in enumerate(part) if bundle.ids[row] in found]
             report.unknown += [bundle.ids[row] for row in part if bundle.ids[row] not in found]
             todo = [m for m in keep if not found[bundle.ids[part[m]]].done]
@@ -131,8 +146,15 @@ def import_vectors(
                 ids = [bundle.ids[row] for row in picked]
                 offset = np.searchsorted(rows, picked)
                 vectors = bundle.vectors[picked] / norms[offset][:, None]
-                store.upsert(ids, vectors, [_payload(found[i]) for i in ids])
-                repo.mark_indexed(db, ids, model.id)
+                with report.clock("upsert"):
+                    store.upsert(ids, vectors, [_payload(found[i]) for i in ids])
+                with report.clock("mark"):
+                    if marking is not None:
+                        marking.result()
+                marking = graph.submit(repo.mark_indexed, db, ids, model.id)
                 report.imported += len(ids)
             progress(len(part))
+        with report.clock("mark"):
+            if marking is not None:
+                marking.result()
     return report

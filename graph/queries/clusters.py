@@ -30,13 +30,33 @@ MATCH (c:Cluster {id: row[1]}) USING INDEX c:Cluster(id)
 MERGE (i)-[:IN_CLUSTER]->(c)
 """
 
+# Marks the memberships of cluster `c` that start its circulation; shared by the statistics
+# refresh and the update path's cluster creation.
+_MARK_STARTS = """
+// Where circulation starts (explore.reached_within): the printings on the cluster's first day
+// among those dated and placed (`starts`), and among those dated, placed and in a country
+// (`starts_in_country`).
+CALL (c) {
+  MATCH (c)<-[r:IN_CLUSTER]-(:Illustration)
+  WITH collect(r) AS printings,
+       min(CASE WHEN r.place IS NOT NULL THEN r.date END) AS start,
+       min(CASE WHEN r.place IS NOT NULL AND r.country IS NOT NULL THEN r.date END)
+         AS start_in_country
+  UNWIND printings AS r
+  SET r.starts = coalesce(r.place IS NOT NULL AND r.date = start, false),
+      r.starts_in_country = coalesce(
+        r.place IS NOT NULL AND r.country IS NOT NULL AND r.date = start_in_country, false)
+}
+"""
+
 # A cluster's statistics, and on each membership what the window and circulation reads need
 # of its printing: the run, the cluster's tier, and the issue's date, place, country and
 # periodical (an issue has one place and one periodical). Reads then seek memberships by
 # (run, date) or (run, place) instead of walking Issue -> Page -> Illustration -> Cluster for
 # every printing. One walk for both; membership, issue dates and places only change through
 # the paths that call `refresh_stats`.
-REFRESH_STATS = """
+REFRESH_STATS = (
+    """
 UNWIND $ids AS cluster_id
 MATCH (c:Cluster {id: cluster_id})
 CALL (c) {
@@ -55,29 +75,19 @@ CALL (c) {
          min(CASE WHEN counted THEN iss.date END) AS first_date,
          max(CASE WHEN counted THEN iss.date END) AS last_date
 }
-// Where circulation starts (explore.reached_within): the printings on the cluster's first day
-// among those dated and placed (`starts`), and among those dated, placed and in a country
-// (`starts_in_country`).
-CALL (c) {
-  MATCH (c)<-[r:IN_CLUSTER]-(:Illustration)
-  WITH collect(r) AS printings,
-       min(CASE WHEN r.place IS NOT NULL THEN r.date END) AS start,
-       min(CASE WHEN r.place IS NOT NULL AND r.country IS NOT NULL THEN r.date END)
-         AS start_in_country
-  UNWIND printings AS r
-  SET r.starts = coalesce(r.place IS NOT NULL AND r.date = start, false),
-      r.starts_in_country = coalesce(
-        r.place IS NOT NULL AND r.country IS NOT NULL AND r.date = start_in_country, false)
-}
-SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
+"""
+    + _MARK_STARTS
+    + """SET c.size = size, c.n_places = n_places, c.n_countries = n_countries,
     c.n_periodicals = n_periodicals, c.first_date = first_date, c.last_date = last_date,
     c.span_days = CASE WHEN first_date IS NULL THEN null
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
 """
+)
 
 # New clusters with their statistics and memberships in one statement per batch (the update
 # path: statistics come from the appearances it reads for the flows anyway).
-CREATE_CLUSTERS_WITH_MEMBERS = """
+CREATE_CLUSTERS_WITH_MEMBERS = (
+    """
 MATCH (r:ClusteringRun {id: $run_id})
 UNWIND $clusters AS c
 CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold,
@@ -88,11 +98,21 @@ CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold
                    n_periodicals: c.n_periodicals, first_date: c.first_date,
                    last_date: c.last_date, span_days: c.span_days})
 CREATE (r)-[:HAS_CLUSTER]->(k)
-WITH k, c
-UNWIND c.members AS member
-MATCH (i:Illustration {id: member})
-CREATE (i)-[:IN_CLUSTER]->(k)
+WITH k AS c, c AS row
+// Memberships carry their printing as REFRESH_STATS writes it (flagged members included).
+CALL (c, row) {
+  UNWIND row.members AS member
+  MATCH (i:Illustration {id: member})
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+  OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+  OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+  CREATE (i)-[:IN_CLUSTER {run_id: c.run_id, leaf: coalesce(c.leaf, false), date: iss.date,
+                           place: pl.id, country: co.code, periodical: per.id}]->(c)
+}
 """
+    + _MARK_STARTS
+)
 
 ILLUSTRATION_APPEARANCES = """
 UNWIND $ids AS illustration_id

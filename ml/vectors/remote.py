@@ -19,6 +19,8 @@ from ml.vectors.store import (
 )
 from ml.vectors.wire import decode_hits, decode_vectors, encode_filter, encode_vectors
 
+OPTIMIZE_TIMEOUT = httpx.Timeout(10.0, read=None)
+
 
 class VectorServiceError(RuntimeError):
     """The vector service is unreachable or failed."""
@@ -43,12 +45,20 @@ class RemoteStore:
         self._spec: dict[str, Any] | None = None
         self._client = httpx.Client(base_url=self.url, timeout=timeout_s)
 
-    def _request(self, method: str, path: str, json: dict[str, Any] | None) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        json: dict[str, Any] | None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
         deadline = time.monotonic() + self.reconnect_s
         delay = 0.2
         while True:
             try:
-                return self._client.request(method, path, json=json)
+                if timeout is None:
+                    return self._client.request(method, path, json=json)
+                return self._client.request(method, path, json=json, timeout=timeout)
             except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
                 # Refused or cut: the service is (re)starting. Other errors are not retried.
                 if time.monotonic() + delay > deadline:
@@ -62,10 +72,16 @@ class RemoteStore:
                     f"vector service at {self.url} unreachable: {exc}"
                 ) from exc
 
-    def _call(self, method: str, path: str, json: dict[str, Any] | None = None) -> dict:
-        response = self._request(method, path, json)
+    def _call(
+        self,
+        method: str,
+        path: str,
+        json: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> dict:
+        response = self._request(method, path, json, timeout)
         if response.status_code == 404 and self._reopens(path):
-            response = self._request(method, path, json)
+            response = self._request(method, path, json, timeout)
         return self._answer(response, path)
 
     def _reopens(self, path: str) -> bool:
@@ -174,7 +190,9 @@ class RemoteStore:
         self._call("POST", self._path("delete"), {"ids": list(ids)})
 
     def optimize(self) -> None:
-        self._call("POST", self._path("optimize"))
+        # The HNSW build takes as long as it takes (about a minute per 100k vectors on two idle
+        # cores, several under load): the answer is waited for without a read timeout.
+        self._call("POST", self._path("optimize"), timeout=OPTIMIZE_TIMEOUT)
 
     def close(self) -> None:
         self._client.close()
