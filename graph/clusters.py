@@ -104,6 +104,27 @@ def create_clusters(
             session.execute_write(_run_write, q.WRITE_CHILDREN, links=link_rows)
 
 
+def grow_clusters(
+    db: GraphDB,
+    grown: Sequence[tuple[ClusterRow, ClusterRow]],
+    stats: Mapping[str, ClusterStatsRow],
+) -> None:
+    """(stored, new) pairs where the new cluster holds every member of the stored one and
+    has no parent: the stored node becomes the new cluster (see `GROW_CLUSTERS`)."""
+    rows = []
+    for old, new in grown:
+        row = {
+            k: v for k, v in dataclasses.asdict(new).items() if k not in ("members", "parent_id")
+        }
+        row.update(dataclasses.asdict(stats[new.id]))
+        row["old_id"] = old.id
+        row["members"] = sorted(set(new.members) - set(old.members))
+        rows.append(row)
+    with db.session() as session:
+        for batch in _batches(rows, 2_000):
+            session.execute_write(_run_write, q.GROW_CLUSTERS, clusters=batch)
+
+
 def illustration_appearances(db: GraphDB, ids: Sequence[str]) -> list[AppearanceRow]:
     """The printing of each of these illustrations not flagged (``cluster_id`` left empty)."""
     rows: list[AppearanceRow] = []

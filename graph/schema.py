@@ -32,14 +32,6 @@ def schema_statements() -> list[str]:
         for label, prop in q.INDEXED_PROPERTIES
     ]
     statements += [
-        q.COMPOSITE_INDEX_TEMPLATE.format(
-            name=index_name(label, "_".join(props)),
-            label=label,
-            props=", ".join(f"n.{prop}" for prop in props),
-        )
-        for label, props in q.COMPOSITE_INDEXES
-    ]
-    statements += [
         q.RELATIONSHIP_INDEX_TEMPLATE.format(name=index_name(rel, prop), label=rel, prop=prop)
         for rel, prop in q.INDEXED_RELATIONSHIP_PROPERTIES
     ]

@@ -115,11 +115,14 @@ def process_or_record(
     return outcomes
 
 
-def send_or_leave_pending(send: Callable[[], object], what: str) -> None:
-    """Enqueue what a write recorded as pending. A broker that refuses it (down, restarting)
-    is not the unit's failure, and retrying the message would redo the work: the units stay
-    pending in the graph, where the reconciler finds them (api/pipeline/reconcile.py)."""
+def send_or_leave_pending(send: Callable[[], object], what: str) -> bool:
+    """Enqueue what a write recorded as pending; False when the broker refused it (down,
+    restarting). That is not the unit's failure, and retrying the message would redo the
+    work: the units stay pending in the graph, where the reconciler finds them
+    (api/pipeline/reconcile.py)."""
     try:
         send()
     except (redis.RedisError, BrokerError, OSError) as exc:
         log.warning("could not enqueue %s (%s); the reconciler will send them", what, exc)
+        return False
+    return True

@@ -14,10 +14,10 @@ from api.actors.failures import (
     send_or_leave_pending,
 )
 from api.actors.pages import enqueue_pages
-from api.clock import WorkerClock
 from api.pipeline.ingest import HarvestLimits, TaskOutcome, process_tasks
 from api.pipeline.reharvest import reharvest_due, scheduled
 from api.runtime import get_runtime
+from api.schedule import Every
 from api.settings import get_settings
 from graph.ingest import mark_task_failed
 
@@ -26,6 +26,13 @@ def enqueue_tasks(task_ids: list[str]) -> None:
     size = get_runtime().settings.ingest.task_batch_size
     for start in range(0, len(task_ids), size):
         harvest_tasks.send(task_ids[start : start + size])
+
+
+def send_new_tasks(task_ids: list[str]) -> None:
+    """A new job's tasks, already in the graph: with the broker down they stay queued there
+    and the reconciler sends them once it is back, so the caller's job is not refused (the
+    broker's state is for `contagions status` and `/healthz` to tell)."""
+    send_or_leave_pending(lambda: enqueue_tasks(task_ids), f"{len(task_ids)} tasks")
 
 
 @dramatiq.actor(
@@ -87,8 +94,10 @@ def start_due_reharvests() -> None:
     reharvest_due(runtime.db, settings=runtime.settings.ingest, enqueue=enqueue_tasks)
 
 
+# One worker of the fleet looks each period (api/schedule.py); the claim in the graph makes
+# a corpus start once even when two periods overlap.
 _ingest = get_settings().ingest
 if scheduled(_ingest):
     dramatiq.get_broker().add_middleware(
-        WorkerClock("reharvest", _ingest.reharvest_check_s, start_due_reharvests, queue="ingest")
+        Every("reharvest", _ingest.reharvest_check_s, start_due_reharvests)
     )

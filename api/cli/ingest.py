@@ -42,7 +42,7 @@ def ingest_command(
     corpus_file: Path, corpus: str, segmenter: str | None, wait: bool, refresh: bool
 ) -> None:
     """Harvest IIIF manifests/collections listed in CORPUS_FILE (one URI per line)."""
-    from api.actors.ingest import enqueue_tasks
+    from api.actors.ingest import send_new_tasks
     from api.pipeline.ingest import CorpusFileError, read_corpus_file, start_ingest
     from api.resources import Resources
 
@@ -57,7 +57,7 @@ def ingest_command(
             resources.db,
             corpus=corpus,
             uris=uris,
-            enqueue=enqueue_tasks,
+            enqueue=send_new_tasks,
             segmenter=segmenter,
             refresh=refresh,
         )

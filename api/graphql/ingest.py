@@ -234,7 +234,7 @@ class IngestMutation:
             ),
         ] = False,
     ) -> AddManifestsResult:
-        from api.actors.ingest import enqueue_tasks
+        from api.actors.ingest import send_new_tasks
         from api.pipeline.ingest import start_ingest
 
         resources = info.context.resources
@@ -254,7 +254,7 @@ class IngestMutation:
                 resources.db,
                 corpus=corpus.strip(),
                 uris=clean,
-                enqueue=enqueue_tasks,
+                enqueue=send_new_tasks,
                 refresh=refresh,
             )
         )

@@ -201,13 +201,36 @@ def update_clustering(db: GraphDB, *, run_id: str, illustration_ids: Sequence[st
             for cid, row in ((cid, before[cid]) for cid in gone)
         ],
     )
+    grown = _grown([before[cid] for cid in gone], fresh)
+    taken = {row.id for row in grown.values()}
     # Fresh ids too: a version of the run that drifted from its forest must not block them.
-    repo.delete_clusters(db, gone + [row.id for row in fresh])
-    flows = create_clusters_with_flows(db, run_id=run_id, clusters=fresh)
+    repo.delete_clusters(db, [cid for cid in gone if cid not in taken] + [r.id for r in fresh])
+    repo.delete_flows(db, sorted(taken))
+    flows = create_clusters_with_flows(db, run_id=run_id, clusters=fresh, grown=grown)
     repo.set_curation(db, recurated)
     _forests.put(run_id, repo.save_forest(db, run_id, forest_bytes(changed.forest)), changed.forest)
     kept = len(changed.forest.nodes) - len(fresh)
     return UpdateResult(run_id, len(fresh), len(gone), kept, flows, full_run=False)
+
+
+def _grown(gone: Sequence[ClusterRow], fresh: Sequence[ClusterRow]) -> dict[str, ClusterRow]:
+    """Fresh top-level leaves that hold every member of a gone top-level leaf (most updates:
+    a cluster gains a reprint), each paired with one such leaf whose node it can take over."""
+    top = [row for row in gone if row.leaf and row.parent_id is None]
+    holder = {m: row for row in top for m in row.members}
+    grown: dict[str, ClusterRow] = {}
+    used: set[str] = set()
+    for row in fresh:
+        if not row.leaf or row.parent_id is not None:
+            continue
+        members = set(row.members)
+        candidates = {holder[m].id: holder[m] for m in row.members if m in holder}
+        for old in sorted(candidates.values(), key=lambda r: (-len(r.members), r.id)):
+            if old.id not in used and members.issuperset(old.members):
+                grown[row.id] = old
+                used.add(old.id)
+                break
+    return grown
 
 
 class _LeafOwner:

@@ -52,16 +52,28 @@ def write_flows(db: GraphDB, *, run_id: str, cluster_ids: Sequence[str]) -> int:
     return len(flows)
 
 
-def create_clusters_with_flows(db: GraphDB, *, run_id: str, clusters: Sequence[ClusterRow]) -> int:
+def create_clusters_with_flows(
+    db: GraphDB,
+    *,
+    run_id: str,
+    clusters: Sequence[ClusterRow],
+    grown: Mapping[str, ClusterRow] | None = None,
+) -> int:
     """Write new clusters with their statistics, memberships and (leaves) flows, reading
     each member's appearance once; returns how many flows. The statistics are those of
-    `graph.clusters.refresh_stats` (the update's bench compares them with a full run's)."""
+    `graph.clusters.refresh_stats` (the update's bench compares them with a full run's).
+
+    ``grown`` maps a new cluster's id to the stored cluster it grew from (all of whose members
+    it holds; top level): that node is taken over instead of written anew, so that only the
+    gained members are linked. The stored clusters' flows must be gone already."""
     ids = sorted({m for c in clusters for m in c.members})
     printed: dict[Hashable, Appearance] = {
         row.illustration_id: _appearance(row) for row in repo.illustration_appearances(db, ids)
     }
     stats = {c.id: _stats(c.members, printed) for c in clusters}
-    repo.create_clusters(db, run_id, clusters, stats)
+    grown = grown or {}
+    repo.grow_clusters(db, [(grown[c.id], c) for c in clusters if c.id in grown], stats)
+    repo.create_clusters(db, run_id, [c for c in clusters if c.id not in grown], stats)
     flows = [
         row
         for c in clusters

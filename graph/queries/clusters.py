@@ -49,6 +49,21 @@ CALL (c) {
 }
 """
 
+# Memberships of cluster `c` for the ids in `row.members`, carrying their printing as
+# REFRESH_STATS writes it (flagged members included); shared by the update path's writes.
+_CREATE_MEMBERSHIPS = """
+CALL (c, row) {
+  UNWIND row.members AS member
+  MATCH (i:Illustration {id: member})
+  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
+  OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
+  OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
+  OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
+  CREATE (i)-[:IN_CLUSTER {run_id: c.run_id, leaf: coalesce(c.leaf, false), date: iss.date,
+                           place: pl.id, country: co.code, periodical: per.id}]->(c)
+}
+"""
+
 # A cluster's statistics, and on each membership what the window and circulation reads need
 # of its printing: the run, the cluster's tier, and the issue's date, place, country and
 # periodical (an issue has one place and one periodical). Reads then seek memberships by
@@ -99,18 +114,29 @@ CREATE (k:Cluster {id: c.id, key: c.key, run_id: $run_id, threshold: c.threshold
                    last_date: c.last_date, span_days: c.span_days})
 CREATE (r)-[:HAS_CLUSTER]->(k)
 WITH k AS c, c AS row
-// Memberships carry their printing as REFRESH_STATS writes it (flagged members included).
-CALL (c, row) {
-  UNWIND row.members AS member
-  MATCH (i:Illustration {id: member})
-  OPTIONAL MATCH (i)<-[:HAS_ILLUSTRATION]-(:Page)<-[:HAS_PAGE]-(iss:Issue)
-  OPTIONAL MATCH (per:Periodical)-[:HAS_ISSUE]->(iss)
-  OPTIONAL MATCH (iss)-[:PUBLISHED_IN]->(pl:Place)
-  OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
-  CREATE (i)-[:IN_CLUSTER {run_id: c.run_id, leaf: coalesce(c.leaf, false), date: iss.date,
-                           place: pl.id, country: co.code, periodical: per.id}]->(c)
-}
 """
+    + _CREATE_MEMBERSHIPS
+    + _MARK_STARTS
+)
+
+# A stored cluster taken over by the cluster it grew into: the node gets the new id, key,
+# curation and statistics, and memberships only for the members it gained (its FLOWs are
+# deleted and written again by the caller).
+# `row.members` are the gained members only; where circulation starts is marked again.
+GROW_CLUSTERS = (
+    """
+UNWIND $clusters AS row
+MATCH (c:Cluster {id: row.old_id})
+SET c.id = row.id, c.key = row.key, c.threshold = row.threshold, c.leaf = row.leaf,
+    c.level = row.level, c.name = row.name, c.description = row.description,
+    c.validated = row.validated, c.flag_reason = row.flag_reason,
+    c.flagged = row.flag_reason IS NOT NULL, c.stable_id = row.stable_id, c.size = row.size,
+    c.n_places = row.n_places, c.n_countries = row.n_countries,
+    c.n_periodicals = row.n_periodicals, c.first_date = row.first_date,
+    c.last_date = row.last_date, c.span_days = row.span_days
+WITH c, row
+"""
+    + _CREATE_MEMBERSHIPS
     + _MARK_STARTS
 )
 

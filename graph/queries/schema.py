@@ -35,16 +35,6 @@ INDEXED_PROPERTIES: tuple[tuple[str, str], ...] = (
     ("IngestJob", "created"),
 )
 
-# (label, properties) of composite indexes. The outbox: a unit's status in a stage and when
-# its message was last sent, so the reconciler (api/pipeline/reconcile.py) seeks only the
-# overdue units of a stage, however many are pending on time.
-COMPOSITE_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("IngestTask", ("status", "sent")),
-    ("Page", ("segment_status", "segment_sent")),
-    ("Illustration", ("embed_status", "embed_sent")),
-    ("Illustration", ("edge_status", "edge_sent")),
-)
-
 # (relationship type, property) pairs that are filtered on: a cluster's flows.
 # Not SIMILAR.edge_set: with that index the planner checks `MERGE (a)-[:SIMILAR {edge_set}]->(b)`
 # by seeking every edge of the set instead of expanding between a and b, which is quadratic.
@@ -61,8 +51,17 @@ INDEXED_RELATIONSHIP_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("IN_CLUSTER", ("run_id", "country")),
 )
 
-# (label, properties) of composite node indexes: a run's flow cells of one period kind.
-INDEXED_NODE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (("FlowCell", ("run", "kind")),)
+# (label, properties) of composite node indexes: a run's flow cells of one period kind; the
+# outbox, a unit's status in a stage and when its message was last sent, so that the
+# reconciler (api/pipeline/reconcile.py) seeks only the overdue units of a stage, however many
+# are pending on time.
+INDEXED_NODE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("FlowCell", ("run", "kind")),
+    ("IngestTask", ("status", "sent")),
+    ("Page", ("segment_status", "segment_sent")),
+    ("Illustration", ("embed_status", "embed_sent")),
+    ("Illustration", ("edge_status", "edge_sent")),
+)
 
 # Indexes that earlier schema versions created and that must go.
 OBSOLETE_INDEXES: tuple[str, ...] = ("similar_edge_set_index",)
@@ -74,7 +73,6 @@ CONSTRAINT_TEMPLATE = (
     "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
 )
 INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
-COMPOSITE_INDEX_TEMPLATE = "CREATE INDEX {name} IF NOT EXISTS FOR (n:{label}) ON ({props})"
 RELATIONSHIP_INDEX_TEMPLATE = (
     "CREATE INDEX {name} IF NOT EXISTS FOR ()-[r:{label}]-() ON (r.{prop})"
 )

@@ -50,6 +50,25 @@ def test_a_failing_recorder_raises_the_recorders_error():
         process_or_record(["bad"], process, broken)
 
 
+def test_a_broker_that_refuses_leaves_the_units_pending(caplog):
+    """Enqueueing after a write: a broker that is down is logged, not raised (the units are
+    pending in the graph, where the reconciler finds them); other errors still raise."""
+    import socket
+
+    import redis
+
+    from api.actors.failures import send_or_leave_pending
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    send_or_leave_pending(down.ping, "3 pages")
+    assert "could not enqueue 3 pages" in caplog.text
+    with pytest.raises(KeyError):
+        send_or_leave_pending(lambda: {}["x"], "a bug")
+
+
 def test_an_outage_is_never_recorded_on_the_unit():
     from neo4j.exceptions import ServiceUnavailable
 

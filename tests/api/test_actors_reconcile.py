@@ -10,6 +10,7 @@ import time
 import uuid
 
 import pytest
+import redis
 from PIL import Image
 from skimage import data
 
@@ -154,6 +155,47 @@ def test_resume_sends_a_stuck_job_again(
     )
     assert stage_counts(final)["segmented"] == (GOOD_PAGES, 0, 0)
     assert final.finished and not final.has_failures
+
+
+def test_messages_deleted_from_redis_are_sent_again(
+    clean_graph, clean_broker, settings, static_server, iiif_image_server, start_worker
+):
+    """Page messages waiting in Redis are left alone (their queue is busy); deleted, as a
+    broker restarted without its data would lose them, they are sent again."""
+    from api.actors.ingest import enqueue_tasks
+
+    url = write_manifest(
+        f"deleted-{uuid.uuid4().hex[:6]}",
+        pictures("deleted", GOOD_PAGES),
+        static_server=static_server,
+        iiif_image_server=iiif_image_server,
+    )
+    env = worker_env(
+        static_server, iiif_image_server, reconcile__interval_s="1", reconcile__deadline_s="1"
+    )
+    start_worker("ingest", env=env)
+    job_id = start_ingest(
+        clean_graph, corpus="deleted", uris=[url], enqueue=enqueue_tasks, segmenter="whole"
+    )
+    client = redis.Redis.from_url(settings.broker.broker_url)
+    deadline = time.monotonic() + 120
+    while not client.hlen("dramatiq:pages.msgs") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # three reconciler rounds past the deadline: the busy queue is left alone
+    assert client.hlen("dramatiq:pages.msgs") == 1
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (pg:Page) RETURN sum(coalesce(pg.segment_resent, 0)) AS resent"
+    )
+    assert records[0]["resent"] == 0
+    client.delete("dramatiq:pages", "dramatiq:pages.msgs")
+
+    start_worker("pages", env=env)
+    final = wait_finished(clean_graph, settings, job_id, 180)
+    assert stage_counts(final)["segmented"] == (GOOD_PAGES, 0, 0)
+    records, _, _ = clean_graph.execute_query(
+        "MATCH (pg:Page) RETURN min(pg.segment_resent) AS resent, count(pg) AS pages"
+    )
+    assert records[0]["resent"] >= 1 and records[0]["pages"] == GOOD_PAGES
 
 
 @pytest.mark.slow

@@ -37,11 +37,14 @@ from tests.support.workers import WorkerProcess
 pytestmark = pytest.mark.faults
 
 N_MANIFESTS = 6
-PAGES_EACH = 3
+PAGES_EACH = 2
 PICTURES = ("astronaut", "coffee", "chelsea", "rocket", "camera", "cat")
 # Slow enough manifests that a fault lands while most of the corpus is still to do.
 MANIFEST_DELAY_S = 0.6
 CONVERGE_S = 150  # a fault test must reach the clean counts this long after its fault
+# Neo4j's own restart under load (two shared cores) was measured at 35-130 s before a query
+# runs, and the workers' first attempts after it at up to ~2 min more.
+NEO4J_CONVERGE_S = 240
 QUEUES = ("ingest", "pages", "gpu")
 
 
@@ -388,7 +391,7 @@ def test_neo4j_stopped_and_restarted_mid_corpus(press, clean_counts, settings):
     # Bolt answers before the database is available: the outage ends when a query runs.
     assert wait_until(lambda: answers(run.db), 120)
     back_at = time.monotonic()
-    counts = run.settle(clean_counts, CONVERGE_S)
+    counts = run.settle(clean_counts, NEO4J_CONVERGE_S)
     report(
         "Neo4j stopped",
         counts,

@@ -311,8 +311,10 @@ def test_corpora_create_harvest_and_watch_failures_live(page, press):
     )
     page.get_by_role("button", name="Harvest").click()
     job = page.get_by_test_id("job")
-    expect(job).to_contain_text("finished", timeout=60_000)
-    expect(job.locator("table")).to_contain_text("http://127.0.0.1:9/manifest.json")
+    expect(job).to_contain_text("finished with failures", timeout=60_000)
+    expect(job.locator("table.stages")).to_contain_text("manifests")
+    expect(job.locator("table.reasons")).to_contain_text("BlockedUrlError")
+    expect(job.locator("table.failures")).to_contain_text("http://127.0.0.1:9/manifest.json")
     page.evaluate("scrollTo(0, 120)")
     screenshot(page, "corpora")
 

@@ -177,8 +177,10 @@ export const CorporaQuery = graphql(`
 
 const JobFields = graphql(`
   fragment JobFields on IngestJob {
-    id corpus total done failed pending finished manifests collections pages
-    pagesSegmented pagesFailed illustrationsFound illustrationsIndexed
+    id corpus total done failed pending harvested finished hasFailures manifests collections pages
+    pagesSegmented pagesFailed illustrationsFound illustrationsIndexed etaSeconds
+    stages { name done pending failed tracked perSecond etaSeconds }
+    failureGroups { stage reason count examples }
     failures(limit: 100) { uri reason }
   }
 `);
