@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { build } from "esbuild";
 import { defineConfig, type Plugin } from "vite";
+import { ClustersDocument } from "./src/gql/graphql";
 
 const require = createRequire(import.meta.url);
 const api = process.env.CONTAGIONS_API_URL ?? "http://127.0.0.1:8000";
@@ -23,8 +26,29 @@ function miradorBundle(): Plugin {
   };
 }
 
+// src/prefetch.ts, bundled and inlined at the top of index.html: the wall's first request leaves
+// while the app's script is still loading (it is most of the wall's time to first card).
+function wallPrefetch(): Plugin {
+  return {
+    name: "wall-prefetch",
+    async transformIndexHtml(html, context) {
+      if (!context.filename.endsWith("index.html")) return html;
+      const bundled = await build({
+        entryPoints: [fileURLToPath(new URL("./src/prefetch.ts", import.meta.url))],
+        bundle: true,
+        write: false,
+        format: "iife",
+        minify: true,
+        target: "es2020",
+        define: { __WALL_QUERY__: JSON.stringify(ClustersDocument.toString()) },
+      });
+      return [{ tag: "script", children: bundled.outputFiles[0].text, injectTo: "head-prepend" }];
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte(), miradorBundle()],
+  plugins: [svelte(), miradorBundle(), wallPrefetch()],
   build: {
     outDir: "dist",
     rollupOptions: { input: { main: "index.html", mirador: "mirador.html" } },
