@@ -2,6 +2,7 @@ from starlette.testclient import TestClient
 
 from api.app import create_app
 from api.services.manager import local_neo4j
+from graph.schema import SCHEMA_VERSION
 
 
 def test_healthz_follows_neo4j_down_and_up(services, settings):
@@ -30,7 +31,9 @@ def test_graphql_answers_with_schema_version(services, settings):
     with TestClient(create_app(settings)) as client:
         response = client.post("/graphql", json={"query": "{ about { version schemaVersion } }"})
         assert response.status_code == 200
-        assert response.json() == {"data": {"about": {"version": "0.1.0", "schemaVersion": 3}}}
+        assert response.json() == {
+            "data": {"about": {"version": "0.1.0", "schemaVersion": SCHEMA_VERSION}}
+        }
         ide = client.get("/graphql", headers={"accept": "text/html"})
         assert ide.status_code == 200 and "graphiql" in ide.text.lower()
 
