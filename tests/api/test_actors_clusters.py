@@ -2,20 +2,15 @@
 in the clusters a single batch gives, with no command in between."""
 
 import json
-import time
 import uuid
 
 import pytest
-import redis
 from PIL import Image, ImageOps
 from skimage import data
 
-from api.actors.clusters import LOCK_KEY, PENDING_KEY
 from api.actors.gpu import enqueue_descriptors
-from api.pipeline.clustering import params_from_settings, run_clustering
-from api.pipeline.similarity import build_edges
-from api.resources import make_vector_store
 from graph.clusters import latest_run_id
+from tests.support.continuous import leaves, one_batch_run, settle
 from tests.support.press import fit_small_model, ingest_pictures, loopback_fetcher
 
 CORPUS = "living"
@@ -45,32 +40,6 @@ def reprinted_corpus(clean_graph, clean_broker, static_server, iiif_image_server
     return ids, record
 
 
-def leaves(db, run_id):
-    records, _, _ = db.execute_query(
-        "MATCH (c:Cluster {run_id: $run, leaf: true})<-[:IN_CLUSTER]-(i) WITH c, i ORDER BY i.id "
-        "RETURN c.key AS key, c.size AS size, collect(i.id) AS members ORDER BY key",
-        run=run_id,
-    )
-    return [r.data() for r in records]
-
-
-def settle(db, settings, ids, timeout_s=300):
-    """Wait until these illustrations have edges and no cluster update is pending or running."""
-    client = redis.Redis.from_url(settings.broker.broker_url)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        records, _, _ = db.execute_query(
-            "UNWIND $ids AS id MATCH (i:Illustration {id: id}) WHERE i.edge_set IS NOT NULL "
-            "RETURN count(i) AS n",
-            ids=ids,
-        )
-        busy = client.exists(PENDING_KEY.format(corpus=CORPUS), LOCK_KEY.format(corpus=CORPUS))
-        if records[0]["n"] == len(ids) and not busy and latest_run_id(db, CORPUS):
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"clusters did not settle on {len(ids)} illustrations")
-
-
 @pytest.mark.slow
 def test_batches_flow_to_the_clusters_of_one_batch(
     reprinted_corpus, settings, clean_graph, start_worker, static_server, iiif_image_server
@@ -89,7 +58,7 @@ def test_batches_flow_to_the_clusters_of_one_batch(
     for batch in batches:
         enqueue_descriptors(batch)
         done += batch
-        settle(clean_graph, settings, done)
+        settle(clean_graph, settings, CORPUS, len(done))
     run_id = latest_run_id(clean_graph, CORPUS)
     runs, _, _ = clean_graph.execute_query("MATCH (r:ClusteringRun) RETURN count(r) AS n")
     assert runs[0]["n"] == 1  # one run, updated in place
@@ -97,21 +66,6 @@ def test_batches_flow_to_the_clusters_of_one_batch(
     assert continuous and max(c["size"] for c in continuous) >= 2
 
     # The same vectors in one batch: edges rebuilt from scratch, then a full run.
-    clean_graph.execute_query("MATCH ()-[r:SIMILAR]->() DELETE r")
-    clean_graph.execute_query("MATCH (i:Illustration) REMOVE i.edge_set")
-    store = make_vector_store(settings)
-    store.ensure_collection(record.collection, record.dim)
-    build = build_edges(
-        clean_graph,
-        store=store,
-        model=record,
-        k=settings.similarity.k,
-        min_score=settings.similarity.min_score,
-        corpus=CORPUS,
-    )
-    assert build.queried == len(ids)
-    params = params_from_settings(
-        clean_graph, similarity=settings.similarity, edge_set=build.edge_set, threshold=None
-    )
-    one_batch = run_clustering(clean_graph, edge_set=build.edge_set, params=params)
-    assert leaves(clean_graph, one_batch.run_id) == continuous
+    queried, one_batch = one_batch_run(clean_graph, settings, record, CORPUS)
+    assert queried == len(ids)
+    assert leaves(clean_graph, one_batch) == continuous

@@ -11,20 +11,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
-import redis
 from PIL import Image, ImageOps
 from skimage import data
 
-from api.actors.clusters import LOCK_KEY, PENDING_KEY
-from api.pipeline.clustering import params_from_settings, run_clustering
-from api.pipeline.similarity import build_edges
-from api.resources import make_vector_store
 from graph.clusters import latest_run_id
 from graph.descriptors import active_model
+from tests.support.continuous import leaves, one_batch_run, settle
 from tests.support.press import CTX, canvas
 
 CORPUS = "press"
@@ -95,30 +90,6 @@ def contagions_ingest(corpus_file: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def settle(db, settings, expected: int, timeout_s: float = 600) -> None:
-    """Wait until `expected` illustrations have edges and no cluster update is pending."""
-    client = redis.Redis.from_url(settings.broker.broker_url)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        records, _, _ = db.execute_query(
-            "MATCH (i:Illustration) WHERE i.edge_set IS NOT NULL RETURN count(i) AS n"
-        )
-        busy = client.exists(PENDING_KEY.format(corpus=CORPUS), LOCK_KEY.format(corpus=CORPUS))
-        if records[0]["n"] == expected and not busy and latest_run_id(db, CORPUS):
-            return
-        time.sleep(1)
-    raise TimeoutError(f"the press did not settle on {expected} illustrations")
-
-
-def leaves(db, run_id):
-    records, _, _ = db.execute_query(
-        "MATCH (c:Cluster {run_id: $run, leaf: true})<-[:IN_CLUSTER]-(i) WITH c, i ORDER BY i.id "
-        "RETURN c.key AS key, c.size AS size, collect(i.id) AS members ORDER BY key",
-        run=run_id,
-    )
-    return [r.data() for r in records]
-
-
 @pytest.mark.slow
 def test_a_press_in_three_batches_ends_in_the_clusters_of_one(
     clean_graph, clean_broker, settings, static_server, iiif_image_server, start_worker, tmp_path
@@ -138,7 +109,7 @@ def test_a_press_in_three_batches_ends_in_the_clusters_of_one(
     for name in PERIODICALS:
         contagions_ingest(write_periodical(static_server, iiif_image_server, name, tmp_path))
         expected += len(PERIODICALS[name])
-        settle(clean_graph, settings, expected)
+        settle(clean_graph, settings, CORPUS, expected, timeout_s=600)
 
     runs, _, _ = clean_graph.execute_query("MATCH (r:ClusteringRun) RETURN count(r) AS n")
     assert runs[0]["n"] == 1  # one run, updated in place by the later periodicals
@@ -149,21 +120,6 @@ def test_a_press_in_three_batches_ends_in_the_clusters_of_one(
     # One batch: the same vectors, edges rebuilt from scratch, then a full run.
     record = active_model(clean_graph)
     assert record is not None and record.sample_size == len(PERIODICALS["le-petit-journal"])
-    clean_graph.execute_query("MATCH ()-[r:SIMILAR]->() DELETE r")
-    clean_graph.execute_query("MATCH (i:Illustration) REMOVE i.edge_set")
-    store = make_vector_store(settings)
-    store.ensure_collection(record.collection, record.dim)
-    build = build_edges(
-        clean_graph,
-        store=store,
-        model=record,
-        k=settings.similarity.k,
-        min_score=settings.similarity.min_score,
-        corpus=CORPUS,
-    )
-    assert build.queried == expected
-    params = params_from_settings(
-        clean_graph, similarity=settings.similarity, edge_set=build.edge_set, threshold=None
-    )
-    one_batch = run_clustering(clean_graph, edge_set=build.edge_set, params=params)
-    assert leaves(clean_graph, one_batch.run_id) == continuous
+    queried, one_batch = one_batch_run(clean_graph, settings, record, CORPUS)
+    assert queried == expected
+    assert leaves(clean_graph, one_batch) == continuous
