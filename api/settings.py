@@ -109,6 +109,9 @@ class VectorSettings(BaseModel):
     hnsw_m: int = 16
     hnsw_ef_construct: int = 100
     quantization: Literal["none", "int8"] = "none"
+    # The vector service closes a collection unused this long (its memory goes back; the next
+    # client call reopens it). 0: keep every opened collection open.
+    idle_close_s: float = 900.0
 
 
 class ModelSettings(BaseModel):

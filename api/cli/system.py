@@ -74,7 +74,10 @@ def vectors_serve() -> None:
     settings = load_settings()
     settings.vector_path.mkdir(parents=True, exist_ok=True)
     serve(
-        settings.vector_path, host=settings.vectors.service_host, port=settings.vectors.service_port
+        settings.vector_path,
+        host=settings.vectors.service_host,
+        port=settings.vectors.service_port,
+        idle_close_s=settings.vectors.idle_close_s or None,
     )
 
 

@@ -7,9 +7,11 @@ others use `RemoteStore`, which speaks the same `VectorStore` protocol over HTTP
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +34,29 @@ StoreFactory = Callable[[Path], VectorStore]
 
 
 class Collections:
-    """One open store per collection; writes to a collection are serialized."""
+    """One open store per collection; writes to a collection are serialized.
 
-    def __init__(self, root: Path, factory: StoreFactory = EdgeStore) -> None:
+    An open collection holds its vectors and links in memory. A collection nobody has used for
+    `idle_close_s` is closed (a model replaced by a re-fit, an earlier benchmark size): its
+    clients reopen it on the 404 they get next (`RemoteStore._reopens`).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        factory: StoreFactory = EdgeStore,
+        idle_close_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.root = root
         self.factory = factory
+        self.idle_close_s = idle_close_s
+        self.clock = clock
         self._stores: dict[str, VectorStore] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._dims: dict[str, int] = {}
+        self._last_used: dict[str, float] = {}
+        self._in_use: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def ensure(
@@ -52,19 +69,50 @@ class Collections:
                 self._stores[name] = store
                 self._locks[name] = threading.Lock()
                 self._dims[name] = dim
+                self._in_use[name] = 0
             elif self._dims[name] != dim:
                 raise CollectionMismatchError(
                     f"collection {name} holds {self._dims[name]}-d vectors, not {dim}-d"
                 )
+            self._last_used[name] = self.clock()
         return self._stores[name]
 
-    def get(self, name: str) -> tuple[VectorStore, threading.Lock]:
+    @contextlib.contextmanager
+    def use(self, name: str) -> Iterator[tuple[VectorStore, threading.Lock]]:
+        """The open store and its write lock; not closed as idle while the block runs."""
         with self._lock:
             if name not in self._stores:
                 if not (self.root / name).is_dir():
                     raise NoCollectionError(f"no collection {name!r}")
                 raise NoCollectionError(f"collection {name!r} is not open: ensure it first")
-            return self._stores[name], self._locks[name]
+            self._in_use[name] += 1
+            self._last_used[name] = self.clock()
+        try:
+            yield self._stores[name], self._locks[name]
+        finally:
+            with self._lock:
+                self._in_use[name] -= 1
+                self._last_used[name] = self.clock()
+
+    def open_names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._stores)
+
+    def close_idle(self) -> list[str]:
+        """Close the collections unused for `idle_close_s`; returns their names."""
+        if self.idle_close_s is None:
+            return []
+        closed = []
+        with self._lock:
+            now = self.clock()
+            for name in list(self._stores):
+                if self._in_use[name] or now - self._last_used[name] < self.idle_close_s:
+                    continue
+                self._stores.pop(name).close()
+                for table in (self._locks, self._dims, self._last_used, self._in_use):
+                    table.pop(name)
+                closed.append(name)
+        return closed
 
     def close(self) -> None:
         with self._lock:
@@ -73,8 +121,10 @@ class Collections:
             self._stores.clear()
 
 
-def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
-    collections = Collections(root, factory)
+def create_service(
+    root: Path, factory: StoreFactory = EdgeStore, idle_close_s: float | None = None
+) -> Starlette:
+    collections = Collections(root, factory, idle_close_s)
 
     def _error(exc: Exception, status: int) -> JSONResponse:
         return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=status)
@@ -96,14 +146,13 @@ def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
 
     def _with_store(handler):
         async def endpoint(request: Request) -> JSONResponse:
-            try:
-                store, lock = collections.get(request.path_params["name"])
-            except NoCollectionError as exc:
-                return _error(exc, 404)
             # `optimize` is a POST without a body.
             body = await request.json() if await request.body() else {}
             try:
-                result = await run_in_threadpool(handler, store, lock, body)
+                with collections.use(request.path_params["name"]) as (store, lock):
+                    result = await run_in_threadpool(handler, store, lock, body)
+            except NoCollectionError as exc:
+                return _error(exc, 404)
             except (ValueError, KeyError) as exc:
                 return _error(exc, 400)
             return JSONResponse(result)
@@ -154,7 +203,7 @@ def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
         return {"ok": True}
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": True, "root": str(root)})
+        return JSONResponse({"ok": True, "root": str(root), "open": collections.open_names()})
 
     routes = [
         Route("/healthz", health),
@@ -168,16 +217,28 @@ def create_service(root: Path, factory: StoreFactory = EdgeStore) -> Starlette:
         Route("/collections/{name}/optimize", _with_store(optimize), methods=["POST"]),
     ]
 
+    async def close_idle_collections() -> None:
+        assert idle_close_s is not None
+        while True:
+            await asyncio.sleep(min(idle_close_s / 4, 30.0))
+            await run_in_threadpool(collections.close_idle)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        closer = asyncio.create_task(close_idle_collections()) if idle_close_s else None
         yield
+        if closer is not None:
+            closer.cancel()
         collections.close()  # flush the write-ahead logs
 
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def serve(root: Path, host: str = "127.0.0.1", port: int = 6335) -> None:
+def serve(
+    root: Path, host: str = "127.0.0.1", port: int = 6335, idle_close_s: float | None = None
+) -> None:
     """Run the service in the foreground (one process: the engine's single owner)."""
     import uvicorn
 
-    uvicorn.run(create_service(root), host=host, port=port, log_level="warning")
+    app = create_service(root, idle_close_s=idle_close_s)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -5,12 +5,14 @@ import subprocess
 import sys
 from datetime import date
 
+import httpx
 import numpy as np
 import pytest
 
 from api.services.process import port_open, wait_until
 from ml.vectors import CollectionMismatchError, EdgeStore, NoCollectionError, SearchFilter
 from ml.vectors.remote import RemoteStore, VectorServiceError
+from ml.vectors.service import Collections
 from ml.vectors.store import illustration_payload
 
 
@@ -128,3 +130,55 @@ def test_clients_survive_a_killed_and_restarted_service(tmp_path):
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=30)
+
+
+def test_an_idle_collection_is_closed_but_one_in_use_is_not(tmp_path):
+    now = [0.0]
+    collections = Collections(tmp_path, idle_close_s=60, clock=lambda: now[0])
+    for name in ("old_model", "busy_model"):
+        collections.ensure(name, 16, 16, 100, "none")
+    vectors = unit(np.random.default_rng(4), 3)
+    with collections.use("old_model") as (store, _):
+        store.upsert(["a", "b", "c"], vectors, [{"illustration_id": i} for i in "abc"])
+    now[0] = 30.0
+    with collections.use("busy_model"):
+        now[0] = 100.0
+        # old_model was last used at 0, busy_model is in a call: only the first goes.
+        assert collections.close_idle() == ["old_model"]
+    assert collections.open_names() == ["busy_model"]
+    assert collections.close_idle() == []  # just used, at 100
+    now[0] = 161.0
+    assert collections.close_idle() == ["busy_model"]
+    with pytest.raises(NoCollectionError, match="not open"), collections.use("busy_model"):
+        pass
+    # Reopened from its files, with what it held.
+    store = collections.ensure("old_model", 16, 16, 100, "none")
+    assert store.count() == 3
+    collections.close()
+
+
+def test_a_client_reopens_a_collection_the_service_closed_as_idle(tmp_path):
+    port = free_port()
+    code = (
+        "from pathlib import Path; from ml.vectors.service import serve; "
+        f"serve(Path({str(tmp_path)!r}), port={port}, idle_close_s=0.4)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        assert wait_until(lambda: port_open("127.0.0.1", port), 30)
+        rng = np.random.default_rng(5)
+        vectors = unit(rng, 10)
+        ids = [f"ill_{n}" for n in range(10)]
+        store = RemoteStore(f"http://127.0.0.1:{port}")
+        store.ensure_collection("resting", 16)
+        store.upsert(ids, vectors, [{"illustration_id": i} for i in ids])
+        store.optimize()
+        health = httpx.Client(base_url=f"http://127.0.0.1:{port}")
+        assert health.get("/healthz").json()["open"] == ["resting"]
+        assert wait_until(lambda: health.get("/healthz").json()["open"] == [], 10)
+        assert store.search(vectors[7], 1)[0].id == "ill_7"
+        assert health.get("/healthz").json()["open"] == ["resting"]
+        health.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
