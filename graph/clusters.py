@@ -153,6 +153,15 @@ def refresh_missing_printings(db: GraphDB) -> int:
     return len(ids)
 
 
+def refresh_missing_periods(db: GraphDB) -> int:
+    """Write the year and decade statistics of clusters written before they were kept (an
+    upgrade, through the statistics refresh); returns how many clusters were refreshed."""
+    records, _, _ = db.execute_query(q.CLUSTERS_WITHOUT_PERIODS, routing_=RoutingControl.READ)
+    ids = [r["id"] for r in records]
+    refresh_stats(db, ids)
+    return len(ids)
+
+
 def carry_flow_countries(db: GraphDB) -> None:
     """Put their ends' countries on FLOW hops written before they carried them, and write
     every run's flow cells (an upgrade)."""

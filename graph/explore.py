@@ -6,6 +6,7 @@ Every function reads in one query whatever the number of ids it is given, so tha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -96,11 +97,42 @@ class ClusterFilter:
             )
         )
 
+    @property
+    def whole_period(self) -> tuple[str, int] | None:
+        """("year", 1923) or ("decade", 1920) when this is a "within" window that is exactly
+        one calendar year or decade with no condition on the printings: its statistics are
+        stored per period (`q.period_page_query`)."""
+        if not self.within_window or any(
+            v is not None for v in (self.place, self.country, self.periodical, self.corpus)
+        ):
+            return None
+        return whole_period(self.date_from, self.date_to)
+
     def params(self) -> dict[str, Any]:
         params = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "window"}
         params["window_from"] = self.date_from or "0000-01-01"
         params["window_to"] = self.date_to or "9999-12-31"
+        period = self.whole_period
+        params["period_kind"], params["period"] = period if period else (None, None)
         return params
+
+
+_FIRST_DAY = re.compile(r"^(\d{4})-01-01$")
+_LAST_DAY = re.compile(r"^(\d{4})-12-31$")
+
+
+def whole_period(date_from: str | None, date_to: str | None) -> tuple[str, int] | None:
+    """The calendar year or decade that [date_from, date_to] covers exactly, if any."""
+    start = _FIRST_DAY.match(date_from or "")
+    end = _LAST_DAY.match(date_to or "")
+    if not start or not end:
+        return None
+    first, last = int(start[1]), int(end[1])
+    if first == last:
+        return ("year", first)
+    if first % 10 == 0 and last == first + 9:
+        return ("decade", first)
+    return None
 
 
 @dataclass(frozen=True)
@@ -362,7 +394,9 @@ def cluster_page(
     after: tuple[Any, str] | None = None,
 ) -> KeysetPage:
     """One page of a run's clusters, after the (sort value, id) of the previous page's end."""
-    if where.within_window:
+    if where.whole_period:
+        query = q.period_page_query(sort, descending)
+    elif where.within_window:
         query = q.window_page_query(sort, descending)
     else:
         query = q.cluster_page_query(sort, descending, where.on_appearances)
@@ -381,8 +415,12 @@ def cluster_page(
 
 
 def cluster_count(db: GraphDB, run_id: str, where: ClusterFilter) -> int:
-    within = where.within_window
-    query = q.WINDOW_COUNT if within else q.cluster_count_query(where.on_appearances)
+    if where.whole_period:
+        query = q.PERIOD_COUNT
+    elif where.within_window:
+        query = q.WINDOW_COUNT
+    else:
+        query = q.cluster_count_query(where.on_appearances)
     return _read(db, query, run_id=run_id, **where.params())[0]["total"]
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from neo4j import RoutingControl
 
-from graph.clusters import carry_flow_countries, refresh_missing_printings
+from graph.clusters import carry_flow_countries, refresh_missing_periods, refresh_missing_printings
 from graph.db import GraphDB
 from graph.queries import schema as q
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # From this version on, cluster memberships carry their printing (graph.clusters.refresh_stats)
 # and FLOW hops their ends' countries.
 PRINTINGS_SINCE = 4
+# From this version on, clusters carry their statistics per year and decade (ClusterPeriod).
+PERIODS_SINCE = 5
 
 
 def constraint_name(label: str, prop: str) -> str:
@@ -64,6 +66,8 @@ def ensure_schema(db: GraphDB) -> int:
     if previous is not None and previous < PRINTINGS_SINCE:
         refresh_missing_printings(db)
         carry_flow_countries(db)
+    if previous is not None and previous < PERIODS_SINCE:
+        refresh_missing_periods(db)
     records, _, _ = db.execute_query(q.SET_SCHEMA_VERSION, version=SCHEMA_VERSION)
     return records[0]["version"]
 

@@ -49,6 +49,32 @@ CALL (c) {
 }
 """
 
+# The statistics of cluster `c` inside each calendar year and each decade its printings fall
+# in, as the "within" window computes them on the fly (explore._WINDOW_PAGE): a window that is
+# a whole year or decade reads these instead of aggregating every printing in it. Rewritten
+# whole wherever the memberships' printings are (statistics refresh, creation, growth).
+_WRITE_PERIODS = """
+CALL (c) {
+  OPTIONAL MATCH (c)-[:HAS_PERIOD]->(old:ClusterPeriod)
+  DETACH DELETE old
+}
+CALL (c) {
+  MATCH (c)<-[r:IN_CLUSTER]-(i:Illustration)
+  WHERE r.date IS NOT NULL
+  WITH i, r, toInteger(substring(r.date, 0, 4)) AS year
+  UNWIND ['year', 'decade'] AS kind
+  WITH kind, CASE kind WHEN 'year' THEN year ELSE year / 10 * 10 END AS period, i, r
+  WITH kind, period, count(DISTINCT i) AS size, count(DISTINCT r.place) AS n_places,
+       count(DISTINCT r.country) AS n_countries, count(DISTINCT r.periodical) AS n_periodicals,
+       min(r.date) AS first_date, max(r.date) AS last_date
+  CREATE (c)-[:HAS_PERIOD]->(:ClusterPeriod {
+    run_id: c.run_id, leaf: coalesce(c.leaf, false), kind: kind, period: period, size: size,
+    n_places: n_places, n_countries: n_countries, n_periodicals: n_periodicals,
+    first_date: first_date, last_date: last_date,
+    span_days: duration.inDays(date(first_date), date(last_date)).days})
+}
+"""
+
 # Memberships of cluster `c` for the ids in `row.members`, carrying their printing as
 # REFRESH_STATS writes it (flagged members included); shared by the update path's writes.
 _CREATE_MEMBERSHIPS = """
@@ -96,7 +122,9 @@ CALL (c) {
     c.n_periodicals = n_periodicals, c.first_date = first_date, c.last_date = last_date,
     c.span_days = CASE WHEN first_date IS NULL THEN null
                        ELSE duration.inDays(date(first_date), date(last_date)).days END
+WITH c
 """
+    + _WRITE_PERIODS
 )
 
 # New clusters with their statistics and memberships in one statement per batch (the update
@@ -117,6 +145,7 @@ WITH k AS c, c AS row
 """
     + _CREATE_MEMBERSHIPS
     + _MARK_STARTS
+    + _WRITE_PERIODS
 )
 
 # A stored cluster taken over by the cluster it grew into: the node gets the new id, key,
@@ -138,6 +167,7 @@ WITH c, row
 """
     + _CREATE_MEMBERSHIPS
     + _MARK_STARTS
+    + _WRITE_PERIODS
 )
 
 ILLUSTRATION_APPEARANCES = """
@@ -150,6 +180,14 @@ OPTIONAL MATCH (pl)-[:IN_COUNTRY]->(co:Country)
 RETURN '' AS cluster_id, i.id AS illustration_id, iss.date AS date,
        iss.date_precision AS date_precision, pl.id AS place_id, co.code AS country_code,
        per.id AS periodical_id, iss.id AS issue_id
+"""
+
+# Clusters with dated printings and no period statistics (written before schema version 5).
+CLUSTERS_WITHOUT_PERIODS = """
+MATCH (c:Cluster)
+WHERE NOT EXISTS { (c)-[:HAS_PERIOD]->(:ClusterPeriod) }
+  AND EXISTS { (c)<-[r:IN_CLUSTER]-(:Illustration) WHERE r.date IS NOT NULL }
+RETURN c.id AS id
 """
 
 # Memberships written before printings were carried on them (schema version 4).
@@ -245,7 +283,8 @@ RETURN c.id AS id, c.key AS key, p.id AS parent_id, c.threshold AS threshold,
 
 DELETE_CLUSTERS = """
 MATCH (c:Cluster) WHERE c.id IN $ids
-DETACH DELETE c
+OPTIONAL MATCH (c)-[:HAS_PERIOD]->(period:ClusterPeriod)
+DETACH DELETE c, period
 """
 
 SET_CURATION = """

@@ -162,6 +162,63 @@ def window_page_query(sort: str, descending: bool) -> str:
 
 WINDOW_COUNT = _WINDOW_LISTED.replace("__SORT__", "null") + "RETURN count(c) AS total\n"
 
+# A "within" window that is one whole calendar year or decade, with no condition on the
+# printings: the same statistics, written per period with the memberships
+# (clusters._WRITE_PERIODS) and sought by (run, kind, period), instead of aggregating every
+# printing in the window on each request.
+_PERIOD_LISTED = """
+MATCH (p:ClusterPeriod)
+WHERE p.run_id = $run_id AND p.kind = $period_kind AND p.period = $period
+  AND ($leaf IS NULL OR p.leaf = $leaf)
+MATCH (c:Cluster)-[:HAS_PERIOD]->(p)
+WITH c, p, __SORT__ AS sort_value
+WHERE __PROPERTIES__
+""".replace("__PROPERTIES__", _CLUSTER_PROPERTIES.strip())
+
+PERIOD_SORT_EXPRESSIONS = {
+    "size": "p.size",
+    "n_places": "p.n_places",
+    "n_countries": "p.n_countries",
+    "n_periodicals": "p.n_periodicals",
+    "span_days": "p.span_days",
+    "first_date": "p.first_date",
+}
+
+_PERIOD_PAGE = """
+WITH collect({{c: c, p: p, sort_value: sort_value}}) AS listed
+WITH listed, size(listed) AS total
+UNWIND listed AS row
+WITH total, row.c AS c, row.p AS p, row.sort_value AS sort_value
+WHERE $after_id IS NULL OR sort_value {cmp} $after_value
+      OR (sort_value = $after_value AND c.id > $after_id)
+RETURN total, sort_value, {fields}
+ORDER BY sort_value {direction}, c.id
+LIMIT $limit
+"""
+
+_PERIOD_FIELDS = """
+c.id AS id, c.run_id AS run_id, c.key AS key, coalesce(c.leaf, false) AS leaf,
+coalesce(c.level, 0) AS level, c.threshold AS threshold, p.size AS size,
+p.n_places AS n_places, p.n_countries AS n_countries, p.n_periodicals AS n_periodicals,
+p.first_date AS first_date, p.last_date AS last_date, p.span_days AS span_days,
+c.name AS name, c.description AS description, coalesce(c.validated, false) AS validated,
+coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
+"""
+
+
+def period_page_query(sort: str, descending: bool) -> str:
+    """The "within" cluster list for a window that is one whole year or decade (KeyError: bad
+    sort)."""
+    listed = _PERIOD_LISTED.replace("__SORT__", PERIOD_SORT_EXPRESSIONS[sort])
+    return listed + _PERIOD_PAGE.format(
+        cmp="<" if descending else ">",
+        direction="DESC" if descending else "ASC",
+        fields=_PERIOD_FIELDS,
+    )
+
+
+PERIOD_COUNT = _PERIOD_LISTED.replace("__SORT__", "null") + "RETURN count(c) AS total\n"
+
 
 CLUSTERS_BY_IDS = f"""
 UNWIND $ids AS wanted

@@ -51,12 +51,14 @@ INDEXED_RELATIONSHIP_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("IN_CLUSTER", ("run_id", "country")),
 )
 
-# (label, properties) of composite node indexes: a run's flow cells of one period kind; the
+# (label, properties) of composite node indexes: a run's flow cells of one period kind; a
+# run's cluster statistics in one year or decade (a "within" window that is one of them); the
 # outbox, a unit's status in a stage and when its message was last sent, so that the
 # reconciler (api/pipeline/reconcile.py) seeks only the overdue units of a stage, however many
 # are pending on time.
 INDEXED_NODE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("FlowCell", ("run", "kind")),
+    ("ClusterPeriod", ("run_id", "kind", "period")),
     ("IngestTask", ("status", "sent")),
     ("Page", ("segment_status", "segment_sent")),
     ("Illustration", ("embed_status", "embed_sent")),

@@ -17,7 +17,7 @@ from graph.clusters import delete_flows
 from graph.illustrations import replace_illustrations
 from graph.ingest import write_issues
 from graph.records import IllustrationRecord
-from graph.schema import ensure_schema, schema_version
+from graph.schema import SCHEMA_VERSION, ensure_schema, schema_version
 from graph.similarity import write_edges
 from tests.support.explore_graph import (
     BA,
@@ -41,7 +41,15 @@ WINDOWS = [
     ),
     explore.ClusterFilter(leaf=None, min_size=2, window="within"),
     explore.ClusterFilter(date_to="1902-06-30", window="within"),
+    # Whole years and decades: read from the statistics stored per period.
+    explore.ClusterFilter(date_from="1900-01-01", date_to="1909-12-31", window="within"),
+    explore.ClusterFilter(date_from="1890-01-01", date_to="1899-12-31", window="within"),
+    explore.ClusterFilter(date_from="1901-01-01", date_to="1901-12-31", window="within"),
+    explore.ClusterFilter(
+        date_from="1900-01-01", date_to="1909-12-31", leaf=None, min_size=2, window="within"
+    ),
 ]
+DECADE = WINDOWS[7]
 SORTS = ["size", "n_places", "n_countries", "n_periodicals", "span_days", "first_date"]
 
 
@@ -191,19 +199,52 @@ def assert_flow_cells_match(db, run_id: str) -> None:
 def test_the_window_list_equals_walking_the_printings(graph_run):
     db, run_id = graph_run
     assert_windows_match(db, run_id)
-    # Every sort and both directions page through the same list.
-    where = WINDOWS[-1]
-    walked = walked_window(db, run_id, where)
-    for sort in SORTS:
-        for descending in (True, False):
-            rows, after = [], None
-            while True:
-                page = explore.cluster_page(db, run_id, where, sort, descending, 2, after)
-                rows += [c.id for _, c in page.rows]
-                if not page.has_next:
-                    break
-                after = (page.rows[-1][0], page.rows[-1][1].id)
-            assert sorted(rows) == [w[0] for w in walked], (sort, descending)
+    # Every sort and both directions page through the same list, in the same order whether
+    # the statistics are stored per period or aggregated on the request.
+    for where in (WINDOWS[6], DECADE):
+        walked = walked_window(db, run_id, where)
+        for sort in SORTS:
+            for descending in (True, False):
+                rows, after = [], None
+                while True:
+                    page = explore.cluster_page(db, run_id, where, sort, descending, 2, after)
+                    rows += [c.id for _, c in page.rows]
+                    if not page.has_next:
+                        break
+                    after = (page.rows[-1][0], page.rows[-1][1].id)
+                assert sorted(rows) == [w[0] for w in walked], (sort, descending)
+                assert rows == aggregated_order(db, run_id, where, sort, descending)
+
+
+def aggregated_order(db, run_id: str, where, sort: str, descending: bool) -> list[str]:
+    """The ids in list order from the query that aggregates the window's printings."""
+    from graph.queries import explore as queries
+
+    params = where.params() | {"after_value": None, "after_id": None, "limit": 1000}
+    records, _, _ = db.execute_query(
+        queries.window_page_query(sort, descending), params, run_id=run_id
+    )
+    return [r["id"] for r in records]
+
+
+def test_a_whole_year_or_decade_is_read_from_the_period_statistics():
+    whole = explore.whole_period
+    assert whole("1920-01-01", "1929-12-31") == ("decade", 1920)
+    assert whole("1923-01-01", "1923-12-31") == ("year", 1923)
+    for date_from, date_to in [
+        ("1921-01-01", "1930-12-31"),  # ten years, not a decade
+        ("1920-01-01", "1921-12-31"),
+        ("1920-01-02", "1929-12-31"),
+        ("1920-01-01", "1929-12-30"),
+        (None, "1929-12-31"),
+        ("1920-01-01", None),
+    ]:
+        assert whole(date_from, date_to) is None, (date_from, date_to)
+    decade = {"date_from": "1920-01-01", "date_to": "1929-12-31"}
+    assert explore.ClusterFilter(**decade, window="within").whole_period == ("decade", 1920)
+    # Conditions on printings, or the present-in window, are aggregated on the request.
+    assert explore.ClusterFilter(**decade, window="within", country="FR").whole_period is None
+    assert explore.ClusterFilter(**decade).whole_period is None
 
 
 def test_reached_within_equals_the_reference_on_walked_printings(graph_run):
@@ -280,12 +321,26 @@ def test_an_upgrade_carries_printings_on_older_memberships_and_flows(graph_run):
     db.execute_query("MATCH ()-[f:FLOW]->() REMOVE f.from_country, f.to_country")
     db.execute_query("MATCH (cell:FlowCell) DETACH DELETE cell")
     db.execute_query("MATCH (r:ClusteringRun) REMOVE r.flow_cells")
+    db.execute_query("MATCH (p:ClusterPeriod) DETACH DELETE p")
     db.execute_query("MATCH (v:SchemaVersion {name: 'contagions'}) SET v.version = 3")
     assert explore.cluster_count(db, run_id, WINDOWS[0]) == 0
     assert country_flows(db, run_id) == []
     ensure_schema(db)
-    assert schema_version(db) == 4
+    assert schema_version(db) == SCHEMA_VERSION
     assert {repr(w): listed_window(db, run_id, w) for w in WINDOWS} == expected
     assert_windows_match(db, run_id)
     assert listed_reaches(db, run_id, PARIS, 10) == reaches
     assert country_flows(db, run_id) == flows
+
+
+def test_an_upgrade_writes_the_period_statistics_of_older_clusters(graph_run):
+    db, run_id = graph_run
+    expected = {repr(w): listed_window(db, run_id, w) for w in WINDOWS}
+    # A graph of schema version 4: printings on memberships, no statistics per period.
+    db.execute_query("MATCH (p:ClusterPeriod) DETACH DELETE p")
+    db.execute_query("MATCH (v:SchemaVersion {name: 'contagions'}) SET v.version = 4")
+    assert explore.cluster_count(db, run_id, DECADE) == 0  # the decade reads the periods
+    ensure_schema(db)
+    assert schema_version(db) == SCHEMA_VERSION
+    assert {repr(w): listed_window(db, run_id, w) for w in WINDOWS} == expected
+    assert explore.cluster_count(db, run_id, DECADE) > 0
