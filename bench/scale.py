@@ -218,7 +218,13 @@ def store_disk_mib(settings) -> dict[str, float]:
 
 
 def run_size(
-    n: int, settings, db, store_factory, sampler: RssSampler, requests: int = 200
+    n: int,
+    settings,
+    db,
+    store_factory,
+    sampler: RssSampler,
+    requests: int = 200,
+    exact_up_to: int = 100_000,
 ) -> dict[str, dict]:
     from api.pipeline.clustering import ClusterParams, run_clustering
     from api.pipeline.similarity import build_edges
@@ -227,6 +233,7 @@ def run_size(
     from graph.illustrations import upsert_illustrations
     from graph.ingest import write_issues
     from graph.maintenance import wipe_graph
+    from ml.knn import exact_knn, unique_pairs
     from ml.vectors.bundle import read_vector_file
 
     wipe_graph(db)
@@ -283,6 +290,13 @@ def run_size(
     build = build_edges(db, store=store, model=record, k=32, min_score=0.5, method="index")
     stage("edges+write", build.edges_written, "edges", started)
     stages["edges+write"]["edges"] = build.edges_written
+
+    if n <= exact_up_to:
+        # The exact route (no index) on the same vectors, for comparison: compute only.
+        started = time.perf_counter()
+        exact = unique_pairs(exact_knn(corpus.vectors, 32, 0.5))
+        stage("exact knn", n, "vectors", started)
+        stages["exact knn"]["edges"] = len(exact.i)
 
     started = time.perf_counter()
     result = run_clustering(db, edge_set=build.edge_set, params=ClusterParams(threshold=0.6))
@@ -385,6 +399,8 @@ def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]
     out: dict[str, list[float]] = {}
     for small, large in pairwise(sizes):
         for name, figures in results[large].items():
+            if name not in results[small]:
+                continue
             before = results[small][name]["seconds"]
             if before > 0 and figures["seconds"] > 0:
                 exponent = math.log(figures["seconds"] / before) / math.log(large / small)
@@ -395,8 +411,12 @@ def growth(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]
 def print_table(sizes: list[int], results: dict[int, dict]) -> dict[str, list[float]]:
     exponents = growth(sizes, results)
     print("\nstage          " + "".join(f"{n:>14,}" for n in sizes) + "   growth exponents")
-    for name in results[sizes[0]]:
-        times = "".join(f"{results[n][name]['seconds']:>13.1f}s" for n in sizes)
+    names = list(dict.fromkeys(name for n in sizes for name in results[n]))
+    for name in names:
+        times = "".join(
+            f"{results[n][name]['seconds']:>13.1f}s" if name in results[n] else f"{'-':>14}"
+            for n in sizes
+        )
         print(f"{name:14} {times}   {exponents.get(name, [])}")
     print("\npeak RSS MiB   " + "".join(f"{n:>14,}" for n in sizes))
     for proc in ("bench", "neo4j", "vectors", "api"):
@@ -420,6 +440,12 @@ def main() -> None:
     parser.add_argument("--illustrations", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--requests", type=int, default=200, help="API requests per query")
     parser.add_argument(
+        "--exact-up-to",
+        type=int,
+        default=100_000,
+        help="also time the exact kNN route (no index) at sizes up to this one",
+    )
+    parser.add_argument(
         "--earlier",
         type=Path,
         help="output of an earlier run: its sizes join the table and the growth exponents",
@@ -437,7 +463,13 @@ def main() -> None:
     for n in sizes:
         print(f"size {n:,}")
         results[n] = run_size(
-            n, settings, db, lambda: make_vector_store(settings), sampler, args.requests
+            n,
+            settings,
+            db,
+            lambda: make_vector_store(settings),
+            sampler,
+            args.requests,
+            args.exact_up_to,
         )
         print(json.dumps({"size": n, "stages": results[n]}), flush=True)
     sampler.close()
@@ -453,7 +485,9 @@ def main() -> None:
     exponents = print_table(sizes, results)
     db.close()
     largest = results[sizes[-1]]
-    total = sum(v["seconds"] for k, v in largest.items() if k not in ("generate", "api"))
+    total = sum(
+        v["seconds"] for k, v in largest.items() if k not in ("generate", "api", "exact knn")
+    )
     print(
         json.dumps(
             {

@@ -87,7 +87,7 @@ def build_edges(
         ) -> list[list[tuple[str, float]]]:
             return [
                 [(h.id, h.score) for h in hits]
-                for hits in store.search_batch(batch, limit, threshold)
+                for hits in store.search_batch(batch, limit, threshold, with_payload=False)
             ]
 
         graph = knn_from_index(

@@ -15,7 +15,9 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from ml.vectors.store import (
+    ACORN_MAX_SELECTIVITY,
     INDEXED_FIELDS,
+    PAYLOAD_M,
     CollectionMismatchError,
     Hit,
     NoCollectionError,
@@ -96,7 +98,9 @@ class QdrantClientStore:
             self.client.create_collection(
                 name,
                 vectors_config=models.VectorParams(size=dim, distance=models.Distance.COSINE),
-                hnsw_config=models.HnswConfigDiff(m=hnsw_m, ef_construct=ef_construct),
+                hnsw_config=models.HnswConfigDiff(
+                    m=hnsw_m, ef_construct=ef_construct, payload_m=PAYLOAD_M
+                ),
                 quantization_config=quantization_config,
             )
             with warnings.catch_warnings():
@@ -135,7 +139,7 @@ class QdrantClientStore:
             limit=k,
             score_threshold=score_threshold,
             query_filter=client_filter(filter),
-            search_params=self._params(),
+            search_params=self._params(filter is not None),
             with_payload=True,
         )
         return [_hit(p) for p in response.points]
@@ -146,6 +150,7 @@ class QdrantClientStore:
         k: int,
         score_threshold: float | None = None,
         filter: SearchFilter | None = None,
+        with_payload: bool = True,
     ) -> list[list[Hit]]:
         condition = client_filter(filter)
         requests = [
@@ -154,8 +159,8 @@ class QdrantClientStore:
                 limit=k,
                 score_threshold=score_threshold,
                 filter=condition,
-                params=self._params(),
-                with_payload=True,
+                params=self._params(condition is not None),
+                with_payload=True if with_payload else ["illustration_id"],
             )
             for v in vectors
         ]
@@ -197,8 +202,11 @@ class QdrantClientStore:
             raise NoCollectionError("call ensure_collection() first")
         return self.collection
 
-    def _params(self) -> models.SearchParams | None:
-        return models.SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None
+    def _params(self, filtered: bool) -> models.SearchParams | None:
+        if not filtered and not self.hnsw_ef:
+            return None
+        acorn = models.AcornSearchParams(enable=True, max_selectivity=ACORN_MAX_SELECTIVITY)
+        return models.SearchParams(hnsw_ef=self.hnsw_ef, acorn=acorn if filtered else None)
 
 
 def _hit(point: models.ScoredPoint) -> Hit:

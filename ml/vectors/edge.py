@@ -12,9 +12,11 @@ from typing import Any, cast
 
 import numpy as np
 from qdrant_edge import (
+    AcornSearchParams,
     CountRequest,
     Distance,
     EdgeConfig,
+    EdgeOptimizersConfig,
     EdgeShard,
     EdgeVectorParams,
     FieldCondition,
@@ -34,7 +36,9 @@ from qdrant_edge import (
 )
 
 from ml.vectors.store import (
+    ACORN_MAX_SELECTIVITY,
     INDEXED_FIELDS,
+    PAYLOAD_M,
     CollectionMismatchError,
     Hit,
     NoCollectionError,
@@ -67,9 +71,26 @@ def edge_filter(search_filter: SearchFilter | None) -> Filter | None:
 class EdgeStore:
     """The single-machine default backend; ``hnsw_ef`` tunes search recall against speed."""
 
-    def __init__(self, root: Path, hnsw_ef: int | None = None, upsert_batch: int = 1024) -> None:
+    def __init__(
+        self,
+        root: Path,
+        hnsw_ef: int | None = None,
+        upsert_batch: int = 1024,
+        payload_m: int | None = PAYLOAD_M,
+        acorn: bool = True,
+        full_scan_threshold_kb: int = 10_000,
+        indexing_threshold_kb: int | None = None,
+    ) -> None:
         self.root = Path(root)
         self.hnsw_ef = hnsw_ef
+        # Both are ours unless a benchmark compares Qdrant's defaults (payload_m None: its
+        # sub-graphs per payload value; no ACORN).
+        self.payload_m = payload_m
+        self.acorn = acorn
+        # Filters selecting less vector data than this are searched exactly (no graph).
+        self.full_scan_threshold_kb = full_scan_threshold_kb
+        # Segments smaller than this get no graph (None: the engine's default, 10 MB).
+        self.indexing_threshold_kb = indexing_threshold_kb
         self.upsert_batch = upsert_batch
         self._shard: EdgeShard | None = None
         self.collection: str | None = None
@@ -101,9 +122,13 @@ class EdgeStore:
             config = EdgeConfig(
                 vectors={VECTOR: EdgeVectorParams(size=dim, distance=Distance.Cosine)},
                 hnsw_config=HnswIndexConfig(
-                    m=hnsw_m, ef_construct=ef_construct, full_scan_threshold=10_000
+                    m=hnsw_m,
+                    ef_construct=ef_construct,
+                    full_scan_threshold=self.full_scan_threshold_kb,
+                    payload_m=self.payload_m,
                 ),
                 quantization_config=quantization_config,
+                optimizers=EdgeOptimizersConfig(indexing_threshold=self.indexing_threshold_kb),
             )
             shard = EdgeShard.create(str(path), config)
             for field, kind in INDEXED_FIELDS.items():
@@ -143,9 +168,10 @@ class EdgeStore:
         k: int,
         score_threshold: float | None = None,
         filter: SearchFilter | None = None,
+        with_payload: bool = True,
     ) -> list[list[Hit]]:
         condition = edge_filter(filter)
-        requests = [self._request(v, k, score_threshold, condition) for v in vectors]
+        requests = [self._request(v, k, score_threshold, condition, with_payload) for v in vectors]
         results = self._current().query_batch(QueryBatchRequest(requests))
         return [[_hit(p) for p in points] for points in results]
 
@@ -182,16 +208,27 @@ class EdgeStore:
         return self._shard
 
     def _request(
-        self, vector: np.ndarray, k: int, score_threshold: float | None, condition: Filter | None
+        self,
+        vector: np.ndarray,
+        k: int,
+        score_threshold: float | None,
+        condition: Filter | None,
+        with_payload: bool = True,
     ) -> QueryRequest:
         return QueryRequest(
             limit=k,
             query=Query.Nearest(np.asarray(vector, dtype=np.float32).tolist(), using=VECTOR),
             filter=condition,
             score_threshold=score_threshold,
-            with_payload=True,
-            params=SearchParams(hnsw_ef=self.hnsw_ef) if self.hnsw_ef else None,
+            with_payload=True if with_payload else ["illustration_id"],
+            params=self._params(filtered=condition is not None and self.acorn),
         )
+
+    def _params(self, filtered: bool) -> SearchParams | None:
+        if not filtered and not self.hnsw_ef:
+            return None
+        acorn = AcornSearchParams(enable=True, max_selectivity=ACORN_MAX_SELECTIVITY)
+        return SearchParams(hnsw_ef=self.hnsw_ef, acorn=acorn if filtered else None)
 
 
 def _hit(point: Any) -> Hit:

@@ -166,12 +166,14 @@ class RemoteStore:
         k: int,
         score_threshold: float | None = None,
         filter: SearchFilter | None = None,
+        with_payload: bool = True,
     ) -> list[list[Hit]]:
         body = {
             "vectors": encode_vectors(np.asarray(vectors)),
             "k": k,
             "score_threshold": score_threshold,
             "filter": encode_filter(filter),
+            "with_payload": with_payload,
         }
         results = self._call("POST", self._path("search_batch"), body)["results"]
         return [decode_hits(hits) for hits in results]

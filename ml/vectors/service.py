@@ -180,6 +180,7 @@ def create_service(
             int(body["k"]),
             body.get("score_threshold"),
             decode_filter(body.get("filter")),
+            with_payload=bool(body.get("with_payload", True)),
         )
         return {"results": [encode_hits(hits) for hits in results]}
 

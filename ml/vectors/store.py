@@ -11,7 +11,9 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 __all__ = [
+    "ACORN_MAX_SELECTIVITY",
     "INDEXED_FIELDS",
+    "PAYLOAD_M",
     "CollectionMismatchError",
     "Hit",
     "NoCollectionError",
@@ -35,6 +37,19 @@ INDEXED_FIELDS: dict[str, Literal["keyword", "integer"]] = {
     "year": "integer",
     "date_ordinal": "integer",
 }
+
+# No extra HNSW links per payload value. By default Qdrant adds, for every indexed field, a
+# sub-graph over each block of points sharing a value (or a range of integer values) larger
+# than the full-scan threshold: with our fields (one corpus, 100 years, 36k dates) that is
+# several more graphs over the whole collection, and the build took 3x longer at 100k
+# vectors (`bench/hnsw_build.py`, BENCHMARKS.md). A filtered search on the main graph alone
+# loses the points its filter cuts off (recall 0.07 for one decade of a century at 100k), so
+# filtered searches use ACORN instead: the graph walk also looks two hops away when the
+# filter keeps under ACORN_MAX_SELECTIVITY of the points. Selective filters still get an exact
+# scan of the points the payload index selects (under the full-scan threshold).
+PAYLOAD_M = 0
+ACORN_MAX_SELECTIVITY = 0.4
+PAYLOAD_M = 0
 
 # Fixed namespace so an illustration id maps to the same point id on every machine.
 _POINT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/contagions/illustration")
@@ -166,7 +181,10 @@ class VectorStore(Protocol):
         k: int,
         score_threshold: float | None = None,
         filter: SearchFilter | None = None,
-    ) -> list[list[Hit]]: ...
+        with_payload: bool = True,
+    ) -> list[list[Hit]]:
+        """One list of hits per row, best first. ``with_payload=False``: each hit's payload
+        holds its illustration id only (the similarity edges need no more)."""
 
     def retrieve(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored (unit-norm) vectors of the ids that exist."""

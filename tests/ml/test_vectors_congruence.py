@@ -203,3 +203,49 @@ def test_methods_need_a_collection(opener, tmp_path: Path):
 def test_mismatched_lengths_are_refused(store: VectorStore):
     with pytest.raises(ValueError, match="differ in length"):
         store.upsert(["x", "y"], VECTORS[:1], PAYLOADS[:1])
+
+
+def test_hits_without_payload_carry_the_id_only(store: VectorStore):
+    full = store.search_batch(np.stack([AXIS_0]), k=3)[0]
+    bare = store.search_batch(np.stack([AXIS_0]), k=3, with_payload=False)[0]
+    assert ids(bare) == ids(full) == ["ill-a", "ill-b", "ill-c"]
+    assert [h.score for h in bare] == [h.score for h in full]
+    assert all(h.payload == {"illustration_id": h.id} for h in bare)
+    assert full[0].payload["periodical_id"] == "per-1"
+
+
+def filtered_recall(store: EdgeStore, vectors: np.ndarray, years: np.ndarray) -> float:
+    """Recall@10 of searches restricted to one decade of a century (1 point in 10)."""
+    inside = (years >= 1920) & (years <= 1929)
+    found = 0
+    for q in range(0, len(vectors), 50):
+        sims = np.where(inside, vectors @ vectors[q], -9.0)
+        exact = {f"ill-{j}" for j in np.argsort(-sims)[:10]}
+        hits = store.search(vectors[q], 10, None, SearchFilter(year_from=1920, year_to=1929))
+        found += len(exact & set(ids(hits)))
+    return found / (10 * len(range(0, len(vectors), 50)))
+
+
+def test_filtered_searches_walk_the_graph_with_acorn(tmp_path: Path):
+    """No sub-graphs per payload value (their build cost 2-3x the main graph's): a filter that
+    keeps 1 point in 10 cuts the main graph apart, and ACORN's two-hop walk is what finds the
+    filtered neighbours. Thresholds of 1 KB give the small collection its graph and make every
+    filter walk it."""
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((6000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    years = rng.integers(1890, 1990, len(vectors))
+    point_ids = [f"ill-{n}" for n in range(len(vectors))]
+    payloads = [illustration_payload(i, year=int(y)) for i, y in zip(point_ids, years, strict=True)]
+    recall = {}
+    for acorn in (True, False):
+        store = EdgeStore(
+            tmp_path / str(acorn), acorn=acorn, full_scan_threshold_kb=1, indexing_threshold_kb=1
+        )
+        store.ensure_collection("c", 32)
+        store.upsert(point_ids, vectors, payloads)
+        store.optimize()
+        recall[acorn] = filtered_recall(store, vectors, years)
+        store.close()
+    assert recall[True] >= 0.9, recall
+    assert recall[False] < 0.85, recall  # the graph alone found 0.71: the test can fail
