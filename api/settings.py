@@ -159,6 +159,9 @@ class SimilaritySettings(BaseModel):
     giant_size: int = ClusterParams.giant_size
     giant_fraction: float = ClusterParams.giant_fraction
     threshold_step: float = ClusterParams.threshold_step
+    # Index query batches in flight at once while building edges: the embedded engine answers
+    # one batch on one core (`ml.knn.knn_from_index`).
+    search_workers: int = 2
 
 
 class ContinuousSettings(BaseModel):

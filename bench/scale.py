@@ -287,7 +287,15 @@ def run_size(
 
     record = model_by_id(db, model.id)
     started = time.perf_counter()
-    build = build_edges(db, store=store, model=record, k=32, min_score=0.5, method="index")
+    build = build_edges(
+        db,
+        store=store,
+        model=record,
+        k=32,
+        min_score=0.5,
+        method="index",
+        search_workers=settings.similarity.search_workers,
+    )
     stage("edges+write", build.edges_written, "edges", started)
     stages["edges+write"]["edges"] = build.edges_written
 

@@ -162,6 +162,7 @@ def knn_from_index(
     min_score: float,
     query_positions: np.ndarray | None = None,
     batch_size: int = 256,
+    workers: int = 1,
 ) -> KnnGraph:
     """Top-``k`` neighbours from an ANN index queried in batches.
 
@@ -169,6 +170,7 @@ def knn_from_index(
     hits best first (e.g. a vector store's ``search_batch``). ``ids`` maps corpus positions to
     ids; ``vectors`` are the queries: all of the corpus, or the rows at ``query_positions``.
     Hits on ids outside ``ids`` are ignored; the self-hit is dropped (hence ``k + 1`` asked).
+    ``workers`` batches are in flight at once: the engine answers one batch on one core.
     """
     q = _as_matrix(vectors)
     _check_k(k)
@@ -182,21 +184,16 @@ def knn_from_index(
     src: list[int] = []
     dst: list[int] = []
     score: list[float] = []
-    for start in range(0, q.shape[0], batch_size):
-        hits_per_query = search_batch_fn(q[start : start + batch_size], k + 1, min_score)
-        for offset, hits in enumerate(hits_per_query):
-            me = int(sources[start + offset])
-            kept = 0
-            for hit_id, hit_score in hits:
-                pos = position_of.get(hit_id)
-                if pos is None or pos == me or hit_score < min_score:
-                    continue
-                src.append(me)
-                dst.append(pos)
-                score.append(hit_score)
-                kept += 1
-                if kept == k:
-                    break
+    starts = range(0, q.shape[0], batch_size)
+
+    def search(start: int) -> Sequence[Sequence[tuple[object, float]]]:
+        return search_batch_fn(q[start : start + batch_size], k + 1, min_score)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        # map() keeps the batches in order; at most `workers` run at once.
+        answered = pool.map(search, starts) if workers > 1 else map(search, starts)
+        for start, hits_per_query in zip(starts, answered, strict=True):
+            _keep_hits(hits_per_query, start, sources, position_of, k, min_score, src, dst, score)
     return _ranked(
         np.asarray(src, dtype=np.int64),
         np.asarray(dst, dtype=np.int64),
@@ -204,6 +201,33 @@ def knn_from_index(
         k,
         min_score,
     )
+
+
+def _keep_hits(
+    hits_per_query: Sequence[Sequence[tuple[object, float]]],
+    start: int,
+    sources: np.ndarray,
+    position_of: dict[object, int],
+    k: int,
+    min_score: float,
+    src: list[int],
+    dst: list[int],
+    score: list[float],
+) -> None:
+    """Append one batch's kept hits (known ids, not the query itself, above the score)."""
+    for offset, hits in enumerate(hits_per_query):
+        me = int(sources[start + offset])
+        kept = 0
+        for hit_id, hit_score in hits:
+            pos = position_of.get(hit_id)
+            if pos is None or pos == me or hit_score < min_score:
+                continue
+            src.append(me)
+            dst.append(pos)
+            score.append(hit_score)
+            kept += 1
+            if kept == k:
+                break
 
 
 def unique_pairs(graph: KnnGraph) -> Pairs:

@@ -230,6 +230,7 @@ def similarity_command(
         corpus=corpus,
         has_gpu=torch.cuda.is_available(),
         method=method,
+        search_workers=settings.similarity.search_workers,
     )
     click.echo(
         f"edge set {build.edge_set.id} ({build.method}): {build.queried} illustrations queried, "

@@ -163,6 +163,7 @@ def run(runtime: Runtime, size: DemoSize | None = None, *, pca_extra: int = 400)
             k=settings.similarity.k,
             min_score=settings.similarity.min_score,
             corpus=demo.corpus,
+            search_workers=settings.similarity.search_workers,
         )
     params = params_from_settings(
         db, similarity=settings.similarity, edge_set=edges.edge_set, threshold=None

@@ -57,6 +57,7 @@ def update_corpus(
         min_score=similarity.min_score,
         corpus=corpus,
         has_gpu=has_gpu,
+        search_workers=similarity.search_workers,
     )
     run_id = cluster_repo.latest_run_id(db, corpus)
     current = run_id is not None and cluster_repo.get_run(db, run_id).edge_set == build.edge_set.id

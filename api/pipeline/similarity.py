@@ -65,6 +65,7 @@ def build_edges(
     has_gpu: bool = False,
     memory_budget: int = 8 << 30,
     method: str | None = None,
+    search_workers: int = 1,
 ) -> EdgeBuild:
     edge_set = EdgeSet(edge_set_id(model.id, k, min_score), model.id, k, min_score, corpus)
     create_edge_set(db, edge_set)
@@ -91,7 +92,13 @@ def build_edges(
             ]
 
         graph = knn_from_index(
-            search, ids, vectors[positions], k, min_score, query_positions=positions
+            search,
+            ids,
+            vectors[positions],
+            k,
+            min_score,
+            query_positions=positions,
+            workers=search_workers,
         )
     pairs = unique_pairs(graph)
     a = [ids[n] for n in pairs.i]

@@ -148,11 +148,17 @@ def test_knn_from_index_with_qdrant_edge_equals_exact(tmp_path):
 
     try:
         graph = knn_from_index(search_batch, ids, x, k=5, min_score=0.3, batch_size=64)
+        # Batches in flight at once (answered out of order) give the same graph.
+        parallel = knn_from_index(
+            search_batch, ids, x, k=5, min_score=0.3, batch_size=64, workers=3
+        )
     finally:
         shard.close()
     expected = exact_knn(x, k=5, min_score=0.3)
-    assert as_edges(graph) == as_edges(expected)
+    assert as_edges(graph) == as_edges(expected) == as_edges(parallel)
     np.testing.assert_allclose(graph.score, expected.score, atol=1e-5)
+    np.testing.assert_array_equal(parallel.src, graph.src)
+    np.testing.assert_array_equal(parallel.dst, graph.dst)
 
 
 def test_unique_pairs_keeps_one_edge_per_pair_with_the_higher_score():
