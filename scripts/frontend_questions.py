@@ -102,8 +102,8 @@ Q7 = """query CountryFlowsByDecade {
     __typename
     ... on FlowMatrix {
       periods
-      cells { period originCountry { code name } destinationCountry { code name }
-              count clusters meanLagDays medianLagDays }
+      countries { code name }
+      columns { period origin destination count clusters meanLagDays medianLagDays }
     }
     ... on InvalidInput { message field }
     ... on NotFound { message value }
@@ -220,7 +220,9 @@ def main() -> None:
             "`window.mode: WITHIN` counts and sorts on the printings inside the decade only"
             " (`PRESENT_IN`, the default, would select the same clusters but rank them by their"
             " whole life). `firstAppearance` is the cluster's first dated printing, whenever it"
-            " was.",
+            " was. A window that is one whole year or decade (1 January to 31 December) with no"
+            " condition on places, countries or periodicals reads each cluster's statistics"
+            " stored for that period; other windows aggregate their printings on the request.",
             Q1,
             window,
             answer1,
@@ -302,7 +304,11 @@ def main() -> None:
             "Aggregated in the graph from the place-to-place hops: `count` hops, `clusters`"
             " distinct clusters, lags over all hops (so the mean is count-weighted) with their"
             " median. `periods` lists every decade from the first to the last, empty ones"
-            " included; `international: true` leaves out hops within one country.",
+            " included; `international: true` leaves out hops within one country. A chart"
+            " takes the cells as `columns` (entry n of each list is cell n; countries are"
+            " named once in `countries`): 12 countries over ten decades are 1,320 cells, and"
+            " `cells { originCountry { code name } … }` would resolve and send eleven fields"
+            " for each of them.",
             Q7,
             {},
             api.query(Q7),

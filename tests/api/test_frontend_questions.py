@@ -80,4 +80,5 @@ def test_the_questions_answer_on_the_explore_graph(client):
         (1826, "AR"),
     ]
     matrix = ask(client, Q.Q7)["flowMatrix"]
-    assert matrix["periods"] == [1900, 1910] and matrix["cells"][0]["count"] == 3
+    assert matrix["periods"] == [1900, 1910] and matrix["columns"]["count"][0] == 3
+    assert {"code": "AR", "name": "Argentina"} in matrix["countries"]

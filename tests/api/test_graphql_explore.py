@@ -458,7 +458,13 @@ def test_country_flows_and_flow_matrix(explored):
           flows { origin { id } originCountry { code name } destinationCountry { code }
                   count meanLagDays medianLagDays } } }
         flowMatrix(groupBy: COUNTRY, period: DECADE) { ... on FlowMatrix { periods
-          cells { period originCountry { code } destinationCountry { code } count } } } }""",
+          cells { period originCountry { code } destinationCountry { code } count clusters
+                  meanLagDays medianLagDays }
+          columns { period origin destination count clusters meanLagDays medianLagDays }
+          countries { code name } places { id } } }
+        places: flowMatrix(groupBy: PLACE, period: YEAR) { ... on FlowMatrix {
+          cells { origin { id name } destination { id } count }
+          columns { origin destination count } places { id name countryCode } } } }""",
     )
     flows = got["flows"]
     assert flows["groupBy"] == "COUNTRY"
@@ -484,6 +490,37 @@ def test_country_flows_and_flow_matrix(explored):
         (1900, "FR", "FR", 1),
         (1910, "FR", "AR", 1),
     ]
+    # The same cells as columns, each country named once.
+    columns = matrix["columns"]
+    assert list(zip(*columns.values(), strict=True)) == [
+        (
+            c["period"],
+            c["originCountry"]["code"],
+            c["destinationCountry"]["code"],
+            c["count"],
+            c["clusters"],
+            c["meanLagDays"],
+            c["medianLagDays"],
+        )
+        for c in matrix["cells"]
+    ]
+    assert matrix["countries"] == [
+        {"code": "AR", "name": "Argentina"},
+        {"code": "DE", "name": "Germany"},
+        {"code": "FR", "name": "France"},
+    ]
+    assert matrix["places"] == []  # grouped by country: no place ends
+    by_place = got["places"]
+    assert by_place["columns"]["origin"] == [c["origin"]["id"] for c in by_place["cells"]]
+    assert by_place["columns"]["destination"] == [c["destination"]["id"] for c in by_place["cells"]]
+    assert by_place["columns"]["count"] == [c["count"] for c in by_place["cells"]]
+    named = {p["id"]: p["name"] for p in by_place["places"]}
+    assert {c["origin"]["id"]: c["origin"]["name"] for c in by_place["cells"]}.items() <= (
+        named.items()
+    )
+    assert set(named) == {c["origin"]["id"] for c in by_place["cells"]} | {
+        c["destination"]["id"] for c in by_place["cells"]
+    }
 
 
 ERRORS = """query($from: Location!, $to: Location!, $where: FlowWhere) {
