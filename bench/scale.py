@@ -298,6 +298,8 @@ def run_size(
     )
     stage("edges+write", build.edges_written, "edges", started)
     stages["edges+write"]["edges"] = build.edges_written
+    stages["edges+write"]["steps_s"] = build.seconds
+    print(f"  {n:>9,}   edge steps (s): {build.seconds}")
 
     if n <= exact_up_to:
         # The exact route (no index) on the same vectors, for comparison: compute only.

@@ -7,7 +7,8 @@ Incremental: only illustrations without edges in this edge set are queried, agai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +43,9 @@ class EdgeBuild:
     edges_written: int
     total_edges: int
     queried_ids: tuple[str, ...] = ()  # the illustrations whose neighbours were computed
+    # Wall seconds per step (vectors read, pending ids, neighbours, writes, marks): where a
+    # build of a large corpus spends its time (bench/scale.py prints them).
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def retrieve_all(store: VectorStore, ids: list[str]) -> tuple[list[str], np.ndarray]:
@@ -69,8 +73,19 @@ def build_edges(
 ) -> EdgeBuild:
     edge_set = EdgeSet(edge_set_id(model.id, k, min_score), model.id, k, min_score, corpus)
     create_edge_set(db, edge_set)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = round(now - clock, 2)
+        clock = now
+
     ids, vectors = retrieve_all(store, indexed_illustrations(db, model.id, corpus))
+    lap("vectors")
     pending = set(edges_pending(db, ids, edge_set.id))
+    lap("pending")
     if not pending:
         return EdgeBuild(edge_set, "none", 0, 0, write_edges(db, edge_set.id, [], [], np.zeros(0)))
     positions = np.array([n for n, i in enumerate(ids) if i in pending], dtype=np.int64)
@@ -101,9 +116,12 @@ def build_edges(
             workers=search_workers,
         )
     pairs = unique_pairs(graph)
+    lap("neighbours")
     a = [ids[n] for n in pairs.i]
     b = [ids[n] for n in pairs.j]
     total = write_edges(db, edge_set.id, a, b, pairs.score)
+    lap("writes")
     mark_edges_done(db, [ids[n] for n in positions], edge_set.id)
+    lap("marks")
     queried = tuple(ids[n] for n in positions)
-    return EdgeBuild(edge_set, chosen, len(positions), len(a), total, queried)
+    return EdgeBuild(edge_set, chosen, len(positions), len(a), total, queried, seconds)
