@@ -306,7 +306,8 @@ def main() -> None:
             " median. `periods` lists every decade from the first to the last, empty ones"
             " included; `international: true` leaves out hops within one country. A chart"
             " takes the cells as `columns` (entry n of each list is cell n; countries are"
-            " named once in `countries`): 12 countries over ten decades are 1,320 cells, and"
+            " named once in `countries`): the benchmark's press of 12 countries over ten decades"
+            " has 1,320 cells, and"
             " `cells { originCountry { code name } … }` would resolve and send eleven fields"
             " for each of them.",
             Q7,
