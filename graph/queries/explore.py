@@ -149,14 +149,20 @@ ORDER BY sort_value {direction}, c.id
 """
 
 
+def _listed_page(listed: str, sort: str, page: str, fields: str, descending: bool) -> str:
+    """A list query: `listed` (with its sort expression) then a keyset `page` of it."""
+    return listed.replace("__SORT__", sort) + page.format(
+        cmp="<" if descending else ">",
+        direction="DESC" if descending else "ASC",
+        fields=fields,
+    )
+
+
 def window_page_query(sort: str, descending: bool) -> str:
     """The cluster list with statistics computed inside a date window, each row with the
     window's total (KeyError: bad sort)."""
-    listed = _WINDOW_LISTED.replace("__SORT__", WINDOW_SORT_EXPRESSIONS[sort])
-    return listed + _WINDOW_PAGE.format(
-        cmp="<" if descending else ">",
-        direction="DESC" if descending else "ASC",
-        fields=_WINDOW_FIELDS,
+    return _listed_page(
+        _WINDOW_LISTED, WINDOW_SORT_EXPRESSIONS[sort], _WINDOW_PAGE, _WINDOW_FIELDS, descending
     )
 
 
@@ -209,11 +215,8 @@ coalesce(c.flagged, false) AS flagged, c.flag_reason AS flag_reason
 def period_page_query(sort: str, descending: bool) -> str:
     """The "within" cluster list for a window that is one whole year or decade (KeyError: bad
     sort)."""
-    listed = _PERIOD_LISTED.replace("__SORT__", PERIOD_SORT_EXPRESSIONS[sort])
-    return listed + _PERIOD_PAGE.format(
-        cmp="<" if descending else ">",
-        direction="DESC" if descending else "ASC",
-        fields=_PERIOD_FIELDS,
+    return _listed_page(
+        _PERIOD_LISTED, PERIOD_SORT_EXPRESSIONS[sort], _PERIOD_PAGE, _PERIOD_FIELDS, descending
     )
 
 
