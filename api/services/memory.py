@@ -98,7 +98,11 @@ def plan_neo4j_memory(
             f"SMALLER than the {format_size(store)} store: reads will hit the disk; "
             "give Neo4j a larger share (CONTAGIONS_NEO4J__MEMORY_SHARE) or a larger machine"
         )
-    source = "set explicitly" if heap != "auto" else f"{share:.0%} of {format_size(total)}"
+    source = (
+        "set explicitly"
+        if heap != "auto"
+        else f"{HEAP_PART:.0%} of Neo4j's {share:.0%} of {format_size(total)}"
+    )
     return Neo4jMemory(heap_bytes, cache_bytes, f"heap {source}; page cache {fit}")
 
 

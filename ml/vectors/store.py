@@ -41,8 +41,8 @@ INDEXED_FIELDS: dict[str, Literal["keyword", "integer"]] = {
 # No extra HNSW links per payload value. By default Qdrant adds, for every indexed field, a
 # sub-graph over each block of points sharing a value (or a range of integer values) larger
 # than the full-scan threshold: with our fields (one corpus, 100 years, 36k dates) that is
-# several more graphs over the whole collection, and the build took 3x longer at 100k
-# vectors (`bench/hnsw_build.py`, BENCHMARKS.md). A filtered search on the main graph alone
+# several more graphs over the whole collection, and the build took 2.3-3.4x longer at
+# 100k vectors (`bench/hnsw_build.py`, BENCHMARKS.md). A filtered search on the main graph alone
 # loses the points its filter cuts off (recall 0.07 for one decade of a century at 100k), so
 # filtered searches use ACORN instead: the graph walk also looks two hops away when the
 # filter keeps under ACORN_MAX_SELECTIVITY of the points. Selective filters still get an exact
